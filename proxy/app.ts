@@ -1,0 +1,54 @@
+import type { Config } from './config/options.js';
+import { createLogger, type Logger } from './logger.js';
+import { PeerConnectServer } from './server.js';
+import { buildDemoSite } from './demo/demo-site.js';
+import { StaticOrigin } from './demo/static-origin.js';
+
+export interface RunningApp {
+  server: PeerConnectServer;
+  url: URL;
+  origin: URL;
+  /** Present when no ORIGIN was configured and the built-in demo site runs. */
+  demo?: StaticOrigin;
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root: builds the server, wires every feature, starts the demo
+ * origin when no ORIGIN is set, and listens.
+ */
+export async function startApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningApp> {
+  let demo: StaticOrigin | undefined;
+  let origin: URL;
+  if (config.origin) {
+    origin = new URL(config.origin);
+  } else {
+    demo = new StaticOrigin(buildDemoSite());
+    origin = await demo.listen(0, '127.0.0.1');
+    logger.info({ origin: origin.href }, 'no ORIGIN set: serving the built-in demo site');
+  }
+
+  const server = new PeerConnectServer({ config, origin, logger });
+  // Features register here (injector, seeder, signaling, metrics…).
+
+  let url: URL;
+  try {
+    url = await server.listen(config.port, config.host);
+  } catch (err) {
+    await server.close();
+    await demo?.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    server, url, origin, demo,
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        await demo?.close();
+      })();
+      return closing;
+    },
+  };
+}

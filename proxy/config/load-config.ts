@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { OPTIONS, type Config, type EnvKind, type OptionName, type OptionSpec } from './options.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+/** Turns an env string into the JSON value the schema expects; throws on nonsense. */
+function parseEnvValue(kind: EnvKind, raw: string): unknown {
+  const text = raw.trim();
+  switch (kind) {
+    case 'int':
+      // Number('') is 0 and Number('1e3') is 1000: accept only plain digits.
+      if (!/^-?\d+$/.test(text)) return Number.NaN;
+      return Number(text);
+    case 'bool':
+      if (TRUE_WORDS.has(text.toLowerCase())) return true;
+      if (FALSE_WORDS.has(text.toLowerCase())) return false;
+      return text;
+    case 'list':
+      return text === '' ? [] : text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    case 'string':
+      return text;
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`PEERCONNECT_CONFIG=${JSON.stringify(path)}: cannot read file (${(err as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`PEERCONNECT_CONFIG=${JSON.stringify(path)}: expected a JSON object (${(err as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`PEERCONNECT_CONFIG=${JSON.stringify(path)}: expected a JSON object`);
+  }
+  const known = new Set(Object.values(OPTIONS).map((spec) => spec.key));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) {
+      throw new ConfigError(`${key} in ${path}: unknown option (expected one of ${[...known].join(', ')})`);
+    }
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Builds the validated, frozen config: defaults, then the JSON file named by
+ * PEERCONNECT_CONFIG, then env vars, then explicit overrides (CLI flags or tests).
+ * Throws ConfigError naming the key, the bad value and what was expected.
+ */
+export function loadConfig(env: Env = process.env, overrides: Partial<Record<OptionName, unknown>> = {}): Config {
+  const filePath = env.PEERCONNECT_CONFIG;
+  const file = filePath ? readConfigFile(filePath) : {};
+  const result: Record<string, unknown> = {};
+
+  for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
+    let raw: unknown;
+    let source: string;
+    if (overrides[name] !== undefined) {
+      raw = overrides[name];
+      source = `--${toFlag(name)}=${describe(raw)}`;
+    } else if (env[spec.env] !== undefined && env[spec.env] !== '') {
+      const text = env[spec.env] as string;
+      raw = parseEnvValue(spec.kind, text);
+      source = `${spec.env}=${JSON.stringify(text)}`;
+    } else if (file[spec.key] !== undefined) {
+      raw = file[spec.key];
+      source = `${spec.key}=${describe(raw)} in ${filePath}`;
+    } else {
+      raw = undefined;
+      source = spec.key;
+    }
+    if (typeof raw === 'string' && spec.kind !== 'string' && source.startsWith('--')) {
+      raw = parseEnvValue(spec.kind, raw);
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(`${source}: expected ${spec.expected}`);
+    }
+    result[name] = parsed.data;
+  }
+  return Object.freeze(result) as Config;
+}
+
+/** camelCase option name → kebab-case CLI flag. */
+export function toFlag(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}

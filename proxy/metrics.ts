@@ -1,0 +1,62 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * All Prometheus metrics, created in one place so names stay consistent. Each
+ * server instance owns its own registry (tests run several in one process).
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'peerconnect_process_' });
+  const metric = { registers: [registry] };
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'peerconnect_http_requests_total', help: 'Requests answered, by route kind and status class',
+      labelNames: ['route', 'status'] as const, ...metric,
+    }),
+    httpLatency: new Histogram({
+      name: 'peerconnect_http_request_duration_seconds', help: 'Time to the end of the response, by route kind',
+      labelNames: ['route'] as const, buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ...metric,
+    }),
+    bytesToClients: new Counter({
+      name: 'peerconnect_bytes_to_clients_total', help: 'Body bytes sent to clients, by kind (html, media, other, p2p)',
+      labelNames: ['kind'] as const, ...metric,
+    }),
+    originFailures: new Counter({
+      name: 'peerconnect_origin_failures_total', help: 'Origin failures by outcome',
+      labelNames: ['outcome'] as const, ...metric,
+    }),
+    htmlRewrites: new Counter({
+      name: 'peerconnect_html_rewrites_total', help: 'HTML responses rewritten, by result',
+      labelNames: ['result'] as const, ...metric,
+    }),
+    mediaBytesBySource: new Counter({
+      name: 'peerconnect_media_bytes_total', help: 'Media bytes browsers reported, by source (peer, server, webseed, seeder)',
+      labelNames: ['source'] as const, ...metric,
+    }),
+    fallbacks: new Counter({
+      name: 'peerconnect_fallbacks_total', help: 'Browser fallbacks to HTTP, by reason',
+      labelNames: ['reason'] as const, ...metric,
+    }),
+    offloadRatio: new Gauge({
+      name: 'peerconnect_offload_ratio', help: 'Share of reported media bytes that came from peers', ...metric,
+    }),
+    peers: new Gauge({ name: 'peerconnect_peers', help: 'Connected signaling peers', ...metric }),
+    swarms: new Gauge({ name: 'peerconnect_swarms', help: 'Assets with at least one holder', ...metric }),
+    signalingMessages: new Counter({
+      name: 'peerconnect_signaling_messages_total', help: 'Signaling messages by type and result',
+      labelNames: ['type', 'result'] as const, ...metric,
+    }),
+    seederUploadBytes: new Counter({
+      name: 'peerconnect_seeder_upload_bytes_total', help: 'Bytes the seeder peer uploaded, by channel (datachannel, webtorrent, webseed)',
+      labelNames: ['channel'] as const, ...metric,
+    }),
+    cacheBytes: new Gauge({ name: 'peerconnect_cache_bytes', help: 'Bytes held in the seeder cache', ...metric }),
+    cacheLookups: new Counter({
+      name: 'peerconnect_cache_lookups_total', help: 'Seeder cache lookups by result (hit, miss)',
+      labelNames: ['result'] as const, ...metric,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,30 @@
+// Bundles the browser client with esbuild into dist/client/, named by content hash
+// so it can be served with immutable caching.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+const entry = 'client/index.ts';
+const outDir = 'dist/client';
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+if (!existsSync(entry)) {
+  console.log(`build-client: ${entry} not present yet, nothing to bundle`);
+  process.exit(0);
+}
+const result = await build({
+  entryPoints: [entry],
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  minify: true,
+  sourcemap: false,
+  write: false,
+  legalComments: 'none',
+});
+const code = result.outputFiles[0].contents;
+const hash = createHash('sha256').update(code).digest('hex').slice(0, 12);
+writeFileSync(`${outDir}/client.${hash}.js`, code);
+writeFileSync(`${outDir}/manifest.json`, JSON.stringify({ file: `client.${hash}.js`, hash, bytes: code.length }, null, 2));
+console.log(`build-client: ${outDir}/client.${hash}.js (${code.length} bytes)`);
