@@ -1,0 +1,157 @@
+/**
+ * Signaling protocol, shared by the server (proxy/signaling), the seeder and the
+ * browser client. JSON text frames over the `/__p2p/signal` WebSocket.
+ *
+ * Dependency-free on purpose: the browser bundle imports it, so validation is
+ * hand-written here instead of pulling a schema library into every page.
+ * `parseClientMessage` / `parseServerMessage` are pure and throw SignalProtocolError.
+ */
+export const SIGNAL_PROTOCOL_VERSION = 1;
+/** Largest frame either side accepts (SDP with many candidates stays well below). */
+export const MAX_SIGNAL_MESSAGE_BYTES = 64 * 1024;
+/** Most asset ids in one `have`/`want`. */
+export const MAX_ASSETS_PER_MESSAGE = 512;
+/** Most holders returned for one asset in `holders`. */
+export const MAX_HOLDERS_PER_ASSET = 4;
+
+/** Server-assigned peer id (opaque, URL-safe). */
+export type PeerId = string;
+/** Stable media asset id from the injector (`data-p2p-id`). */
+export type AssetId = string;
+export type PeerRole = 'browser' | 'seeder';
+
+// ── client → server ─────────────────────────────────────────────────────────
+export interface HelloMessage { v: 1; type: 'hello'; role: PeerRole; page?: string; token?: string }
+export interface HaveMessage { v: 1; type: 'have'; assets: AssetId[] }
+export interface LostMessage { v: 1; type: 'lost'; assets: AssetId[] }
+export interface WantMessage { v: 1; type: 'want'; assets: AssetId[] }
+export interface OfferMessage { v: 1; type: 'offer'; to: PeerId; session: string; sdp: string }
+export interface AnswerMessage { v: 1; type: 'answer'; to: PeerId; session: string; sdp: string }
+export interface CandidateMessage { v: 1; type: 'candidate'; to: PeerId; session: string; candidate: string; mid: string }
+/** A peer sent bytes that failed verification: the server stops offering it for that asset. */
+export interface BadPeerMessage { v: 1; type: 'bad-peer'; peer: PeerId; asset: AssetId }
+export interface ByeMessage { v: 1; type: 'bye' }
+
+export type ClientMessage =
+  | HelloMessage | HaveMessage | LostMessage | WantMessage | OfferMessage | AnswerMessage
+  | CandidateMessage | BadPeerMessage | ByeMessage;
+
+// ── server → client ─────────────────────────────────────────────────────────
+export interface WelcomeMessage { v: 1; type: 'welcome'; id: PeerId; iceServers: string[] }
+export interface HoldersMessage { v: 1; type: 'holders'; asset: AssetId; peers: PeerId[] }
+export interface RelayedOffer { v: 1; type: 'offer'; from: PeerId; session: string; sdp: string }
+export interface RelayedAnswer { v: 1; type: 'answer'; from: PeerId; session: string; sdp: string }
+export interface RelayedCandidate { v: 1; type: 'candidate'; from: PeerId; session: string; candidate: string; mid: string }
+export interface PeerGoneMessage { v: 1; type: 'peer-gone'; peer: PeerId }
+export interface ErrorMessage { v: 1; type: 'error'; code: SignalErrorCode; message: string }
+
+export type ServerMessage =
+  | WelcomeMessage | HoldersMessage | RelayedOffer | RelayedAnswer | RelayedCandidate | PeerGoneMessage | ErrorMessage;
+
+export type SignalErrorCode =
+  | 'bad-json' | 'too-large' | 'bad-message' | 'unknown-type' | 'unknown-peer' | 'not-paired'
+  | 'rate-limited' | 'not-ready' | 'unsupported-version';
+
+export class SignalProtocolError extends Error {
+  constructor(readonly code: SignalErrorCode, message: string) {
+    super(message);
+    this.name = 'SignalProtocolError';
+  }
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_SDP_CHARS = 32 * 1024;
+const MAX_CANDIDATE_CHARS = 1024;
+const MAX_PAGE_CHARS = 2048;
+
+type Json = Record<string, unknown>;
+
+function fail(code: SignalErrorCode, message: string): never {
+  throw new SignalProtocolError(code, message);
+}
+
+function id(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) fail('bad-message', `${field}: expected an id`);
+  return value;
+}
+
+function text(value: unknown, field: string, max: number, optional = false): string | undefined {
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'string' || value.length > max) fail('bad-message', `${field}: expected a string of at most ${max} characters`);
+  return value;
+}
+
+function idList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length > MAX_ASSETS_PER_MESSAGE) {
+    fail('bad-message', `${field}: expected at most ${MAX_ASSETS_PER_MESSAGE} ids`);
+  }
+  return value.map((item, i) => id(item, `${field}[${i}]`));
+}
+
+function envelope(raw: string | Json): Json {
+  if (typeof raw === 'string') {
+    if (raw.length > MAX_SIGNAL_MESSAGE_BYTES) fail('too-large', `message over ${MAX_SIGNAL_MESSAGE_BYTES} bytes`);
+    try {
+      raw = JSON.parse(raw) as Json;
+    } catch {
+      fail('bad-json', 'message is not JSON');
+    }
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('bad-message', 'message must be an object');
+  if (raw.v !== SIGNAL_PROTOCOL_VERSION) fail('unsupported-version', `v: expected ${SIGNAL_PROTOCOL_VERSION}`);
+  if (typeof raw.type !== 'string') fail('bad-message', 'type: expected a string');
+  return raw;
+}
+
+/** Validates one frame from a peer; returns a fresh object holding only known fields. */
+export function parseClientMessage(raw: string | Json): ClientMessage {
+  const m = envelope(raw);
+  switch (m.type) {
+    case 'hello': {
+      if (m.role !== 'browser' && m.role !== 'seeder') fail('bad-message', 'role: expected browser or seeder');
+      const page = text(m.page, 'page', MAX_PAGE_CHARS, true);
+      const token = text(m.token, 'token', 256, true);
+      return { v: 1, type: 'hello', role: m.role, ...(page !== undefined ? { page } : {}), ...(token !== undefined ? { token } : {}) };
+    }
+    case 'have': return { v: 1, type: 'have', assets: idList(m.assets, 'assets') };
+    case 'lost': return { v: 1, type: 'lost', assets: idList(m.assets, 'assets') };
+    case 'want': return { v: 1, type: 'want', assets: idList(m.assets, 'assets') };
+    case 'offer':
+    case 'answer':
+      return { v: 1, type: m.type, to: id(m.to, 'to'), session: id(m.session, 'session'), sdp: text(m.sdp, 'sdp', MAX_SDP_CHARS) as string };
+    case 'candidate':
+      return {
+        v: 1, type: 'candidate', to: id(m.to, 'to'), session: id(m.session, 'session'),
+        candidate: text(m.candidate, 'candidate', MAX_CANDIDATE_CHARS) as string, mid: text(m.mid, 'mid', 64) as string,
+      };
+    case 'bad-peer': return { v: 1, type: 'bad-peer', peer: id(m.peer, 'peer'), asset: id(m.asset, 'asset') };
+    case 'bye': return { v: 1, type: 'bye' };
+    default: return fail('unknown-type', `type: unknown message type`);
+  }
+}
+
+/** Validates one frame from the server (used by the client and the external seeder). */
+export function parseServerMessage(raw: string | Json): ServerMessage {
+  const m = envelope(raw);
+  switch (m.type) {
+    case 'welcome': {
+      if (!Array.isArray(m.iceServers) || m.iceServers.some((s) => typeof s !== 'string')) fail('bad-message', 'iceServers');
+      return { v: 1, type: 'welcome', id: id(m.id, 'id'), iceServers: m.iceServers as string[] };
+    }
+    case 'holders': {
+      const peers = idList(m.peers, 'peers');
+      return { v: 1, type: 'holders', asset: id(m.asset, 'asset'), peers };
+    }
+    case 'offer':
+    case 'answer':
+      return { v: 1, type: m.type, from: id(m.from, 'from'), session: id(m.session, 'session'), sdp: text(m.sdp, 'sdp', MAX_SDP_CHARS) as string };
+    case 'candidate':
+      return {
+        v: 1, type: 'candidate', from: id(m.from, 'from'), session: id(m.session, 'session'),
+        candidate: text(m.candidate, 'candidate', MAX_CANDIDATE_CHARS) as string, mid: text(m.mid, 'mid', 64) as string,
+      };
+    case 'peer-gone': return { v: 1, type: 'peer-gone', peer: id(m.peer, 'peer') };
+    case 'error': return { v: 1, type: 'error', code: text(m.code, 'code', 64) as SignalErrorCode, message: text(m.message, 'message', 512) as string };
+    default: return fail('unknown-type', 'type: unknown message type');
+  }
+}
