@@ -1,0 +1,33 @@
+/**
+ * The config block the injector writes into each page as
+ * `<script type="application/json" id="__p2p-config">` and the client reads.
+ * All URLs are paths on the proxy (same origin as the page).
+ */
+export const CLIENT_CONFIG_ELEMENT_ID = '__p2p-config';
+
+export interface ClientConfig {
+  v: 1;
+  /** Reserved prefix, e.g. `/__p2p`; signal, tracker, manifest, report live under it. */
+  prefix: string;
+  /** Per-image deadline before falling back to HTTP. */
+  peerTimeoutMs: number;
+  /** STUN/TURN URLs for RTCPeerConnection (empty: host candidates only). */
+  iceServers: string[];
+  mediaTypes: ('image' | 'video' | 'audio')[];
+  /** Test-only fault injection, honoured only when the proxy runs with NODE_ENV=test. */
+  fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer';
+}
+
+/** Element attributes the injector writes and the client reads. */
+export const ATTR = {
+  id: 'data-p2p-id',
+  /** `src` moved here when the element should load from peers. */
+  src: 'data-p2p-src',
+  srcset: 'data-p2p-srcset',
+  poster: 'data-p2p-poster',
+  /** `peer` (load from peers) or `http` (loads itself; the visitor becomes a holder). */
+  mode: 'data-p2p-mode',
+  /** Media kind: image, video or audio. */
+  kind: 'data-p2p-kind',
+  skip: 'data-p2p-skip',
+} as const;

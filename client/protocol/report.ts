@@ -1,0 +1,29 @@
+/**
+ * `POST /__p2p/report` (sendBeacon, JSON body ≤ REPORT_MAX_BYTES): what one page
+ * view loaded and from where. The server validates and bounds every field and
+ * folds it into `/__p2p/stats` and `/__p2p/metrics`.
+ */
+export const REPORT_MAX_BYTES = 16 * 1024;
+export const REPORT_MAX_ASSETS = 200;
+
+export type ByteSource = 'peer' | 'seeder' | 'server' | 'webseed';
+export type FallbackReason =
+  | 'no-holder' | 'signaling-down' | 'ice-failed' | 'timeout' | 'hash-mismatch' | 'peer-closed'
+  | 'peer-declined' | 'protocol-violation' | 'manifest-error' | 'unsupported' | 'opted-out' | 'client-error';
+
+export interface AssetReport {
+  /** Asset id. */
+  id: string;
+  source: ByteSource;
+  bytes: number;
+  /** Milliseconds from client start to the image being painted (images only). */
+  ms?: number;
+  fallback?: FallbackReason;
+}
+
+export interface ReportBody {
+  v: 1;
+  /** Page path (no query) for per-page figures. */
+  page: string;
+  assets: AssetReport[];
+}
