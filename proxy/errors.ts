@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   PC_ERR_FORBIDDEN_URL: { status: 403, message: 'URL is not served by this origin' },
   PC_ERR_TOO_LARGE: { status: 413, message: 'Payload too large' },
   PC_ERR_RANGE: { status: 416, message: 'Range not satisfiable' },
+  PC_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  PC_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   PC_ERR_SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
 } as const;
 
