@@ -1,0 +1,18 @@
+import { loadConfig } from '../../proxy/config/load-config.js';
+import { startApp, type RunningApp } from '../../proxy/app.js';
+import { createLogger } from '../../proxy/logger.js';
+
+/**
+ * Starts the real proxy in-process on a free loopback port. `env` uses the same
+ * names as production (ORIGIN, P2P_THRESHOLD…); the seeder is off unless asked for.
+ */
+export async function startProxy(env: Record<string, string> = {}): Promise<RunningApp> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    SEEDER_MODE: 'off',
+    ...env,
+  });
+  return startApp(config, createLogger(config.logLevel));
+}
