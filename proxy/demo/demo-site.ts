@@ -95,3 +95,14 @@ ${gallery}
 
   return files;
 }
+
+/** Writes the demo site to a directory (for serving it with nginx, as a legacy origin would). */
+export async function writeDemoSite(dir: string): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  for (const [path, file] of buildDemoSite()) {
+    const target = join(dir, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, file.body);
+  }
+}
