@@ -6,7 +6,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'peerconnect_process_' });
+  // Process and runtime metrics, event-loop lag included (peerconnect_nodejs_eventloop_lag_seconds).
+  collectDefaultMetrics({ register: registry, prefix: 'peerconnect_' });
   const metric = { registers: [registry] };
   return {
     registry,
@@ -19,7 +20,7 @@ export function createMetrics() {
       labelNames: ['route'] as const, buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ...metric,
     }),
     bytesToClients: new Counter({
-      name: 'peerconnect_bytes_to_clients_total', help: 'Body bytes sent to clients, by kind (html, media, other, p2p)',
+      name: 'peerconnect_bytes_to_clients_total', help: 'Bytes sent to clients (headers included), by kind (html, media, other, p2p)',
       labelNames: ['kind'] as const, ...metric,
     }),
     originFailures: new Counter({
@@ -39,7 +40,17 @@ export function createMetrics() {
       labelNames: ['reason'] as const, ...metric,
     }),
     offloadRatio: new Gauge({
-      name: 'peerconnect_offload_ratio', help: 'Share of reported media bytes that came from peers', ...metric,
+      name: 'peerconnect_offload_ratio',
+      help: 'Share of reported media bytes by scope: peer (from browsers), p2p (peer+seeder), origin (peer+seeder+webseed)',
+      labelNames: ['scope'] as const, ...metric,
+    }),
+    reports: new Counter({
+      name: 'peerconnect_reports_total', help: 'Client reports received, by result (accepted, invalid, too-large, rate-limited, unsupported-type)',
+      labelNames: ['result'] as const, ...metric,
+    }),
+    timeToImage: new Histogram({
+      name: 'peerconnect_time_to_image_seconds', help: 'Client start to image painted, as reported by browsers, by source',
+      labelNames: ['source'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30], ...metric,
     }),
     peers: new Gauge({ name: 'peerconnect_peers', help: 'Connected signaling peers', ...metric }),
     swarms: new Gauge({ name: 'peerconnect_swarms', help: 'Assets with at least one holder', ...metric }),
