@@ -199,6 +199,24 @@ export const OPTIONS = {
     expected: 'a positive integer',
     doc: 'Concurrent WebRTC peers the seeder serves.',
   }),
+  signalMaxPeers: option({
+    key: 'signalMaxPeers', env: 'SIGNAL_MAX_PEERS', kind: 'int',
+    schema: positiveInt.default(20_000),
+    expected: 'a positive integer',
+    doc: 'Concurrent signaling connections this proxy accepts (over it: 503).',
+  }),
+  signalMaxPeersPerIp: option({
+    key: 'signalMaxPeersPerIp', env: 'SIGNAL_MAX_PEERS_PER_IP', kind: 'int',
+    schema: positiveInt.default(32),
+    expected: 'a positive integer',
+    doc: 'Concurrent signaling and tracker connections from one client address (over it: 429).',
+  }),
+  signalHeartbeatMs: option({
+    key: 'signalHeartbeatMs', env: 'SIGNAL_HEARTBEAT_MS', kind: 'int',
+    schema: z.number().int().min(50).default(30_000),
+    expected: 'an integer of at least 50 (milliseconds)',
+    doc: 'Ping interval of signaling sockets; a peer silent for two intervals is dropped.',
+  }),
   proxyUrl: option({
     key: 'proxyUrl', env: 'PROXY_URL', kind: 'string',
     schema: httpUrl.optional(),
