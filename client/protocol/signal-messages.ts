@@ -21,6 +21,12 @@ export type AssetId = string;
 export type PeerRole = 'browser' | 'seeder';
 
 // ── client → server ─────────────────────────────────────────────────────────
+/**
+ * Optional for browsers (a connection is a browser until it says otherwise); if
+ * sent, it must be the first message. `role: 'seeder'` needs `token` equal to the
+ * proxy's ADMIN_TOKEN (or, with none set, a loopback connection), else the server
+ * answers `unauthorized` and closes. The server sends `welcome` on connect, before any hello.
+ */
 export interface HelloMessage { v: 1; type: 'hello'; role: PeerRole; page?: string; token?: string }
 export interface HaveMessage { v: 1; type: 'have'; assets: AssetId[] }
 export interface LostMessage { v: 1; type: 'lost'; assets: AssetId[] }
@@ -50,7 +56,7 @@ export type ServerMessage =
 
 export type SignalErrorCode =
   | 'bad-json' | 'too-large' | 'bad-message' | 'unknown-type' | 'unknown-peer' | 'not-paired'
-  | 'rate-limited' | 'not-ready' | 'unsupported-version';
+  | 'rate-limited' | 'not-ready' | 'unsupported-version' | 'unauthorized';
 
 export class SignalProtocolError extends Error {
   constructor(readonly code: SignalErrorCode, message: string) {
