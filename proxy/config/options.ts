@@ -145,6 +145,12 @@ export const OPTIONS = {
     expected: 'a secret of at least 16 characters',
     doc: 'Bearer token guarding metrics, stats and dashboard.',
   }),
+  adminPort: option({
+    key: 'adminPort', env: 'ADMIN_PORT', kind: 'int',
+    schema: z.number().int().min(0).max(65535).optional(),
+    expected: 'a port number 0-65535',
+    doc: 'When set, metrics, stats and dashboard are served only on this second port (same HOST), not on PORT.',
+  }),
   logLevel: option({
     key: 'logLevel', env: 'LOG_LEVEL', kind: 'string',
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
