@@ -44,7 +44,11 @@ export type ClientMessage =
 
 // ── server → client ─────────────────────────────────────────────────────────
 export interface WelcomeMessage { v: 1; type: 'welcome'; id: PeerId; iceServers: string[] }
-export interface HoldersMessage { v: 1; type: 'holders'; asset: AssetId; peers: PeerId[] }
+/**
+ * `seeders` (optional) names which of `peers` are server-side seeders, so the
+ * client can report their bytes as `seeder` rather than `peer`.
+ */
+export interface HoldersMessage { v: 1; type: 'holders'; asset: AssetId; peers: PeerId[]; seeders?: PeerId[] }
 export interface RelayedOffer { v: 1; type: 'offer'; from: PeerId; session: string; sdp: string }
 export interface RelayedAnswer { v: 1; type: 'answer'; from: PeerId; session: string; sdp: string }
 export interface RelayedCandidate { v: 1; type: 'candidate'; from: PeerId; session: string; candidate: string; mid: string }
@@ -146,7 +150,8 @@ export function parseServerMessage(raw: string | Json): ServerMessage {
     }
     case 'holders': {
       const peers = idList(m.peers, 'peers');
-      return { v: 1, type: 'holders', asset: id(m.asset, 'asset'), peers };
+      const seeders = m.seeders === undefined ? undefined : idList(m.seeders, 'seeders').filter((s) => peers.includes(s));
+      return { v: 1, type: 'holders', asset: id(m.asset, 'asset'), peers, ...(seeders ? { seeders } : {}) };
     }
     case 'offer':
     case 'answer':
