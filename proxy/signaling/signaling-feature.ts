@@ -1,0 +1,124 @@
+import type { Config } from '../config/options.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { P2pRouter } from '../routes/router.js';
+import type { Feature } from '../server.js';
+import { AddressLimiter } from './address-limiter.js';
+import { GeoLookup } from './geo-lookup.js';
+import { InMemoryPeerRegistry, type PeerRegistry, type RegistryStats } from './peer-registry.js';
+import { SignalingServer, type SignalingServerStats } from './signaling-server.js';
+import { createThresholdPolicy, type DeliveryPolicy } from './threshold-policy.js';
+import { WebTorrentTracker, type TrackerStats } from './webtorrent-tracker.js';
+
+/** Assets listed in stats().topAssets. */
+const STATS_TOP_ASSETS = 10;
+const TRACKER_MAX_PEERS_PER_SWARM = 500;
+const TRACKER_MAX_SWARMS = 10_000;
+
+export type SignalingStats = RegistryStats & Omit<SignalingServerStats, 'connections'> & {
+  connections: number;
+  tracker: TrackerStats;
+};
+
+export interface SignalingFeatureOptions {
+  config: Config;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Defaults to the in-memory registry. */
+  registry?: PeerRegistry;
+}
+
+/**
+ * Signaling (`<prefix>/signal`) and the WebTorrent tracker (`<prefix>/tracker`)
+ * as one feature of the proxy, plus the threshold policy the injector asks.
+ */
+export class SignalingFeature implements Feature {
+  readonly name = 'signaling';
+  readonly registry: PeerRegistry;
+  /** Per asset: 'peer' once `threshold` browsers hold it, else 'http'. */
+  readonly policy: DeliveryPolicy;
+  private readonly limiter: AddressLimiter;
+  private signaling: SignalingServer | undefined;
+  private tracker: WebTorrentTracker | undefined;
+  private knownInfoHash: ((infoHash: string) => boolean) | undefined;
+  private closed = false;
+
+  constructor(private readonly options: SignalingFeatureOptions) {
+    this.registry = options.registry ?? new InMemoryPeerRegistry({ maxPeers: options.config.signalMaxPeers });
+    this.policy = createThresholdPolicy(this.registry, options.config.threshold);
+    this.limiter = new AddressLimiter(options.config.signalMaxPeersPerIp);
+  }
+
+  /** Registers the two upgrade routes; sockets are refused until start(). */
+  attach(router: P2pRouter): this {
+    router.upgrade('signal', (req, socket, head, ctx) => {
+      if (!this.signaling) return socket.destroy();
+      this.signaling.handleUpgrade(req, socket, head, ctx.clientAddress);
+    });
+    router.upgrade('tracker', (req, socket, head, ctx) => {
+      if (!this.tracker) return socket.destroy();
+      this.tracker.handleUpgrade(req, socket, head, ctx.clientAddress);
+    });
+    return this;
+  }
+
+  /**
+   * Restricts the tracker to torrents the seeder made (hex infohash → known).
+   * Without it every infohash may open a swarm, up to the swarm cap.
+   */
+  setTorrentFilter(known: (infoHash: string) => boolean): void {
+    this.knownInfoHash = known;
+  }
+
+  async start(): Promise<void> {
+    if (this.closed || this.signaling) return;
+    const { config, logger, metrics } = this.options;
+    this.signaling = new SignalingServer({
+      registry: this.registry,
+      limiter: this.limiter,
+      geo: config.geoLocate ? new GeoLookup() : undefined,
+      iceServers: config.iceServers,
+      adminToken: config.adminToken,
+      maxPeers: config.signalMaxPeers,
+      heartbeatMs: config.signalHeartbeatMs,
+      seederMaxUploads: config.seederMaxPeers,
+      logger: logger.child({ name: 'peerconnect:signaling' }),
+      ...(metrics ? { metrics } : {}),
+    });
+    this.tracker = new WebTorrentTracker({
+      limiter: this.limiter,
+      maxPeersPerSwarm: TRACKER_MAX_PEERS_PER_SWARM,
+      maxSwarms: TRACKER_MAX_SWARMS,
+      knownInfoHash: (infoHash) => this.knownInfoHash?.(infoHash) ?? true,
+      logger: logger.child({ name: 'peerconnect:tracker' }),
+    });
+  }
+
+  ready(): boolean {
+    return this.signaling !== undefined && !this.closed;
+  }
+
+  /** Live counts for `/__p2p/stats` (cheap: O(assets) for the top list). */
+  stats(): SignalingStats {
+    const registry = this.registry.stats(STATS_TOP_ASSETS);
+    const server = this.signaling?.stats();
+    return {
+      ...registry,
+      connections: server?.connections ?? 0,
+      messagesTotal: server?.messagesTotal ?? 0,
+      messagesPerSec: server?.messagesPerSec ?? 0,
+      rejectedConnections: server?.rejectedConnections ?? {},
+      rejectedMessages: server?.rejectedMessages ?? {},
+      policyCloses: server?.policyCloses ?? 0,
+      badPeerReports: server?.badPeerReports ?? 0,
+      tracker: this.tracker?.stats() ?? { connections: 0, swarms: 0, peers: 0, refusedAnnounces: 0, floodCloses: 0 },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.signaling?.close();
+    this.tracker?.close();
+  }
+}

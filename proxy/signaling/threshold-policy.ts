@@ -1,0 +1,21 @@
+import type { PeerRegistry } from './peer-registry.js';
+
+/** What the injector knows about one media element. */
+export interface PolicyAsset {
+  id: string;
+  url: string;
+  kind: 'image' | 'video' | 'audio';
+}
+
+export type DeliveryMode = 'peer' | 'http';
+export type DeliveryPolicy = (asset: PolicyAsset) => DeliveryMode;
+
+/**
+ * The seed's rule: an asset loads from peers once at least `threshold` browsers
+ * announced a completed download of it (with threshold 3, the 4th visitor loads
+ * from peers). The server seeder is the fallback and never counts. Threshold 0:
+ * always peers, the seeder serves the first visitors.
+ */
+export function createThresholdPolicy(registry: Pick<PeerRegistry, 'holderCount'>, threshold: number): DeliveryPolicy {
+  return (asset) => (threshold === 0 || registry.holderCount(asset.id) >= threshold ? 'peer' : 'http');
+}
