@@ -1,0 +1,23 @@
+import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../client/protocol/client-config.js';
+
+/**
+ * JSON that is safe inside `<script type="application/json">`: `<`, `>` and `&`
+ * become \u escapes so `</script>` and `<!--` cannot occur, U+2028/2029 too
+ * (older JS engines choke on them), and every other non-ASCII character as well
+ * so the block reads the same in any ASCII-compatible page encoding.
+ */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Escapes a value for a double-quoted attribute. */
+export function escapeAttribute(value: string): string {
+  return value.replace(/[&"<>]/g, (c) => (c === '&' ? '&amp;' : c === '"' ? '&quot;' : c === '<' ? '&lt;' : '&gt;'));
+}
+
+/** The markup injected once per page: the config block, then the deferred client. */
+export function injectionMarkup(config: ClientConfig, scriptSrc: string, nonce: string | undefined): string {
+  const nonceAttr = nonce === undefined ? '' : ` nonce="${escapeAttribute(nonce)}"`;
+  return `<script type="application/json" id="${CLIENT_CONFIG_ELEMENT_ID}">${scriptSafeJson(config)}</script>`
+    + `<script src="${escapeAttribute(scriptSrc)}" defer${nonceAttr}></script>`;
+}
