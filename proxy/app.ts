@@ -1,8 +1,10 @@
 import type { Config } from './config/options.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, loggerOptionsFor, type Logger } from './logger.js';
 import { PeerConnectServer } from './server.js';
 import { buildDemoSite } from './demo/demo-site.js';
 import { StaticOrigin } from './demo/static-origin.js';
+import { SignalingFeature } from './signaling/signaling-feature.js';
+import { StatsFeature } from './stats/stats-feature.js';
 
 export interface RunningApp {
   server: PeerConnectServer;
@@ -10,6 +12,10 @@ export interface RunningApp {
   origin: URL;
   /** Present when no ORIGIN was configured and the built-in demo site runs. */
   demo?: StaticOrigin;
+  /** Signaling, tracker and the threshold policy; `signaling.stats()` for live counts. */
+  signaling: SignalingFeature;
+  /** Reports, stats, metrics, dashboard; `stats.adminUrl` is set when ADMIN_PORT is. */
+  stats: StatsFeature;
   close(): Promise<void>;
 }
 
@@ -17,7 +23,7 @@ export interface RunningApp {
  * Composition root: builds the server, wires every feature, starts the demo
  * origin when no ORIGIN is set, and listens.
  */
-export async function startApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningApp> {
+export async function startApp(config: Config, logger: Logger = createLogger(config.logLevel, loggerOptionsFor(config))): Promise<RunningApp> {
   let demo: StaticOrigin | undefined;
   let origin: URL;
   if (config.origin) {
@@ -30,6 +36,11 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
 
   const server = new PeerConnectServer({ config, origin, logger });
   // Features register here (injector, seeder, signaling, metrics…).
+  const signaling = new SignalingFeature({ config, logger, metrics: server.metrics }).attach(server.router);
+  server.addFeature(signaling);
+  const stats = new StatsFeature(server);
+  server.addFeature(stats);
+  // Signaling contributes peers and swarms: stats.sources.set('signaling', signalingServer).
 
   let url: URL;
   try {
@@ -42,7 +53,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
 
   let closing: Promise<void> | undefined;
   return {
-    server, url, origin, demo,
+    server, url, origin, demo, signaling, stats,
     close() {
       closing ??= (async () => {
         await server.close();

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { REPORT_MAX_ASSETS, type ByteSource, type FallbackReason, type ReportBody } from '../../client/protocol/report.js';
+
+/** Every source and fallback reason the client may report, in a stable order. */
+export const BYTE_SOURCES = ['peer', 'seeder', 'server', 'webseed'] as const satisfies readonly ByteSource[];
+export const FALLBACK_REASONS = [
+  'no-holder', 'signaling-down', 'ice-failed', 'timeout', 'hash-mismatch', 'peer-closed',
+  'peer-declined', 'protocol-violation', 'manifest-error', 'unsupported', 'opted-out', 'client-error',
+] as const satisfies readonly FallbackReason[];
+
+// Compile-time checks that the lists above cover the protocol's unions exactly.
+type Missing<All, Listed> = Exclude<All, Listed> extends never ? true : never;
+const sourcesComplete: Missing<ByteSource, (typeof BYTE_SOURCES)[number]> = true;
+const reasonsComplete: Missing<FallbackReason, (typeof FALLBACK_REASONS)[number]> = true;
+void sourcesComplete;
+void reasonsComplete;
+
+/** Asset ids are 22 base64url characters (seeder/index/asset-id.ts). */
+const ASSET_ID = /^[A-Za-z0-9_-]{22}$/;
+/** One asset larger than this is a lie, not a measurement (long videos stay far below). */
+export const REPORT_ASSET_MAX_BYTES = 64 * 1024 ** 3;
+/** Time-to-image beyond ten minutes is a tab left in the background, not a load time. */
+export const REPORT_MAX_MS = 10 * 60 * 1000;
+const PAGE_MAX_CHARS = 512;
+
+const assetSchema = z.strictObject({
+  id: z.string().regex(ASSET_ID),
+  source: z.enum(BYTE_SOURCES),
+  bytes: z.number().int().nonnegative().max(REPORT_ASSET_MAX_BYTES),
+  ms: z.number().nonnegative().max(REPORT_MAX_MS).optional(),
+  fallback: z.enum(FALLBACK_REASONS).optional(),
+});
+
+export const reportSchema = z.strictObject({
+  v: z.literal(1),
+  page: z.string().max(PAGE_MAX_CHARS).regex(/^\/[^\s?#]*$/),
+  assets: z.array(assetSchema).max(REPORT_MAX_ASSETS),
+});
+
+/** Parses an untrusted report body; throws a short message naming the first problem. */
+export function parseReport(text: string): ReportBody {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error('body is not JSON');
+  }
+  const parsed = reportSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid report');
+  }
+  return parsed.data;
+}
