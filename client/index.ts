@@ -1,2 +1,69 @@
-// Browser client entry point (bundled to /__p2p/client.<hash>.js).
-export {};
+// Browser client entry point (bundled to <prefix>/client.<hash>.js).
+//
+// P2P is an optimisation: whatever happens here, every tagged element ends up
+// with its original URL unless verified bytes from a peer were painted.
+import { ATTR } from './protocol/client-config.js';
+import { readConfig } from './config/read-config.js';
+import { optOutReason } from './config/opt-out.js';
+import { releaseToHttp } from './dom/media-elements.js';
+import { createDebugSurface, type DebugSurface } from './report/reporter.js';
+import { PeerConnectClient } from './peerconnect-client.js';
+
+declare global {
+  interface Window {
+    /** Debugging surface; see client/README.md. */
+    __peerconnect?: DebugSurface;
+  }
+}
+
+function releaseAll(doc: Document): void {
+  for (const el of doc.querySelectorAll(`[${ATTR.id}]`)) {
+    try {
+      releaseToHttp(el);
+    } catch {
+      // keep releasing the others
+    }
+  }
+}
+
+function boot(win: Window): void {
+  const surface = createDebugSurface();
+  win.__peerconnect = surface;
+  let client: PeerConnectClient | undefined;
+  const fail = (err: unknown): void => {
+    surface.state = 'failed';
+    surface.reason = err instanceof Error ? err.message : String(err);
+    try {
+      client?.close();
+    } catch {
+      // the page matters more than a clean shutdown
+    }
+    releaseAll(win.document);
+  };
+  try {
+    const config = readConfig(win.document);
+    if (!config) {
+      surface.state = 'off';
+      surface.reason = 'no-config';
+      releaseAll(win.document);
+      return;
+    }
+    if (config.fault === 'throw-at-start') throw new Error('fault: throw-at-start');
+    const optOut = optOutReason(win);
+    if (optOut) {
+      surface.state = 'off';
+      surface.reason = optOut;
+      releaseAll(win.document);
+      return;
+    }
+    client = new PeerConnectClient(win, config, surface);
+    client.start().catch(fail);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+if (typeof window !== 'undefined') {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => boot(window), { once: true });
+  else boot(window);
+}

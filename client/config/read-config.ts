@@ -1,0 +1,43 @@
+import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../protocol/client-config.js';
+
+const FAULTS = ['throw-at-start', 'corrupt-bytes', 'close-mid-transfer'] as const;
+const MEDIA_TYPES = ['image', 'video', 'audio'] as const;
+/** Deadline used when the block carries none (mirrors the proxy's default). */
+const DEFAULT_PEER_TIMEOUT_MS = 2_000;
+
+/**
+ * Reads and validates the injected `#__p2p-config` block. Returns undefined when
+ * it is missing or malformed: the page then simply loads everything over HTTP.
+ */
+export function readConfig(doc: Document): ClientConfig | undefined {
+  const el = doc.getElementById(CLIENT_CONFIG_ELEMENT_ID);
+  if (!el?.textContent) return undefined;
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(el.textContent) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  return parseConfig(raw);
+}
+
+/** Pure validation of the config object; undefined when unusable. */
+export function parseConfig(raw: unknown): ClientConfig | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const c = raw as Record<string, unknown>;
+  if (c.v !== 1 || typeof c.prefix !== 'string' || !/^\/[A-Za-z0-9_~./-]*$/.test(c.prefix)) return undefined;
+  const timeout = typeof c.peerTimeoutMs === 'number' && c.peerTimeoutMs > 0 ? c.peerTimeoutMs : DEFAULT_PEER_TIMEOUT_MS;
+  const iceServers = Array.isArray(c.iceServers) ? c.iceServers.filter((s): s is string => typeof s === 'string') : [];
+  const mediaTypes = Array.isArray(c.mediaTypes)
+    ? MEDIA_TYPES.filter((t) => (c.mediaTypes as unknown[]).includes(t))
+    : [...MEDIA_TYPES];
+  const fault = FAULTS.find((f) => f === c.fault);
+  return {
+    v: 1,
+    prefix: c.prefix.replace(/\/$/, ''),
+    peerTimeoutMs: timeout,
+    iceServers,
+    mediaTypes,
+    ...(fault ? { fault } : {}),
+  };
+}

@@ -1,0 +1,193 @@
+import type { ManifestEntry } from '../protocol/manifest.js';
+import type { FallbackReason } from '../protocol/report.js';
+import type { PeerId } from '../protocol/signal-messages.js';
+import { LinkError, type PendingRequest } from '../peer/peer-link.js';
+import { applyImageUrl, chooseImage, imagePainted, releaseToHttp, type ImageChoice } from '../dom/media-elements.js';
+import { sha256Hex } from '../utils/sha256.js';
+import type { Services } from '../services.js';
+import type { HttpHolder } from './http-holder.js';
+
+/** A fallback image is reported without a time once it takes longer than this. */
+export const FALLBACK_LOAD_WAIT_MS = 30_000;
+/** How far below the viewport lazy images start loading from peers. */
+export const LAZY_ROOT_MARGIN = '800px 0px';
+
+interface PeerResult {
+  entry: ManifestEntry & { id: string; sha256: string; size: number };
+  bytes: Uint8Array;
+  peer: PeerId;
+  blobUrl: string;
+}
+
+/** One image's budget: cancels outstanding requests when the deadline passes. */
+class Attempt {
+  expired = false;
+  private readonly cancels = new Set<(reason: FallbackReason) => void>();
+  readonly timedOut: Promise<never>;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ms: number) {
+    this.timedOut = new Promise<never>((_, reject) => {
+      this.timer = setTimeout(() => {
+        this.expired = true;
+        for (const cancel of this.cancels) cancel('timeout');
+        reject(new LinkError('timeout'));
+      }, ms);
+    });
+    this.timedOut.catch(() => undefined);
+  }
+
+  track(request: PendingRequest): void {
+    this.cancels.add(request.cancel);
+  }
+
+  untrack(request: PendingRequest): void {
+    this.cancels.delete(request.cancel);
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/**
+ * Loads `data-p2p-mode=peer` images from peers: manifest → want → holders →
+ * data channel → SHA-256 check → blob URL. Any failure within the per-image
+ * deadline puts the original URL back at once.
+ */
+export class PeerImageLoader {
+  private readonly byUrl = new Map<string, Promise<PeerResult>>();
+  private observer: IntersectionObserver | undefined;
+  private readonly started = new WeakSet<HTMLImageElement>();
+
+  constructor(private readonly s: Services, private readonly httpHolder: HttpHolder) {}
+
+  /** Starts eager images now and lazy ones when they come near the viewport. */
+  add(img: HTMLImageElement): void {
+    if (img.loading === 'lazy' && typeof IntersectionObserver === 'function') {
+      this.observer ??= new IntersectionObserver((entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          this.observer?.unobserve(entry.target);
+          this.start(entry.target as HTMLImageElement);
+        }
+      }, { rootMargin: LAZY_ROOT_MARGIN });
+      this.observer.observe(img);
+      return;
+    }
+    this.start(img);
+  }
+
+  close(): void {
+    this.observer?.disconnect();
+  }
+
+  private start(img: HTMLImageElement): void {
+    if (this.started.has(img)) return;
+    this.started.add(img);
+    void this.load(img).catch(() => this.fallback(img, undefined, 'client-error'));
+  }
+
+  private async load(img: HTMLImageElement): Promise<void> {
+    const choice = chooseImage(img, this.s.win);
+    if (!choice) return this.fallback(img, undefined, 'client-error');
+    const attempt = new Attempt(this.s.config.peerTimeoutMs);
+    let result: PeerResult;
+    try {
+      result = await Promise.race([this.fetchShared(choice.url, attempt), attempt.timedOut]);
+    } catch (err) {
+      const reason = err instanceof LinkError ? err.reason : 'client-error';
+      const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
+      return this.fallback(img, entry, reason);
+    } finally {
+      attempt.end();
+    }
+    await this.paint(img, choice, result);
+  }
+
+  /** Two elements showing the same URL share one transfer. */
+  private fetchShared(url: string, attempt: Attempt): Promise<PeerResult> {
+    let shared = this.byUrl.get(url);
+    if (!shared) {
+      shared = this.fetchFromPeers(url, attempt);
+      this.byUrl.set(url, shared);
+      shared.catch(() => this.byUrl.delete(url));
+    }
+    return shared;
+  }
+
+  private async fetchFromPeers(url: string, attempt: Attempt): Promise<PeerResult> {
+    const raw = await this.s.manifest.lookup(url);
+    if (raw.error || raw.p2p === false || !raw.id || !raw.sha256 || raw.size === undefined) throw new LinkError('manifest-error');
+    const entry = raw as PeerResult['entry'];
+    const held = this.s.store.get(entry.id);
+    if (held) return { entry, bytes: held.bytes, peer: '', blobUrl: blobUrlOf(held.bytes, entry) };
+    if (!this.s.signalingUp()) throw new LinkError('signaling-down');
+    const peers = (await this.s.holders.holders(entry.id)).filter((p) => p !== this.s.selfId() && !this.s.pool.banned.has(p));
+    let reason: FallbackReason = 'no-holder';
+    for (const peer of peers) {
+      if (attempt.expired) break;
+      const link = this.s.pool.linkTo(peer);
+      if (!link) continue;
+      const request = link.request(entry.id, url, entry.size);
+      attempt.track(request);
+      try {
+        const bytes = await request.promise;
+        if ((await sha256Hex(bytes)) !== entry.sha256) {
+          reason = 'hash-mismatch';
+          this.s.reportBadPeer(peer, entry.id);
+          continue;
+        }
+        return { entry, bytes, peer, blobUrl: blobUrlOf(bytes, entry) };
+      } catch (err) {
+        reason = err instanceof LinkError ? err.reason : 'client-error';
+      } finally {
+        attempt.untrack(request);
+      }
+    }
+    throw new LinkError(attempt.expired ? 'timeout' : reason);
+  }
+
+  private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult): Promise<void> {
+    const { entry, bytes, peer } = result;
+    applyImageUrl(img, choice, result.blobUrl);
+    if (!(await imagePainted(img))) {
+      // Verified bytes the browser cannot decode: show the original instead.
+      img.removeAttribute('srcset');
+      choice.source?.setAttribute('srcset', choice.url);
+      img.src = choice.url;
+      return this.fallback(img, entry, 'client-error');
+    }
+    if (!peer) return; // the same asset was already counted for another element
+    const fresh = !this.s.store.has(entry.id);
+    this.s.store.put({ id: entry.id, url: choice.url, bytes, type: entry.contentType ?? '' });
+    if (fresh) this.s.announce([entry.id]);
+    this.s.reporter.record({
+      id: entry.id, url: choice.url, source: this.s.sourceOf(peer), bytes: bytes.byteLength, ms: performance.now(), peer,
+    });
+  }
+
+  /** Original URL back, then count it as server bytes with the reason once it has loaded. */
+  private fallback(img: HTMLImageElement, entry: ManifestEntry | undefined, reason: FallbackReason): void {
+    releaseToHttp(img);
+    const id = entry?.id ?? img.getAttribute('data-p2p-id') ?? 'unknown';
+    const url = entry?.url ?? img.currentSrc ?? img.src;
+    let settled = false;
+    const settle = (ms?: number): void => {
+      if (settled) return;
+      settled = true;
+      this.s.reporter.record({ id, url, source: 'server', bytes: entry?.size ?? 0, ...(ms !== undefined ? { ms } : {}), fallback: reason });
+    };
+    const timer = setTimeout(() => settle(), FALLBACK_LOAD_WAIT_MS);
+    void imagePainted(img).then((ok) => {
+      clearTimeout(timer);
+      settle(ok ? performance.now() : undefined);
+      // The visitor now has the bytes in its HTTP cache: offer them to others too.
+      if (ok) void this.httpHolder.adopt(img, false);
+    });
+  }
+}
+
+function blobUrlOf(bytes: Uint8Array, entry: ManifestEntry): string {
+  return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: entry.contentType ?? 'application/octet-stream' }));
+}

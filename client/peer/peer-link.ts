@@ -1,0 +1,337 @@
+import {
+  CHUNK_PAYLOAD_BYTES, MAX_INFLIGHT_REQUESTS, PEER_CHANNEL_LABEL, PEER_WIRE_VERSION, SEND_BUFFER_HIGH_BYTES,
+  SEND_BUFFER_LOW_BYTES, decodeChunk, encodeChunk, parseControlMessage,
+  type DeclineReason, type PeerControlMessage,
+} from '../protocol/peer-wire.js';
+import type { ClientMessage, PeerId } from '../protocol/signal-messages.js';
+import type { FallbackReason } from '../protocol/report.js';
+
+/** ICE + DTLS + channel open must finish within this, or the link counts as failed. */
+export const LINK_CONNECT_TIMEOUT_MS = 5_000;
+/** Remote candidates kept while the remote description is not set yet. */
+const MAX_PENDING_CANDIDATES = 64;
+/** Requests waiting for a free in-flight slot on one link. */
+const MAX_QUEUED_REQUESTS = 256;
+
+export class LinkError extends Error {
+  constructor(readonly reason: FallbackReason, message: string = reason) {
+    super(message);
+    this.name = 'LinkError';
+  }
+}
+
+/** What a link asks its owner when the remote peer requests an asset. */
+export interface ServeDecision {
+  bytes?: Uint8Array;
+  decline?: DeclineReason;
+  /** Called once when the upload finished, failed or was cancelled. */
+  done?: (sentBytes: number) => void;
+}
+
+export interface PeerLinkOptions {
+  remote: PeerId;
+  session: string;
+  initiator: boolean;
+  iceServers: string[];
+  signal(message: ClientMessage): void;
+  serve(asset: string, url: string): ServeDecision;
+  onClosed(link: PeerLink): void;
+  /** Test-only misbehaviour of this page when serving (NODE_ENV=test proxies only). */
+  fault?: 'corrupt-bytes' | 'close-mid-transfer';
+}
+
+interface Outgoing {
+  req: number;
+  asset: string;
+  url: string;
+  size: number;
+  buffer?: Uint8Array;
+  received: number;
+  sent: boolean;
+  resolve(bytes: Uint8Array): void;
+  reject(err: LinkError): void;
+}
+
+export interface PendingRequest {
+  promise: Promise<Uint8Array>;
+  cancel(reason: FallbackReason): void;
+}
+
+/**
+ * One RTCPeerConnection and its single ordered data channel to one remote peer.
+ * Symmetric once open: either side may request assets, so one link serves many
+ * assets both ways. The requester's side is the offerer.
+ */
+export class PeerLink {
+  readonly remote: PeerId;
+  readonly session: string;
+  readonly opened: Promise<void>;
+  /** Bytes received from / sent to this peer over the data channel. */
+  bytesIn = 0;
+  bytesOut = 0;
+  private readonly pc: RTCPeerConnection;
+  private channel: RTCDataChannel | undefined;
+  private remoteSet = false;
+  private pendingCandidates: RTCIceCandidateInit[] = [];
+  private ops: Promise<unknown> = Promise.resolve();
+  private nextReq = 1;
+  private readonly outgoing = new Map<number, Outgoing>();
+  private readonly queue: Outgoing[] = [];
+  private readonly uploads = new Map<number, { cancelled: boolean }>();
+  private openResolve!: () => void;
+  private openReject!: (err: LinkError) => void;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private drainWaiters: (() => void)[] = [];
+  closed = false;
+
+  constructor(private readonly options: PeerLinkOptions) {
+    this.remote = options.remote;
+    this.session = options.session;
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.openResolve = resolve;
+      this.openReject = reject;
+    });
+    this.opened.catch(() => undefined);
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers.map((urls) => ({ urls })) });
+    this.connectTimer = setTimeout(() => this.close(new LinkError('ice-failed', 'connect timeout')), LINK_CONNECT_TIMEOUT_MS);
+    this.pc.onicecandidate = (event) => {
+      const c = event.candidate;
+      if (!c?.candidate) return;
+      options.signal({ v: 1, type: 'candidate', to: this.remote, session: this.session, candidate: c.candidate, mid: c.sdpMid ?? '0' });
+    };
+    this.pc.onconnectionstatechange = () => {
+      const state = this.pc.connectionState;
+      if (state === 'failed') this.close(new LinkError('ice-failed'));
+      else if (state === 'closed') this.close(new LinkError('peer-closed'));
+    };
+    if (options.initiator) {
+      this.attach(this.pc.createDataChannel(PEER_CHANNEL_LABEL, { ordered: true }));
+      this.enqueue(async () => {
+        const offer = await this.pc.createOffer();
+        await this.pc.setLocalDescription(offer);
+        const sdp = this.pc.localDescription?.sdp ?? offer.sdp ?? '';
+        options.signal({ v: 1, type: 'offer', to: this.remote, session: this.session, sdp });
+      });
+    } else {
+      this.pc.ondatachannel = (event) => {
+        if (event.channel.label === PEER_CHANNEL_LABEL && !this.channel) this.attach(event.channel);
+        else event.channel.close();
+      };
+    }
+  }
+
+  /** Answerer side: the remote offer arrived through signaling. */
+  acceptOffer(sdp: string): void {
+    this.enqueue(async () => {
+      await this.pc.setRemoteDescription({ type: 'offer', sdp });
+      await this.flushCandidates();
+      const answer = await this.pc.createAnswer();
+      await this.pc.setLocalDescription(answer);
+      const local = this.pc.localDescription?.sdp ?? answer.sdp ?? '';
+      this.options.signal({ v: 1, type: 'answer', to: this.remote, session: this.session, sdp: local });
+    });
+  }
+
+  acceptAnswer(sdp: string): void {
+    if (!this.options.initiator || this.remoteSet) return;
+    this.enqueue(async () => {
+      await this.pc.setRemoteDescription({ type: 'answer', sdp });
+      await this.flushCandidates();
+    });
+  }
+
+  addCandidate(candidate: string, mid: string): void {
+    const init: RTCIceCandidateInit = { candidate, sdpMid: mid };
+    if (!this.remoteSet) {
+      if (this.pendingCandidates.length < MAX_PENDING_CANDIDATES) this.pendingCandidates.push(init);
+      return;
+    }
+    this.pc.addIceCandidate(init).catch(() => undefined);
+  }
+
+  get inflight(): number {
+    return this.outgoing.size;
+  }
+
+  /** Asks the remote peer for one asset of known size; pipelined up to MAX_INFLIGHT_REQUESTS. */
+  request(asset: string, url: string, size: number): PendingRequest {
+    let entry!: Outgoing;
+    const promise = new Promise<Uint8Array>((resolve, reject) => {
+      entry = { req: this.nextReq++ >>> 0, asset, url, size, received: 0, sent: false, resolve, reject };
+    });
+    promise.catch(() => undefined);
+    if (this.closed) entry.reject(new LinkError('peer-closed'));
+    else if (this.queue.length >= MAX_QUEUED_REQUESTS) entry.reject(new LinkError('peer-declined', 'link queue full'));
+    else {
+      this.queue.push(entry);
+      this.opened.then(() => this.pump(), () => undefined);
+    }
+    return {
+      promise,
+      cancel: (reason) => {
+        const queued = this.queue.indexOf(entry);
+        if (queued >= 0) this.queue.splice(queued, 1);
+        if (this.outgoing.delete(entry.req) && entry.sent) this.sendControl({ v: 1, type: 'cancel', req: entry.req });
+        entry.reject(new LinkError(reason));
+        this.pump();
+      },
+    };
+  }
+
+  /** Idempotent; fails every pending request with the given reason. */
+  close(err: LinkError = new LinkError('peer-closed')): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.connectTimer);
+    this.openReject(err);
+    for (const entry of [...this.queue, ...this.outgoing.values()]) entry.reject(err);
+    this.queue.length = 0;
+    this.outgoing.clear();
+    for (const upload of this.uploads.values()) upload.cancelled = true;
+    this.uploads.clear();
+    for (const wake of this.drainWaiters.splice(0)) wake();
+    try {
+      this.channel?.close();
+      this.pc.close();
+    } catch {
+      // already closed
+    }
+    this.options.onClosed(this);
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.ops = this.ops.then(step).catch(() => this.close(new LinkError('ice-failed', 'negotiation failed')));
+  }
+
+  private async flushCandidates(): Promise<void> {
+    this.remoteSet = true;
+    for (const init of this.pendingCandidates.splice(0)) await this.pc.addIceCandidate(init).catch(() => undefined);
+  }
+
+  private attach(channel: RTCDataChannel): void {
+    this.channel = channel;
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = SEND_BUFFER_LOW_BYTES;
+    channel.onopen = () => {
+      clearTimeout(this.connectTimer);
+      this.openResolve();
+    };
+    channel.onclose = () => this.close(new LinkError('peer-closed'));
+    channel.onerror = () => this.close(new LinkError('peer-closed'));
+    channel.onbufferedamountlow = () => {
+      for (const wake of this.drainWaiters.splice(0)) wake();
+    };
+    channel.onmessage = (event) => {
+      try {
+        if (typeof event.data === 'string') this.onControl(parseControlMessage(event.data));
+        else if (event.data instanceof ArrayBuffer) this.onChunk(event.data);
+      } catch {
+        // A peer speaking garbage is dropped; the requests it owed us fall back.
+        this.close(new LinkError('protocol-violation'));
+      }
+    };
+  }
+
+  private pump(): void {
+    while (!this.closed && this.channel?.readyState === 'open' && this.outgoing.size < MAX_INFLIGHT_REQUESTS && this.queue.length > 0) {
+      const entry = this.queue.shift() as Outgoing;
+      this.outgoing.set(entry.req, entry);
+      entry.sent = true;
+      this.sendControl({ v: 1, type: 'request', req: entry.req, asset: entry.asset, url: entry.url });
+    }
+  }
+
+  private sendControl(message: PeerControlMessage): void {
+    if (this.channel?.readyState !== 'open') return;
+    this.channel.send(JSON.stringify({ ...message, v: PEER_WIRE_VERSION }));
+  }
+
+  private onControl(message: PeerControlMessage): void {
+    switch (message.type) {
+      case 'request':
+        void this.serve(message.req, message.asset, message.url);
+        return;
+      case 'cancel': {
+        const upload = this.uploads.get(message.req);
+        if (upload) upload.cancelled = true;
+        return;
+      }
+      case 'header': {
+        const entry = this.outgoing.get(message.req);
+        if (!entry) return;
+        if (entry.buffer || message.size !== entry.size) throw new Error('unexpected header');
+        entry.buffer = new Uint8Array(entry.size);
+        if (entry.size === 0) this.finish(entry);
+        return;
+      }
+      case 'decline': {
+        const entry = this.outgoing.get(message.req);
+        if (!entry) return;
+        this.outgoing.delete(entry.req);
+        entry.reject(new LinkError('peer-declined', message.reason));
+        this.pump();
+        return;
+      }
+    }
+  }
+
+  private onChunk(data: ArrayBuffer): void {
+    const frame = decodeChunk(data);
+    const entry = this.outgoing.get(frame.req);
+    if (!entry) return; // cancelled request: late chunks are expected
+    // Ordered, reliable channel: chunks must arrive in order after the header.
+    if (!entry.buffer || frame.total !== entry.size || frame.offset !== entry.received) throw new Error('chunk out of order');
+    entry.buffer.set(frame.payload, frame.offset);
+    entry.received += frame.payload.byteLength;
+    this.bytesIn += frame.payload.byteLength;
+    if (entry.received === entry.size) this.finish(entry);
+  }
+
+  private finish(entry: Outgoing): void {
+    this.outgoing.delete(entry.req);
+    entry.resolve(entry.buffer as Uint8Array);
+    this.pump();
+  }
+
+  private async serve(req: number, asset: string, url: string): Promise<void> {
+    if (this.uploads.has(req)) return;
+    const decision = this.options.serve(asset, url);
+    if (!decision.bytes) {
+      this.sendControl({ v: 1, type: 'decline', req, reason: decision.decline ?? 'not-held' });
+      return;
+    }
+    const state = { cancelled: false };
+    this.uploads.set(req, state);
+    let bytes = decision.bytes;
+    if (this.options.fault === 'corrupt-bytes' && bytes.length > 0) {
+      bytes = bytes.slice();
+      const middle = bytes.length >> 1;
+      bytes[middle] = (bytes[middle] as number) ^ 0xff;
+    }
+    let sent = 0;
+    try {
+      this.sendControl({ v: 1, type: 'header', req, size: bytes.length });
+      for (let offset = 0; offset < bytes.length; offset += CHUNK_PAYLOAD_BYTES) {
+        if (this.options.fault === 'close-mid-transfer' && offset >= bytes.length / 2) {
+          this.close(new LinkError('peer-closed', 'fault: close mid-transfer'));
+          return;
+        }
+        const channel = this.channel;
+        if (state.cancelled || this.closed || !channel || channel.readyState !== 'open') return;
+        if (channel.bufferedAmount > SEND_BUFFER_HIGH_BYTES) {
+          await new Promise<void>((wake) => this.drainWaiters.push(wake));
+          if (state.cancelled || this.closed || channel.readyState !== 'open') return;
+        }
+        const payload = bytes.subarray(offset, offset + CHUNK_PAYLOAD_BYTES);
+        channel.send(encodeChunk(req, offset, bytes.length, payload) as Uint8Array<ArrayBuffer>);
+        sent += payload.byteLength;
+        this.bytesOut += payload.byteLength;
+      }
+    } catch {
+      this.close(new LinkError('peer-closed', 'send failed'));
+    } finally {
+      this.uploads.delete(req);
+      decision.done?.(sent);
+    }
+  }
+}

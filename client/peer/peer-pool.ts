@@ -1,0 +1,102 @@
+import type { ClientMessage, PeerId, ServerMessage } from '../protocol/signal-messages.js';
+import { randomId } from '../utils/random-id.js';
+import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
+
+/** Most simultaneous links a page keeps (each is one RTCPeerConnection). */
+export const MAX_LINKS = 16;
+
+export interface PeerPoolOptions {
+  iceServers: () => string[];
+  signal(message: ClientMessage): void;
+  serve(asset: string, url: string): ServeDecision;
+  fault?: PeerLinkOptions['fault'];
+}
+
+/**
+ * Every link of this page, keyed by WebRTC session. Outgoing requests reuse an
+ * open (or opening) link to the same peer; a peer that sent bad bytes is banned
+ * for the rest of the page view and all its links are closed.
+ */
+export class PeerPool {
+  readonly banned = new Set<PeerId>();
+  private readonly sessions = new Map<string, PeerLink>();
+  private closed = false;
+
+  constructor(private readonly options: PeerPoolOptions) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** A usable link to `peer`, opening one (as the offerer) if none exists. */
+  linkTo(peer: PeerId): PeerLink | undefined {
+    if (this.closed || this.banned.has(peer)) return undefined;
+    for (const link of this.sessions.values()) {
+      if (link.remote === peer && !link.closed) return link;
+    }
+    this.makeRoom();
+    const link = this.create(peer, randomId(), true);
+    return link;
+  }
+
+  /** Routes offers, answers, candidates and departures from signaling. */
+  onSignal(message: ServerMessage): void {
+    if (this.closed) return;
+    switch (message.type) {
+      case 'offer': {
+        if (this.banned.has(message.from) || this.sessions.has(message.session)) return;
+        this.makeRoom();
+        this.create(message.from, message.session, false).acceptOffer(message.sdp);
+        return;
+      }
+      case 'answer': {
+        const link = this.sessions.get(message.session);
+        if (link?.remote === message.from) link.acceptAnswer(message.sdp);
+        return;
+      }
+      case 'candidate': {
+        const link = this.sessions.get(message.session);
+        if (link?.remote === message.from) link.addCandidate(message.candidate, message.mid);
+        return;
+      }
+      case 'peer-gone':
+        for (const link of [...this.sessions.values()]) if (link.remote === message.peer) link.close();
+        return;
+      default:
+    }
+  }
+
+  ban(peer: PeerId): void {
+    this.banned.add(peer);
+    for (const link of [...this.sessions.values()]) if (link.remote === peer) link.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const link of [...this.sessions.values()]) link.close();
+    this.sessions.clear();
+  }
+
+  private create(remote: PeerId, session: string, initiator: boolean): PeerLink {
+    const link = new PeerLink({
+      remote, session, initiator,
+      iceServers: this.options.iceServers(),
+      signal: this.options.signal,
+      serve: this.options.serve,
+      fault: this.options.fault,
+      onClosed: (closed) => {
+        if (this.sessions.get(closed.session) === closed) this.sessions.delete(closed.session);
+      },
+    });
+    this.sessions.set(session, link);
+    return link;
+  }
+
+  /** Bound the number of connections: drop the idle link opened first. */
+  private makeRoom(): void {
+    if (this.sessions.size < MAX_LINKS) return;
+    const idle = [...this.sessions.values()].find((link) => link.inflight === 0);
+    (idle ?? this.sessions.values().next().value)?.close();
+  }
+}

@@ -1,0 +1,172 @@
+import { ATTR, type ClientConfig } from './protocol/client-config.js';
+import type { ByteSource } from './protocol/report.js';
+import type { AssetId, PeerId, ServerMessage } from './protocol/signal-messages.js';
+import { kindOf } from './dom/media-elements.js';
+import { HttpHolder } from './images/http-holder.js';
+import { ManifestClient } from './images/manifest-client.js';
+import { PeerImageLoader } from './images/peer-image-loader.js';
+import { MediaLoader } from './media/media-loader.js';
+import { PeerPool } from './peer/peer-pool.js';
+import { UploadPolicy } from './peer/upload-policy.js';
+import { Reporter, type DebugSurface } from './report/reporter.js';
+import { HolderDirectory } from './signal/holder-directory.js';
+import { SignalClient, signalUrl } from './signal/signal-client.js';
+import { AssetStore } from './store/asset-store.js';
+import type { Services } from './services.js';
+
+/** A tab hidden this long stops serving peers (and tells signaling so). */
+export const HIDDEN_STOP_SERVING_MS = 30_000;
+
+/**
+ * Wires one page view: signaling, peer links, the image and media loaders,
+ * serving, reporting and the page lifecycle.
+ */
+export class PeerConnectClient implements Services {
+  readonly manifest: ManifestClient;
+  readonly holders: HolderDirectory;
+  readonly pool: PeerPool;
+  readonly store: AssetStore;
+  readonly reporter: Reporter;
+  private readonly signal: SignalClient;
+  private readonly uploads: UploadPolicy;
+  private readonly httpHolder: HttpHolder;
+  private readonly images: PeerImageLoader;
+  private readonly media: MediaLoader;
+  private readonly seeders = new Set<PeerId>();
+  private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(readonly win: Window, readonly config: ClientConfig, surface: DebugSurface) {
+    const { prefix } = config;
+    this.reporter = new Reporter(surface, `${prefix}/report`, win.location.pathname);
+    this.manifest = new ManifestClient(`${prefix}/manifest`);
+    this.signal = new SignalClient(signalUrl(win.location, prefix), {
+      onMessage: (message) => this.onSignal(message),
+      onClose: () => this.holders.failAll(),
+    });
+    this.holders = new HolderDirectory((assets) => this.signal.sendAssets('want', assets));
+    this.store = new AssetStore((ids) => {
+      this.signal.sendAssets('lost', ids);
+      this.syncHeld();
+    });
+    this.uploads = new UploadPolicy(this.store, (_asset, bytes) => {
+      surface.uploadedBytes += bytes;
+    });
+    this.pool = new PeerPool({
+      iceServers: () => (this.signal.iceServers.length > 0 ? this.signal.iceServers : config.iceServers),
+      signal: (message) => this.signal.send(message),
+      serve: (asset) => this.uploads.decide(asset),
+      ...(config.fault === 'corrupt-bytes' || config.fault === 'close-mid-transfer' ? { fault: config.fault } : {}),
+    });
+    this.httpHolder = new HttpHolder(this);
+    this.images = new PeerImageLoader(this, this.httpHolder);
+    this.media = new MediaLoader(this);
+  }
+
+  async start(): Promise<void> {
+    const doc = this.win.document;
+    const connected = this.signal.connect(this.win.location.pathname).then(
+      (id) => {
+        this.reporter.surface.peerId = id;
+        return true;
+      },
+      () => false,
+    );
+    this.listenLifecycle();
+    this.reporter.surface.state = 'running';
+    // Peer-mode images wait for signaling (bounded by its connect timeout), so
+    // a down signaling server shows up as `signaling-down`, not `no-holder`.
+    const up = connected;
+    for (const el of doc.querySelectorAll(`[${ATTR.id}]`)) {
+      const kind = kindOf(el);
+      if (!kind || !this.config.mediaTypes.includes(kind)) continue;
+      if (kind === 'image' && el.tagName === 'IMG') {
+        const img = el as HTMLImageElement;
+        if (el.getAttribute(ATTR.mode) === 'peer') void up.then(() => this.images.add(img));
+        else void this.httpHolder.adopt(img).catch(() => undefined);
+      } else if ((kind === 'video' || kind === 'audio') && (el.tagName === 'VIDEO' || el.tagName === 'AUDIO')) {
+        this.media.add(el as HTMLMediaElement);
+      }
+    }
+    await up;
+  }
+
+  // ── Services ───────────────────────────────────────────────────────────────
+  signalingUp(): boolean {
+    return this.signal.ready;
+  }
+
+  selfId(): PeerId | undefined {
+    return this.signal.id;
+  }
+
+  announce(assets: AssetId[]): void {
+    if (this.uploads.paused) return;
+    this.signal.sendAssets('have', assets);
+    this.syncHeld();
+  }
+
+  reportBadPeer(peer: PeerId, asset: AssetId): void {
+    this.signal.send({ v: 1, type: 'bad-peer', peer, asset });
+    this.pool.ban(peer);
+    const banned = this.reporter.surface.banned;
+    if (!banned.includes(peer)) banned.push(peer);
+  }
+
+  sourceOf(peer: PeerId): ByteSource {
+    return this.seeders.has(peer) ? 'seeder' : 'peer';
+  }
+
+  /** Idempotent: leave signaling, close every link, send what is left to report. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.hiddenTimer);
+    this.media.report();
+    this.reporter.flush();
+    this.images.close();
+    this.media.close();
+    this.pool.close();
+    this.signal.close();
+  }
+
+  private onSignal(message: ServerMessage): void {
+    if (message.type === 'holders') {
+      for (const seeder of message.seeders ?? []) if (this.seeders.size < 64) this.seeders.add(seeder);
+      this.holders.onHolders(message.asset, message.peers);
+    } else if (message.type !== 'welcome' && message.type !== 'error') {
+      this.pool.onSignal(message);
+    }
+  }
+
+  private syncHeld(): void {
+    this.reporter.surface.held = this.store.ids;
+  }
+
+  private listenLifecycle(): void {
+    const doc = this.win.document;
+    doc.addEventListener('visibilitychange', () => {
+      if (doc.visibilityState === 'hidden') {
+        this.media.report();
+        this.reporter.flush();
+        this.hiddenTimer = setTimeout(() => this.pauseServing(), HIDDEN_STOP_SERVING_MS);
+      } else {
+        clearTimeout(this.hiddenTimer);
+        this.resumeServing();
+      }
+    });
+    this.win.addEventListener('pagehide', () => this.close());
+  }
+
+  private pauseServing(): void {
+    if (this.uploads.paused) return;
+    this.uploads.paused = true;
+    this.signal.sendAssets('lost', this.store.ids);
+  }
+
+  private resumeServing(): void {
+    if (!this.uploads.paused) return;
+    this.uploads.paused = false;
+    this.signal.sendAssets('have', this.store.ids);
+  }
+}

@@ -1,0 +1,70 @@
+import type { AssetId, PeerId } from '../protocol/signal-messages.js';
+
+/** How long to wait for `holders` after a `want`. */
+export const HOLDERS_TIMEOUT_MS = 1_500;
+/** Outstanding `want`s per page. */
+const MAX_PENDING_WANTS = 512;
+
+/**
+ * Turns `want` + `holders` into a promise per asset. Wants made in the same task
+ * go out in one message; an unanswered want resolves to no holders.
+ */
+export class HolderDirectory {
+  private readonly waiting = new Map<AssetId, ((peers: PeerId[]) => void)[]>();
+  private batch: AssetId[] = [];
+  private scheduled = false;
+
+  constructor(private readonly sendWant: (assets: AssetId[]) => void) {}
+
+  holders(asset: AssetId, timeoutMs = HOLDERS_TIMEOUT_MS): Promise<PeerId[]> {
+    return new Promise<PeerId[]>((resolve) => {
+      if (this.waiting.size >= MAX_PENDING_WANTS && !this.waiting.has(asset)) return resolve([]);
+      let done = false;
+      const finish = (peers: PeerId[]): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(peers);
+      };
+      const timer = setTimeout(() => {
+        const list = this.waiting.get(asset);
+        if (list) {
+          const i = list.indexOf(finish);
+          if (i >= 0) list.splice(i, 1);
+          if (list.length === 0) this.waiting.delete(asset);
+        }
+        finish([]);
+      }, timeoutMs);
+      const list = this.waiting.get(asset);
+      if (list) list.push(finish);
+      else {
+        this.waiting.set(asset, [finish]);
+        this.batch.push(asset);
+        if (!this.scheduled) {
+          this.scheduled = true;
+          setTimeout(() => {
+            this.scheduled = false;
+            const assets = this.batch;
+            this.batch = [];
+            this.sendWant(assets);
+          }, 0);
+        }
+      }
+    });
+  }
+
+  onHolders(asset: AssetId, peers: PeerId[]): void {
+    const list = this.waiting.get(asset);
+    if (!list) return;
+    this.waiting.delete(asset);
+    for (const finish of list) finish(peers);
+  }
+
+  /** Signaling went away: nobody will answer. */
+  failAll(): void {
+    for (const [asset, list] of [...this.waiting]) {
+      this.waiting.delete(asset);
+      for (const finish of list) finish([]);
+    }
+  }
+}
