@@ -1,0 +1,38 @@
+import type { P2pRouter } from '../../proxy/routes/router.js';
+import type { MediaIndex } from '../index/media-index.js';
+import type { TorrentStore } from '../torrent/torrent-store.js';
+import { serveManifest } from './manifest-route.js';
+import { serveWebseed } from './webseed-route.js';
+
+export interface SeederRouteDeps {
+  index: MediaIndex;
+  torrents: TorrentStore;
+  holdersOf?: () => ((assetId: string) => number) | undefined;
+  onWebseedBytes?: (bytes: number) => void;
+}
+
+const TORRENT_FILE = /^torrents\/([0-9a-f]{40})\.torrent$/;
+
+/** Registers manifest, webseed and torrent routes under the reserved prefix. */
+export function registerSeederRoutes(router: P2pRouter, deps: SeederRouteDeps): void {
+  router.route('manifest', (req, res, ctx) => serveManifest(req, res, ctx.url, ctx.publicBase, deps));
+  router.route('seed/', (req, res, ctx) => serveWebseed(req, res, ctx.subpath.slice('seed/'.length), {
+    index: deps.index, onBytes: deps.onWebseedBytes,
+  }));
+  router.route('torrents/', async (req, res, ctx) => {
+    const match = TORRENT_FILE.exec(ctx.subpath);
+    const torrent = match ? await deps.torrents.forBase(match[1]!, ctx.publicBase) : undefined;
+    if (!torrent) {
+      res.writeHead(404, { 'content-length': 0, 'cache-control': 'no-store' }).end();
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/x-bittorrent',
+      'content-length': torrent.length,
+      // The info hash names the content: the file never changes under this name.
+      'cache-control': 'public, max-age=3600',
+      'access-control-allow-origin': '*',
+    });
+    res.end(req.method === 'HEAD' ? undefined : torrent);
+  });
+}

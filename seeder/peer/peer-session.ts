@@ -1,0 +1,115 @@
+import { PeerConnection, type DataChannel } from 'node-datachannel';
+import { PEER_CHANNEL_LABEL } from '../../client/protocol/peer-wire.js';
+
+/** The answer waits this long for ICE gathering to finish before it goes out with what was found. */
+export const GATHER_TIMEOUT_MS = 2_000;
+/** A session that has not connected by then is dropped. */
+export const CONNECT_TIMEOUT_MS = 20_000;
+
+export type SessionSignal =
+  | { type: 'answer'; sdp: string }
+  | { type: 'candidate'; candidate: string; mid: string };
+
+export interface PeerSessionOptions {
+  name: string;
+  iceServers: string[];
+  /** Restricts ICE candidates to one local address (tests on loopback). */
+  bindAddress?: string;
+  signal: (message: SessionSignal) => void;
+  onChannel: (channel: DataChannel) => void;
+  onClose: () => void;
+}
+
+/**
+ * One WebRTC connection where a browser is the offerer (native node-datachannel
+ * API). The answer carries every candidate gathered in time, so a browser that
+ * ignores trickled candidates still connects; later candidates are trickled.
+ */
+export class PeerSession {
+  private readonly pc: PeerConnection;
+  private readonly channels = new Set<DataChannel>();
+  private answered = false;
+  private gatherTimer: NodeJS.Timeout | undefined;
+  private readonly connectTimer: NodeJS.Timeout;
+  destroyed = false;
+
+  constructor(private readonly options: PeerSessionOptions) {
+    this.pc = new PeerConnection(options.name, {
+      iceServers: options.iceServers,
+      ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+    });
+    this.connectTimer = setTimeout(() => {
+      if (this.pc.state() !== 'connected') this.destroy();
+    }, CONNECT_TIMEOUT_MS);
+    this.connectTimer.unref();
+    this.pc.onLocalCandidate((candidate, mid) => {
+      if (this.answered && !this.destroyed) options.signal({ type: 'candidate', candidate, mid });
+    });
+    this.pc.onGatheringStateChange((state) => {
+      if (state === 'complete') this.sendAnswer();
+    });
+    this.pc.onLocalDescription((_sdp, type) => {
+      if (type !== 'answer' || this.answered) return;
+      this.gatherTimer = setTimeout(() => this.sendAnswer(), GATHER_TIMEOUT_MS);
+      this.gatherTimer.unref();
+    });
+    this.pc.onStateChange((state) => {
+      if (state === 'connected') clearTimeout(this.connectTimer);
+      if (state === 'failed' || state === 'closed' || state === 'disconnected') this.destroy();
+    });
+    this.pc.onDataChannel((dc) => {
+      if (this.destroyed || dc.getLabel() !== PEER_CHANNEL_LABEL) {
+        dc.close();
+        return;
+      }
+      // node-datachannel needs a live reference or the channel may be collected mid-transfer.
+      this.channels.add(dc);
+      dc.onClosed(() => this.channels.delete(dc));
+      options.onChannel(dc);
+    });
+  }
+
+  acceptOffer(sdp: string): void {
+    if (this.destroyed) return;
+    this.pc.setRemoteDescription(sdp, 'offer');
+  }
+
+  addCandidate(candidate: string, mid: string): void {
+    if (this.destroyed || candidate === '') return;
+    try {
+      this.pc.addRemoteCandidate(candidate, mid);
+    } catch {
+      // A malformed candidate from a browser is ignored: the others may still work.
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.gatherTimer);
+    for (const dc of this.channels) {
+      try {
+        dc.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.channels.clear();
+    try {
+      this.pc.close();
+    } catch {
+      // already closed
+    }
+    this.options.onClose();
+  }
+
+  private sendAnswer(): void {
+    if (this.answered || this.destroyed) return;
+    const local = this.pc.localDescription();
+    if (!local || local.type !== 'answer') return;
+    this.answered = true;
+    clearTimeout(this.gatherTimer);
+    this.options.signal({ type: 'answer', sdp: local.sdp });
+  }
+}

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { CachedBody } from '../cache/byte-cache.js';
+import type { AssetRecord, MediaIndex } from '../index/media-index.js';
+import type { TorrentStore } from '../torrent/torrent-store.js';
+import { trackerUrl } from '../torrent/torrent-store.js';
+import { AssetSource } from './asset-source.js';
+import { HeadlessPeer } from './headless-peer.js';
+import { SignalClient } from './signal-client.js';
+import { TorrentSeeder } from './torrent-seeder.js';
+
+export interface SeederPeerOptions {
+  /** Base URL of the proxy whose signaling and tracker the seeder joins. */
+  proxyUrl: URL;
+  prefix: string;
+  adminToken?: string;
+  index: MediaIndex;
+  torrents: TorrentStore;
+  iceServers: string[];
+  uploadBytesPerSec: number;
+  maxPeers: number;
+  /** Where seeded copies of torrent data live. */
+  dataDir: string;
+  logger?: Logger;
+  onBytes?: (channel: 'datachannel' | 'webtorrent', bytes: number) => void;
+}
+
+/**
+ * The headless server-side peer: a signaling client answering browsers over
+ * data channels, plus a WebTorrent client seeding every video/audio torrent.
+ * Works the same in the proxy process and in its own process.
+ */
+export class SeederPeer {
+  readonly headless: HeadlessPeer;
+  readonly torrentSeeder: TorrentSeeder;
+  readonly signal: SignalClient;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: SeederPeerOptions) {
+    const source = new AssetSource(options.index);
+    this.headless = new HeadlessPeer({
+      open: (asset, url) => source.open(asset, url),
+      iceServers: options.iceServers,
+      uploadBytesPerSec: options.uploadBytesPerSec,
+      maxPeers: options.maxPeers,
+      logger: options.logger?.child({ name: 'peerconnect:seeder:peer' }),
+      onBytes: (bytes) => options.onBytes?.('datachannel', bytes),
+    });
+    const base = options.proxyUrl.href.replace(/\/$/, '');
+    this.torrentSeeder = new TorrentSeeder({
+      trackerUrl: trackerUrl(base, options.prefix),
+      iceServers: options.iceServers,
+      uploadBytesPerSec: options.uploadBytesPerSec,
+      dataDir: options.dataDir,
+      maxPeers: options.maxPeers,
+      logger: options.logger?.child({ name: 'peerconnect:seeder:webtorrent' }),
+      onBytes: (bytes) => options.onBytes?.('webtorrent', bytes),
+    });
+    this.signal = new SignalClient({
+      url: `${base.replace(/^http/, 'ws')}${options.prefix}/signal`,
+      token: options.adminToken,
+      logger: options.logger?.child({ name: 'peerconnect:seeder:signal' }),
+      onMessage: (message, send) => this.headless.handle(message, send),
+    });
+  }
+
+  start(): void {
+    this.signal.start();
+  }
+
+  /** Seeds the torrent of a freshly indexed video/audio asset. */
+  async seedRecord(record: AssetRecord, body: CachedBody): Promise<boolean> {
+    if (!record.infoHash) return false;
+    const file = await this.options.torrents.read(record.infoHash);
+    if (!file) return false;
+    return (await this.torrentSeeder.seed(file, body)) !== undefined;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.signal.close();
+      this.headless.close();
+      await this.torrentSeeder.close();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,95 @@
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import {
+  MAX_SIGNAL_MESSAGE_BYTES, parseServerMessage, SignalProtocolError, type ClientMessage, type ServerMessage,
+} from '../../client/protocol/signal-messages.js';
+
+export const RECONNECT_MIN_MS = 500;
+export const RECONNECT_MAX_MS = 10_000;
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
+
+export interface SignalClientOptions {
+  /** `ws(s)://<proxy>/<prefix>/signal` */
+  url: string;
+  token?: string;
+  logger?: Logger;
+  onMessage: (message: ServerMessage, send: (message: ClientMessage) => void) => void;
+  onWelcome?: (id: string, iceServers: string[]) => void;
+}
+
+/**
+ * The seeder's connection to the proxy's signaling, as `role: 'seeder'`.
+ * Reconnects with capped exponential backoff until closed.
+ */
+export class SignalClient {
+  private ws: WebSocket | undefined;
+  private retryMs = RECONNECT_MIN_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  peerId: string | undefined;
+
+  constructor(private readonly options: SignalClientOptions) {}
+
+  start(): void {
+    if (this.closed || this.ws) return;
+    const ws = new WebSocket(this.options.url, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS, maxPayload: MAX_SIGNAL_MESSAGE_BYTES });
+    this.ws = ws;
+    const send = (message: ClientMessage): void => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    };
+    ws.on('open', () => {
+      send({ v: 1, type: 'hello', role: 'seeder', ...(this.options.token ? { token: this.options.token } : {}) });
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      let message: ServerMessage;
+      try {
+        message = parseServerMessage(data.toString());
+      } catch (err) {
+        this.options.logger?.warn({ err: err instanceof SignalProtocolError ? err.message : err }, 'bad signaling message');
+        return;
+      }
+      if (message.type === 'welcome') {
+        this.retryMs = RECONNECT_MIN_MS;
+        this.peerId = message.id;
+        this.options.onWelcome?.(message.id, message.iceServers);
+        return;
+      }
+      if (message.type === 'error') {
+        this.options.logger?.warn({ code: message.code, message: message.message }, 'signaling error');
+        return;
+      }
+      this.options.onMessage(message, send);
+    });
+    ws.on('error', (err) => this.options.logger?.debug({ err: err.message }, 'signaling socket error'));
+    ws.on('close', () => {
+      if (this.ws === ws) this.ws = undefined;
+      this.peerId = undefined;
+      this.scheduleReconnect();
+    });
+  }
+
+  get connected(): boolean {
+    return this.peerId !== undefined;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const ws = this.ws;
+    this.ws = undefined;
+    if (ws) {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: 1, type: 'bye' }));
+      ws.terminate();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
+    this.retryTimer = setTimeout(() => this.start(), delay);
+    this.retryTimer.unref();
+  }
+}

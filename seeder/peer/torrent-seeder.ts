@@ -1,0 +1,116 @@
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import WebTorrent, { type Torrent } from 'webtorrent';
+import parseTorrent from 'parse-torrent';
+import type { CachedBody } from '../cache/byte-cache.js';
+import { installIceCompleteFix } from './ice-complete-fix.js';
+
+/** Torrents seeded at once; the least recently added is dropped beyond this. */
+export const MAX_SEEDED_TORRENTS = 64;
+export const SEED_READY_TIMEOUT_MS = 60_000;
+
+export interface TorrentSeederOptions {
+  /** `ws(s)://<proxy>/<prefix>/tracker` */
+  trackerUrl: string;
+  iceServers: string[];
+  uploadBytesPerSec: number;
+  /** Directory for the seeded copies (removed on close). */
+  dataDir: string;
+  maxPeers: number;
+  logger?: Logger;
+  onBytes?: (bytes: number) => void;
+}
+
+/**
+ * Seeds every video/audio torrent with WebTorrent over WebRTC, announcing only to
+ * the proxy's tracker (no DHT, LSD, PEX or NAT traversal: nothing leaves for the
+ * internet). Each torrent is seeded from its own copy of the bytes so cache
+ * eviction cannot pull a file from under a swarm.
+ */
+export class TorrentSeeder {
+  private readonly client: WebTorrent;
+  private readonly seeded = new Map<string, Torrent>();
+  private readonly pending = new Map<string, Promise<Torrent | undefined>>();
+  private closed = false;
+
+  constructor(private readonly options: TorrentSeederOptions) {
+    installIceCompleteFix();
+    this.client = new WebTorrent({
+      dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false, utp: false,
+      maxConns: options.maxPeers,
+      tracker: { rtcConfig: { iceServers: options.iceServers.map((urls) => ({ urls })) } },
+    });
+    this.client.throttleUpload(options.uploadBytesPerSec);
+    this.client.on('error', (err: unknown) => options.logger?.error({ err }, 'webtorrent client error'));
+  }
+
+  get infoHashes(): string[] {
+    return [...this.seeded.keys()];
+  }
+
+  /** Starts seeding (idempotent per info hash); resolves once the torrent's pieces are verified. */
+  seed(torrentFile: Uint8Array, body: CachedBody): Promise<Torrent | undefined> {
+    return this.seedInner(torrentFile, body);
+  }
+
+  private async seedInner(torrentFile: Uint8Array, body: CachedBody): Promise<Torrent | undefined> {
+    if (this.closed) return undefined;
+    const parsed = await parseTorrent(torrentFile);
+    const infoHash = parsed.infoHash;
+    const existing = this.seeded.get(infoHash);
+    if (existing) return existing;
+    const inflight = this.pending.get(infoHash);
+    if (inflight) return inflight;
+    const job = (async () => {
+      const dir = join(this.options.dataDir, infoHash);
+      await mkdir(dir, { recursive: true });
+      const target = join(dir, parsed.files[0]?.path ?? parsed.name);
+      if (body.kind === 'file') await copyFile(body.path, target);
+      else await writeFile(target, body.data);
+      if (this.closed) return undefined;
+      while (this.seeded.size >= MAX_SEEDED_TORRENTS) {
+        const [oldest, torrent] = this.seeded.entries().next().value as [string, Torrent];
+        this.seeded.delete(oldest);
+        torrent.destroy();
+        void rm(join(this.options.dataDir, oldest), { recursive: true, force: true });
+      }
+      const torrent = await new Promise<Torrent>((resolve, reject) => {
+        const t = this.client.add({ ...parsed, announce: [this.options.trackerUrl], urlList: [] }, { path: dir });
+        const timer = setTimeout(() => reject(new Error('torrent did not become ready')), SEED_READY_TIMEOUT_MS);
+        timer.unref();
+        t.once('error', (err: unknown) => {
+          clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        });
+        t.once('ready', () => {
+          clearTimeout(timer);
+          resolve(t);
+        });
+      });
+      let lastUploaded = 0;
+      torrent.on('upload', () => {
+        const delta = torrent.uploaded - lastUploaded;
+        lastUploaded = torrent.uploaded;
+        if (delta > 0) this.options.onBytes?.(delta);
+      });
+      this.seeded.set(infoHash, torrent);
+      this.options.logger?.info({ infoHash, done: torrent.done }, 'seeding torrent');
+      return torrent;
+    })().finally(() => this.pending.delete(infoHash));
+    this.pending.set(infoHash, job);
+    return job.catch((err: unknown) => {
+      this.options.logger?.warn({ err, infoHash }, 'seeding failed');
+      return undefined;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.pending.values()]);
+    await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+    this.seeded.clear();
+    await rm(this.options.dataDir, { recursive: true, force: true });
+  }
+}

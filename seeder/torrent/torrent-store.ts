@@ -1,0 +1,111 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import createTorrent from 'create-torrent';
+import parseTorrent, { toTorrentFile, type ParsedTorrent } from 'parse-torrent';
+import { LRUCache } from 'lru-cache';
+import { pieceLengthFor } from './piece-length.js';
+
+export const INFO_HASH_PATTERN = /^[0-9a-f]{40}$/;
+/** Served .torrent variants (one per public base) kept in memory. */
+const MAX_SERVED_VARIANTS = 256;
+const CREATED_BY = 'PeerConnect';
+
+export interface TorrentSource {
+  /** Asset id: the webseed path `<prefix>/seed/<id>`. */
+  id: string;
+  /** File name inside the torrent (affects the info hash: keep it stable). */
+  name: string;
+  /** A file path or the bytes. */
+  input: string | Buffer;
+}
+
+/**
+ * Creates and stores .torrent files under `<torrentRoute>/torrents/<infohash>.torrent`.
+ * Stored files carry only the webseed path; announce and absolute webseed URLs are
+ * added per public base when served, because the proxy may be reached under several
+ * names and neither is part of the info hash.
+ */
+export class TorrentStore {
+  readonly dir: string;
+  private readonly variants = new LRUCache<string, Buffer>({ max: MAX_SERVED_VARIANTS });
+  private ready: Promise<void> | undefined;
+
+  constructor(torrentRoute: string, private readonly prefix: string) {
+    this.dir = join(resolve(torrentRoute), 'torrents');
+  }
+
+  /** Builds the torrent of one file, writes it, and returns its info hash and parsed form. */
+  async create(source: TorrentSource, size: number): Promise<ParsedTorrent> {
+    const torrent = await new Promise<Uint8Array>((resolvePromise, reject) => {
+      createTorrent(source.input, {
+        name: safeName(source.name),
+        pieceLength: pieceLengthFor(size),
+        announceList: [],
+        urlList: [`${this.prefix}/seed/${source.id}`],
+        createdBy: CREATED_BY,
+      }, (err, buf) => (err ? reject(err) : resolvePromise(buf)));
+    });
+    const parsed = await parseTorrent(torrent);
+    await this.write(parsed.infoHash, torrent);
+    return parsed;
+  }
+
+  pathOf(infoHash: string): string {
+    if (!INFO_HASH_PATTERN.test(infoHash)) throw new TypeError('not an info hash');
+    return join(this.dir, `${infoHash}.torrent`);
+  }
+
+  /** The stored torrent, or undefined when unknown. */
+  async read(infoHash: string): Promise<Buffer | undefined> {
+    if (!INFO_HASH_PATTERN.test(infoHash)) return undefined;
+    try {
+      return await readFile(this.pathOf(infoHash));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The .torrent for visitors of `publicBase`: tracker and webseed as absolute URLs on that base. */
+  async forBase(infoHash: string, publicBase: string): Promise<Buffer | undefined> {
+    const key = `${infoHash} ${publicBase}`;
+    const hit = this.variants.get(key);
+    if (hit) return hit;
+    const stored = await this.read(infoHash);
+    if (!stored) return undefined;
+    const parsed = await parseTorrent(stored);
+    const base = publicBase.replace(/\/$/, '');
+    const out = Buffer.from(toTorrentFile({
+      ...parsed,
+      announce: [trackerUrl(base, this.prefix)],
+      urlList: parsed.urlList.map((url) => (url.startsWith('/') ? base + url : url)),
+    }));
+    this.variants.set(key, out);
+    return out;
+  }
+
+  private async write(infoHash: string, torrent: Uint8Array): Promise<void> {
+    this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
+    await this.ready;
+    const target = this.pathOf(infoHash);
+    const temp = `${target}.${process.pid}.tmp`;
+    await writeFile(temp, torrent);
+    await rename(temp, target);
+  }
+}
+
+/** `ws(s)://<host>/<prefix>/tracker` for an http(s) base. */
+export function trackerUrl(publicBase: string, prefix: string): string {
+  return `${publicBase.replace(/^http/, 'ws').replace(/\/$/, '')}${prefix}/tracker`;
+}
+
+/** A file name safe anywhere: the last path segment, decoded, restricted to a plain alphabet. */
+export function safeName(name: string): string {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    // keep the raw segment
+  }
+  const cleaned = decoded.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(-100);
+  return cleaned === '' ? 'media' : cleaned;
+}
