@@ -5,6 +5,7 @@ import { buildDemoSite } from './demo/demo-site.js';
 import { StaticOrigin } from './demo/static-origin.js';
 import { SignalingFeature } from './signaling/signaling-feature.js';
 import { StatsFeature } from './stats/stats-feature.js';
+import { SeederFeature } from '../seeder/seeder-feature.js';
 
 export interface RunningApp {
   server: PeerConnectServer;
@@ -16,6 +17,8 @@ export interface RunningApp {
   signaling: SignalingFeature;
   /** Reports, stats, metrics, dashboard; `stats.adminUrl` is set when ADMIN_PORT is. */
   stats: StatsFeature;
+  /** Media index, byte cache, webseed, torrents; `seeder.peer` once the embedded peer runs. */
+  seeder: SeederFeature;
   close(): Promise<void>;
 }
 
@@ -41,6 +44,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const stats = new StatsFeature(server);
   server.addFeature(stats);
   // Signaling contributes peers and swarms: stats.sources.set('signaling', signalingServer).
+  const seeder = new SeederFeature({ config, origin, logger, metrics: server.metrics, router: server.router });
+  server.addFeature(seeder);
+  seeder.setHoldersProvider((assetId) => signaling.registry.holderCount(assetId));
+  signaling.setTorrentFilter((infoHash) => seeder.torrents.known(infoHash));
 
   let url: URL;
   try {
@@ -50,10 +57,12 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     await demo?.close();
     throw err;
   }
+  // The embedded seeder joins its own signaling and tracker over loopback, like any peer.
+  if (config.seederMode === 'embedded') await seeder.startPeer(url);
 
   let closing: Promise<void> | undefined;
   return {
-    server, url, origin, demo, signaling, stats,
+    server, url, origin, demo, signaling, stats, seeder,
     close() {
       closing ??= (async () => {
         await server.close();
