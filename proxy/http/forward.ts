@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline, type Duplex } from 'node:stream';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { ResponseRelay, type RelayResult } from './response-relay.js';
 import type { Logger } from '../logger.js';
 import { sendErrorPage } from './error-page.js';
 import { clientResponseHeaders, originRequestHeaders, type ForwardedInfo } from './headers.js';
@@ -59,59 +60,40 @@ export class OriginForwarder {
   }
 
   async forward(req: IncomingMessage, res: ServerResponse, info: ForwardedInfo, publicBase: string, url: URL): Promise<ForwardOutcome> {
-    const abort = new AbortController();
-    const onClose = (): void => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once('close', onClose);
-
-    const cleanHeaders = stripExpect(originRequestHeaders(req, info));
+    const headers = stripExpect(originRequestHeaders(req, info));
     const hasBody = req.headers['content-length'] !== undefined
       ? req.headers['content-length'] !== '0'
       : req.headers['transfer-encoding'] !== undefined;
 
-    let response;
-    try {
-      response = await this.pool.request({
+    const result = await new Promise<RelayResult>((settle) => {
+      const relay = new ResponseRelay(res, (statusCode, originHeaders) => {
+        const headersOut = clientResponseHeaders(originHeaders, this.origin, publicBase);
+        const bodyless = req.method === 'HEAD' || statusCode === 204 || statusCode === 304;
+        const rewrite = bodyless ? undefined : this.rewriteResponse?.({ req, url, statusCode, headers: headersOut, publicBase });
+        res.writeHead(statusCode, rewrite?.headers ?? headersOut);
+        if (!rewrite) return res;
+        pipeline(rewrite.transform, res, (err) => {
+          if (err && !res.destroyed) res.destroy(err);
+        });
+        return rewrite.transform;
+      }, settle);
+      this.pool.dispatch({
         origin: this.origin.origin,
         path: req.url ?? '/',
-        method: req.method as 'GET',
-        headers: cleanHeaders,
+        method: req.method as Dispatcher.HttpMethod,
+        headers,
         body: hasBody ? req : null,
-        signal: abort.signal,
-      });
-    } catch (err) {
-      res.off('close', onClose);
-      return this.failed(err, res, info, abort.signal.aborted);
-    }
-
-    const headersOut = clientResponseHeaders(response.headers, this.origin, publicBase);
-    const rewrite = this.rewriteResponse?.({ req, url, statusCode: response.statusCode, headers: headersOut, publicBase });
-    const body = response.body;
-
-    if (req.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304) {
-      res.writeHead(response.statusCode, headersOut);
-      res.end();
-      body.resume();
-      return 'ok';
-    }
-
-    res.writeHead(response.statusCode, rewrite?.headers ?? headersOut);
-    return new Promise<ForwardOutcome>((resolve) => {
-      const done = (err: Error | null | undefined): void => {
-        res.off('close', onClose);
-        if (!err) return resolve('ok');
-        if (abort.signal.aborted || res.destroyed) {
-          body.destroy();
-          return resolve('client-aborted');
-        }
-        this.logger.warn({ err: err.message, requestId: info.requestId }, 'response body failed mid-stream');
-        res.destroy(err);
-        resolve('origin-error');
-      };
-      if (rewrite) pipeline(body, rewrite.transform, res, done);
-      else pipeline(body, res, done);
+      }, relay);
     });
+
+    if (result.ok) return 'ok';
+    if (result.clientGone) return 'client-aborted';
+    if (result.sawHeaders) {
+      this.logger.warn({ err: result.error.message, requestId: info.requestId }, 'response body failed mid-stream');
+      res.destroy();
+      return 'origin-error';
+    }
+    return this.failed(result.error, res, info, false);
   }
 
   private failed(err: unknown, res: ServerResponse, info: ForwardedInfo, aborted: boolean): ForwardOutcome {
@@ -155,3 +137,4 @@ function stripExpect(headers: string[]): string[] {
   }
   return out;
 }
+

@@ -1,0 +1,110 @@
+// Proxy overhead: requests/s and p99 latency for a 100 KB static file served by a
+// real nginx, fetched directly, through PeerConnect, through http-proxy 1.18 (the
+// original design's library) and through nginx proxy_pass. Same machine, same
+// load generator (autocannon in its own process), alternating rounds, medians.
+//
+//   node --import tsx bench/proxy.bench.ts [--rounds 3] [--seconds 5] [--connections 32]
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, startNginx } from '../test/helpers/nginx.js';
+import { median, runLoad, type LoadResult } from './support/load.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
+const ROUNDS = Number(values.rounds ?? 3);
+const SECONDS = Number(values.seconds ?? 5);
+const CONNECTIONS = Number(values.connections ?? 32);
+const READY_TIMEOUT_MS = 20_000;
+
+async function waitForHttp(url: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const root = await mkdtemp(join(tmpdir(), 'pc-bench-proxy-'));
+await writeFile(join(root, 'file-100k.bin'), randomBytes(100 * 1024));
+const origin = await startNginx({ root });
+const originUrl = origin.url.origin;
+
+const nginxProxyPort = await freePort();
+const nginxProxy = await startNginx({
+  root,
+  port: nginxProxyPort,
+  serverBlock: `upstream origin { server ${origin.url.host}; keepalive 64; }
+  server {
+    listen 127.0.0.1:{{port}};
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }`,
+});
+
+const peerconnectPort = await freePort();
+const peerconnect = spawn(process.execPath, ['--import', 'tsx', 'proxy/cli.ts'], {
+  env: { ...process.env, ORIGIN: originUrl, PORT: String(peerconnectPort), HOST: '127.0.0.1', SEEDER_MODE: 'off', LOG_LEVEL: 'info', NODE_ENV: 'production' },
+  stdio: 'ignore',
+});
+
+const httpProxyPort = await freePort();
+const httpProxy = fork(new URL('./support/http-proxy-server.cjs', import.meta.url).pathname, [], {
+  env: { ...process.env, TARGET: originUrl, PORT: String(httpProxyPort) }, stdio: 'ignore',
+});
+
+const targets: Record<string, string> = {
+  direct: `${originUrl}/file-100k.bin`,
+  peerconnect: `http://127.0.0.1:${peerconnectPort}/file-100k.bin`,
+  'http-proxy': `http://127.0.0.1:${httpProxyPort}/file-100k.bin`,
+  'nginx-proxy': `http://127.0.0.1:${nginxProxyPort}/file-100k.bin`,
+};
+
+try {
+  for (const url of Object.values(targets)) await waitForHttp(url);
+  const results: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, url] of Object.entries(targets)) {
+      const result = await runLoad(url, { connections: CONNECTIONS, seconds: SECONDS });
+      (results[name] as LoadResult[]).push(result);
+      console.log(`round ${round + 1} ${name.padEnd(12)} ${result.requestsPerSec.toFixed(0).padStart(7)} req/s  p99 ${result.p99Ms} ms  errors ${result.errors} non2xx ${result.non2xx}`);
+    }
+  }
+  const summary = Object.fromEntries(Object.entries(results).map(([name, runs]) => [name, {
+    rps: median(runs.map((r) => r.requestsPerSec)),
+    p99: median(runs.map((r) => r.p99Ms)),
+  }]));
+  const direct = summary.direct as { rps: number; p99: number };
+  console.log(`\n100 KB file, ${CONNECTIONS} connections, ${ROUNDS}×${SECONDS}s rounds, medians:`);
+  console.log('target        req/s   ×direct  p99 ms');
+  for (const [name, s] of Object.entries(summary)) {
+    console.log(`${name.padEnd(12)} ${s.rps.toFixed(0).padStart(7)}   ${(s.rps / direct.rps).toFixed(2).padStart(5)}   ${s.p99.toFixed(1).padStart(6)}`);
+  }
+  const pc = summary.peerconnect as { rps: number; p99: number };
+  const hp = summary['http-proxy'] as { rps: number; p99: number };
+  const ng = summary['nginx-proxy'] as { rps: number; p99: number };
+  console.log(`\npeerconnect / http-proxy req/s: ${(pc.rps / hp.rps).toFixed(2)}× (target ≥ 1.30×)`);
+  console.log(`peerconnect p99 / nginx proxy p99: ${(pc.p99 / ng.p99).toFixed(2)}× (target ≤ 1.50×)`);
+} finally {
+  await stop(peerconnect);
+  await stop(httpProxy);
+  await nginxProxy.stop();
+  await origin.stop();
+  await rm(root, { recursive: true, force: true });
+}
