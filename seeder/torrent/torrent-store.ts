@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import createTorrent from 'create-torrent';
@@ -9,6 +10,9 @@ export const INFO_HASH_PATTERN = /^[0-9a-f]{40}$/;
 /** Served .torrent variants (one per public base) kept in memory. */
 const MAX_SERVED_VARIANTS = 256;
 const CREATED_BY = 'PeerConnect';
+const MAX_KNOWN_CACHE = 4096;
+/** A torrent written by another process (the external seeder, a prebuild) is noticed after at most this long. */
+const KNOWN_NEGATIVE_TTL_MS = 10_000;
 
 export interface TorrentSource {
   /** Asset id: the webseed path `<prefix>/seed/<id>`. */
@@ -28,6 +32,8 @@ export interface TorrentSource {
 export class TorrentStore {
   readonly dir: string;
   private readonly variants = new LRUCache<string, Buffer>({ max: MAX_SERVED_VARIANTS });
+  /** Answers of `known` (created here or found on disk), so tracker announces rarely touch the disk. */
+  private readonly knownCache = new LRUCache<string, boolean>({ max: MAX_KNOWN_CACHE, ttl: KNOWN_NEGATIVE_TTL_MS });
   private ready: Promise<void> | undefined;
 
   constructor(torrentRoute: string, private readonly prefix: string) {
@@ -48,6 +54,16 @@ export class TorrentStore {
     const parsed = await parseTorrent(torrent);
     await this.write(parsed.infoHash, torrent);
     return parsed;
+  }
+
+  /** True when this store has (or had written) the torrent: the tracker opens swarms only for these. */
+  known(infoHash: string): boolean {
+    if (!INFO_HASH_PATTERN.test(infoHash)) return false;
+    const cached = this.knownCache.get(infoHash);
+    if (cached !== undefined) return cached;
+    const found = existsSync(this.pathOf(infoHash));
+    this.knownCache.set(infoHash, found, found ? { ttl: 0 } : undefined);
+    return found;
   }
 
   pathOf(infoHash: string): string {
@@ -90,6 +106,7 @@ export class TorrentStore {
     const temp = `${target}.${process.pid}.tmp`;
     await writeFile(temp, torrent);
     await rename(temp, target);
+    this.knownCache.set(infoHash, true, { ttl: 0 });
   }
 }
 
