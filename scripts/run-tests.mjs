@@ -2,9 +2,7 @@
 // Runs the test suite with Node's built-in runner (`node --test`, TypeScript via tsx).
 //
 // WebRTC stacks gather candidates on every non-loopback interface, so the whole
-// suite runs inside a private network namespace made here: loopback plus one veth
-// with a test address (198.18.0.1) and a default route, so that Chromium and
-// node-datachannel gather a host candidate and nothing ever leaves the namespace.
+// suite runs inside a private network namespace (see netns.mjs).
 //
 //   node scripts/run-tests.mjs            all tests (unit, integration, e2e)
 //   node scripts/run-tests.mjs unit       unit + integration only
@@ -13,28 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureNamespace } from './netns.mjs';
 
-const NAMESPACE_MARK = 'PEERCONNECT_TEST_NETNS';
 const args = process.argv.slice(2);
-
-if (process.env[NAMESPACE_MARK] !== '1') {
-  const setup = [
-    'set -e',
-    'ip link set lo up',
-    'ip link add pc-v0 type veth peer name pc-v1',
-    'ip addr add 198.18.0.1/24 dev pc-v0',
-    'ip link set pc-v0 up',
-    'ip link set pc-v1 up',
-    'ip route add default via 198.18.0.254 dev pc-v0',
-    `exec env ${NAMESPACE_MARK}=1 "$0" "$@"`,
-  ].join('; ');
-  const result = spawnSync('unshare', ['-n', 'bash', '-c', setup, process.execPath, ...process.argv.slice(1)], { stdio: 'inherit' });
-  if (result.error) {
-    console.error(`run-tests: cannot create a network namespace (${result.error.message}); run as root on Linux with unshare and iproute2 (npm run test:setup)`);
-    process.exit(1);
-  }
-  process.exit(result.status ?? 1);
-}
+ensureNamespace();
 
 function walk(dir) {
   const out = [];
