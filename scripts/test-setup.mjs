@@ -1,19 +1,18 @@
 #!/usr/bin/env node
 // Installs the Debian packages the tests drive for real: Chromium (E2E), nginx (a
-// legacy origin), Redis (the shared registry) and iproute2 (test network namespaces).
+// legacy origin) and iproute2 + unshare (test network namespaces).
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const needed = [
   ['chromium', '/usr/bin/chromium'],
   ['nginx', '/usr/sbin/nginx'],
-  ['redis-server', '/usr/bin/redis-server'],
   ['iproute2', '/usr/sbin/ip'],
   ['util-linux', '/usr/bin/unshare'],
 ];
 const missing = needed.filter(([, path]) => !existsSync(path)).map(([name]) => name);
 if (missing.length === 0) {
-  console.log('test-setup: chromium, nginx, redis-server, iproute2 already installed');
+  console.log('test-setup: chromium, nginx, iproute2 already installed');
   process.exit(0);
 }
 const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
