@@ -43,7 +43,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   server.addFeature(signaling);
   const stats = new StatsFeature(server);
   server.addFeature(stats);
-  // Signaling contributes peers and swarms: stats.sources.set('signaling', signalingServer).
+  // Peers and swarms in /stats and /metrics come from signaling.
+  stats.sources.set('signaling', signaling);
   const seeder = new SeederFeature({ config, origin, logger, metrics: server.metrics, router: server.router });
   server.addFeature(seeder);
   seeder.setHoldersProvider((assetId) => signaling.registry.holderCount(assetId));
