@@ -44,12 +44,19 @@ export class HtmlInjectorEngine {
   /** The header charset wins over `<meta charset>` (as in browsers). */
   private charsetDecided: boolean;
   private freed = false;
+  /**
+   * Without a header or BOM charset, the browser finds `<meta charset>` by a
+   * prescan of the first 1,024 bytes: markup injected before it could push it
+   * out of reach. Then the injection waits for that meta (or `</head>`).
+   */
+  private readonly waitForMeta: boolean;
 
   constructor(private readonly options: ResolvedInjectorOptions, sink: (chunk: Uint8Array) => void, bomUtf8: boolean) {
     this.rewriter = new HTMLRewriter(sink);
     this.judge = new UrlJudge(options);
     this.judge.utf8 = bomUtf8 || isUtf8Label(options.charset);
     this.charsetDecided = bomUtf8 || options.charset !== undefined;
+    this.waitForMeta = !this.charsetDecided;
     this.markup = injectionMarkup(options.clientConfig, options.scriptSrc, options.nonce);
     this.mutate = !options.disabled;
 
@@ -67,7 +74,7 @@ export class HtmlInjectorEngine {
       .on('template', guard((el) => this.onTemplate(el)))
       .on('meta', guard((el) => this.onMeta(el)))
       .on('base', guard((el) => this.onBase(el)))
-      .on('head', guard((el) => this.inject(el, 'prepend')))
+      .on('head', guard((el) => this.onHead(el)))
       .on('body', guard((el) => this.inject(el, 'prepend')))
       .on('picture', guard((el) => this.onMediaParent(el, 'picture')))
       .on('video', guard((el) => this.onMediaParent(el, 'video')))
@@ -110,8 +117,22 @@ export class HtmlInjectorEngine {
     });
   }
 
+  private onHead(el: Element): void {
+    if (this.stats.injected || this.outOfScope(el)) return;
+    if (!this.waitForMeta) return this.inject(el, 'prepend');
+    el.onEndTag((end) => {
+      if (this.stats.injected) return;
+      this.stats.injected = true;
+      if (this.mutate) end.before(this.markup, { html: true });
+    });
+  }
+
   private onMeta(el: Element): void {
     if (this.outOfScope(el)) return;
+    // A <meta> CSP applies only to what follows it: inject before one if we have not yet.
+    if (!this.stats.injected && el.getAttribute('http-equiv')?.toLowerCase() === 'content-security-policy') {
+      this.inject(el, 'before');
+    }
     if (!this.charsetDecided) {
       const charset = el.getAttribute('charset')
         ?? (el.getAttribute('http-equiv')?.toLowerCase() === 'content-type' ? charsetFromContentType(el.getAttribute('content') ?? undefined) : undefined);
@@ -120,11 +141,8 @@ export class HtmlInjectorEngine {
         // Browsers read a meta declaring UTF-16 as UTF-8.
         const label = charset.trim().toLowerCase();
         this.judge.utf8 = isUtf8Label(label) || /^utf-?16/.test(label);
+        if (this.waitForMeta) this.inject(el, 'after');
       }
-    }
-    // A <meta> CSP applies only to what follows it: inject before one if we have not yet.
-    if (!this.stats.injected && el.getAttribute('http-equiv')?.toLowerCase() === 'content-security-policy') {
-      this.inject(el, 'before');
     }
   }
 
@@ -134,12 +152,13 @@ export class HtmlInjectorEngine {
     if (href !== null) this.judge.setBase(href);
   }
 
-  private inject(el: Element, where: 'prepend' | 'before'): void {
+  private inject(el: Element, where: 'prepend' | 'before' | 'after'): void {
     if (this.stats.injected || this.outOfScope(el)) return;
     this.stats.injected = true;
     if (!this.mutate) return;
     if (where === 'prepend') el.prepend(this.markup, { html: true });
-    else el.before(this.markup, { html: true });
+    else if (where === 'before') el.before(this.markup, { html: true });
+    else el.after(this.markup, { html: true });
   }
 
   private onMediaParent(el: Element, tag: MediaParent['tag']): void {

@@ -5,6 +5,8 @@ import { buildDemoSite } from './demo/demo-site.js';
 import { StaticOrigin } from './demo/static-origin.js';
 import { SignalingFeature } from './signaling/signaling-feature.js';
 import { StatsFeature } from './stats/stats-feature.js';
+import { ClientBundle } from './routes/client-bundle.js';
+import { HtmlInjectionFeature } from './html/html-injection.js';
 import { SeederFeature } from '../seeder/seeder-feature.js';
 
 export interface RunningApp {
@@ -17,6 +19,10 @@ export interface RunningApp {
   signaling: SignalingFeature;
   /** Reports, stats, metrics, dashboard; `stats.adminUrl` is set when ADMIN_PORT is. */
   stats: StatsFeature;
+  /** The HTML injector; `injector.setPolicyProvider(...)` switches assets to peer delivery. */
+  injector: HtmlInjectionFeature;
+  /** The browser client bundle (`scriptSrc`, `addVendorFile`). */
+  clientBundle: ClientBundle;
   /** Media index, byte cache, webseed, torrents; `seeder.peer` once the embedded peer runs. */
   seeder: SeederFeature;
   close(): Promise<void>;
@@ -45,6 +51,11 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   server.addFeature(stats);
   // Peers and swarms in /stats and /metrics come from signaling.
   stats.sources.set('signaling', signaling);
+  const clientBundle = new ClientBundle({ prefix: config.prefix, router: server.router, logger });
+  server.addFeature(clientBundle);
+  // Every asset loads over HTTP until a policy provider is set (P2P off).
+  const injector = new HtmlInjectionFeature({ config, metrics: server.metrics, logger, scriptSrc: () => clientBundle.scriptSrc });
+  server.addFeature(injector).addResponseRewriter(injector.rewriter);
   const seeder = new SeederFeature({ config, origin, logger, metrics: server.metrics, router: server.router });
   server.addFeature(seeder);
   seeder.setHoldersProvider((assetId) => signaling.registry.holderCount(assetId));
@@ -63,7 +74,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
 
   let closing: Promise<void> | undefined;
   return {
-    server, url, origin, demo, signaling, stats, seeder,
+    server, url, origin, demo, signaling, stats, injector, clientBundle, seeder,
     close() {
       closing ??= (async () => {
         await server.close();

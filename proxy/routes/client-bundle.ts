@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import type { Logger } from '../logger.js';
+import type { Feature } from '../server.js';
+import { accepts } from '../html/content-coding.js';
+import type { P2pRouter } from './router.js';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const CLIENT_ENTRY = 'client/index.ts';
+const BUILD_MANIFEST = 'dist/client/manifest.json';
+/** Vendor files are few and fixed (WebTorrent's browser build and worker); bound them anyway. */
+const VENDOR_MAX_FILES = 16;
+
+interface ServedFile {
+  body: Buffer;
+  gzip: Buffer;
+  br: Buffer;
+  contentType: string;
+  etag: string;
+  cacheControl: string;
+}
+
+export interface ClientBundleOptions {
+  prefix: string;
+  router: P2pRouter;
+  logger: Logger;
+  /** Project root holding `client/` and `dist/` (default: found from this file). */
+  root?: string;
+}
+
+/**
+ * Serves the browser client at `<prefix>/client.<hash>.js` with immutable
+ * caching (and `<prefix>/client.js` for humans, revalidated). The code comes
+ * from `dist/client/manifest.json` when `npm run build` wrote one, otherwise it
+ * is bundled in-process with esbuild at start (dev and tests; esbuild is a
+ * devDependency, so it is imported only then). `addVendorFile` is the hook for
+ * other browser files served the same way under `<prefix>/vendor/<name>`.
+ */
+export class ClientBundle implements Feature {
+  readonly name = 'client-bundle';
+  private client: ServedFile | undefined;
+  private hash: string | undefined;
+  private readonly vendor = new Map<string, ServedFile>();
+  private readonly root: string;
+  private started: Promise<void> | undefined;
+
+  constructor(private readonly options: ClientBundleOptions) {
+    this.root = options.root ?? findProjectRoot();
+    options.router.route('client.js', (req, res) => this.serve(req, res, this.client, 'no-cache'));
+    options.router.route('vendor/', (req, res, ctx) => this.serve(req, res, this.vendor.get(ctx.subpath.slice('vendor/'.length))));
+  }
+
+  /** Path of the hashed bundle for `<script src>`; undefined until started or when no client could be built. */
+  get scriptSrc(): string | undefined {
+    return this.hash === undefined ? undefined : `${this.options.prefix}/client.${this.hash}.js`;
+  }
+
+  ready(): boolean {
+    return this.client !== undefined;
+  }
+
+  start(): Promise<void> {
+    this.started ??= this.load();
+    return this.started;
+  }
+
+  /** Serves `body` at `<prefix>/vendor/<name>`; name it by content hash if it is to be cached forever. */
+  addVendorFile(name: string, body: Buffer, contentType: string, cacheControl = IMMUTABLE): void {
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(name)) throw new TypeError(`vendor file name ${JSON.stringify(name)} is not a plain file name`);
+    if (!this.vendor.has(name) && this.vendor.size >= VENDOR_MAX_FILES) throw new RangeError('too many vendor files');
+    this.vendor.set(name, servedFile(body, contentType, cacheControl));
+  }
+
+  private async load(): Promise<void> {
+    let code: Buffer | undefined;
+    try {
+      code = this.fromManifest() ?? (await this.bundle());
+    } catch (err) {
+      this.options.logger.error({ err }, 'client bundle unavailable: pages are proxied without the P2P client');
+      return;
+    }
+    if (!code) return;
+    this.hash = createHash('sha256').update(code).digest('hex').slice(0, 12);
+    this.client = servedFile(code, 'text/javascript; charset=utf-8', IMMUTABLE);
+    this.options.router.route(`client.${this.hash}.js`, (req, res) => this.serve(req, res, this.client));
+  }
+
+  private fromManifest(): Buffer | undefined {
+    const manifestPath = join(this.root, BUILD_MANIFEST);
+    if (!existsSync(manifestPath)) return undefined;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { file?: unknown };
+    if (typeof manifest.file !== 'string' || !/^client\.[0-9a-f]{12}\.js$/.test(manifest.file)) {
+      throw new Error(`${BUILD_MANIFEST}: unexpected file name`);
+    }
+    return readFileSync(join(dirname(manifestPath), manifest.file));
+  }
+
+  /** Same esbuild settings as scripts/build-client.mjs, so dev and production ship the same code. */
+  private async bundle(): Promise<Buffer | undefined> {
+    const entry = join(this.root, CLIENT_ENTRY);
+    if (!existsSync(entry)) {
+      this.options.logger.warn({ entry }, 'no client build and no client source: pages are proxied without the P2P client');
+      return undefined;
+    }
+    const esbuild = await import('esbuild');
+    const result = await esbuild.build({
+      entryPoints: [entry],
+      absWorkingDir: this.root,
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: ['chrome110', 'firefox110', 'safari16'],
+      minify: true,
+      sourcemap: false,
+      write: false,
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+    const output = result.outputFiles[0];
+    if (!output) throw new Error('esbuild produced no output');
+    return Buffer.from(output.contents);
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse, file: ServedFile | undefined, cacheControl?: string): void {
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end('not found\n');
+      return;
+    }
+    const headers: Record<string, string | number> = {
+      'content-type': file.contentType,
+      'cache-control': cacheControl ?? file.cacheControl,
+      etag: file.etag,
+      vary: 'accept-encoding',
+      'x-content-type-options': 'nosniff',
+    };
+    if (req.headers['if-none-match'] === file.etag) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    const acceptEncoding = req.headers['accept-encoding'];
+    let body = file.body;
+    if (accepts(acceptEncoding, 'br')) {
+      body = file.br;
+      headers['content-encoding'] = 'br';
+    } else if (accepts(acceptEncoding, 'gzip')) {
+      body = file.gzip;
+      headers['content-encoding'] = 'gzip';
+    }
+    headers['content-length'] = body.length;
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}
+
+function servedFile(body: Buffer, contentType: string, cacheControl: string): ServedFile {
+  return {
+    body,
+    gzip: gzipSync(body, { level: 9 }),
+    br: brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
+    contentType,
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+    cacheControl,
+  };
+}
+
+/** The nearest directory above this file with a package.json (works from source and from dist/). */
+function findProjectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return process.cwd();
+}
