@@ -11,6 +11,10 @@ import type { HttpHolder } from './http-holder.js';
 export const FALLBACK_LOAD_WAIT_MS = 30_000;
 /** How far below the viewport lazy images start loading from peers. */
 export const LAZY_ROOT_MARGIN = '800px 0px';
+/** Pause before asking signaling again when no holder was free. */
+export const WANT_RETRY_MS = 150;
+/** Most `want` rounds for one image (the deadline usually ends them first). */
+const MAX_WANT_ROUNDS = 12;
 
 interface PeerResult {
   entry: ManifestEntry & { id: string; sha256: string; size: number };
@@ -123,27 +127,34 @@ export class PeerImageLoader {
     const held = this.s.store.get(entry.id);
     if (held) return { entry, bytes: held.bytes, peer: '', blobUrl: blobUrlOf(held.bytes, entry) };
     if (!this.s.signalingUp()) throw new LinkError('signaling-down');
-    const peers = (await this.s.holders.holders(entry.id)).filter((p) => p !== this.s.selfId() && !this.s.pool.banned.has(p));
     let reason: FallbackReason = 'no-holder';
-    for (const peer of peers) {
-      if (attempt.expired) break;
-      const link = this.s.pool.linkTo(peer);
-      if (!link) continue;
-      const request = link.request(entry.id, url, entry.size);
-      attempt.track(request);
-      try {
-        const bytes = await request.promise;
-        if ((await sha256Hex(bytes)) !== entry.sha256) {
-          reason = 'hash-mismatch';
-          this.s.reportBadPeer(peer, entry.id);
-          continue;
+    // Holders cap their concurrent uploads, so a page asking for many images at
+    // once may hear "nobody free" or "busy" for some: ask again while time remains.
+    for (let round = 0; round < MAX_WANT_ROUNDS && !attempt.expired; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, WANT_RETRY_MS));
+      if (!this.s.signalingUp()) throw new LinkError('signaling-down');
+      const peers = (await this.s.holders.holders(entry.id)).filter((p) => p !== this.s.selfId() && !this.s.pool.banned.has(p));
+      for (const peer of peers) {
+        if (attempt.expired) break;
+        const link = this.s.pool.linkTo(peer);
+        if (!link) continue;
+        const request = link.request(entry.id, url, entry.size);
+        attempt.track(request);
+        try {
+          const bytes = await request.promise;
+          if ((await sha256Hex(bytes)) !== entry.sha256) {
+            reason = 'hash-mismatch';
+            this.s.reportBadPeer(peer, entry.id);
+            continue;
+          }
+          return { entry, bytes, peer, blobUrl: blobUrlOf(bytes, entry) };
+        } catch (err) {
+          reason = err instanceof LinkError ? err.reason : 'client-error';
+        } finally {
+          attempt.untrack(request);
         }
-        return { entry, bytes, peer, blobUrl: blobUrlOf(bytes, entry) };
-      } catch (err) {
-        reason = err instanceof LinkError ? err.reason : 'client-error';
-      } finally {
-        attempt.untrack(request);
       }
+      if (reason !== 'no-holder' && reason !== 'peer-declined') break;
     }
     throw new LinkError(attempt.expired ? 'timeout' : reason);
   }
