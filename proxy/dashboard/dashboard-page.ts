@@ -12,6 +12,7 @@ const SCRIPT = String.raw`
 'use strict';
 const POLL_MS = 3000;
 const FETCH_TIMEOUT_MS = 5000;
+const MIN_SLOTS = 24;
 const SOURCES = ['peer', 'seeder', 'webseed', 'server'];
 const COLORS = { peer: '#2a9d8f', seeder: '#e9c46a', webseed: '#f4a261', server: '#8d99ae' };
 const params = new URLSearchParams(location.search);
@@ -140,20 +141,23 @@ function renderChart(stats) {
     ctx.fillText(formatBytes((max * i) / 4), 4, y + 4);
   }
   if (history.length === 0) return;
-  const step = plotW / Math.max(1, history.length);
+  // At least MIN_SLOTS bars wide, newest on the right, so one early bucket is not a full-width block.
+  const slots = Math.max(MIN_SLOTS, history.length);
+  const step = plotW / slots;
+  const offset = slots - history.length;
   history.forEach((b, i) => {
     let y = pad.top + plotH;
     for (const source of SOURCES) {
       const h = ((Number(b.bytes[source]) || 0) / max) * plotH;
       if (h <= 0) continue;
       ctx.fillStyle = COLORS[source];
-      ctx.fillRect(pad.left + i * step, y - h, Math.max(1, step - 1), h);
+      ctx.fillRect(pad.left + (offset + i) * step, y - h, Math.max(1, step - 1), h);
       y -= h;
     }
   });
   const first = new Date(history[0].t), last = new Date(history[history.length - 1].t);
   ctx.fillStyle = '#666';
-  ctx.fillText(first.toLocaleTimeString(), pad.left, height - 4);
+  ctx.fillText(first.toLocaleTimeString(), pad.left + offset * step, height - 4);
   const lastLabel = last.toLocaleTimeString();
   ctx.fillText(lastLabel, width - pad.right - ctx.measureText(lastLabel).width, height - 4);
 }
@@ -237,6 +241,7 @@ const HTML_TEMPLATE = (): string => `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>PeerConnect · live offload</title>
 <style>${STYLE}</style>
 </head>

@@ -1,0 +1,94 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import type { RunningApp } from '../../proxy/app.js';
+import type { ReportBody } from '../../client/protocol/report.js';
+import { launchBrowser, newVisitor } from '../helpers/browser.js';
+import { startProxy } from '../helpers/proxy.js';
+
+const TOKEN = 'dashboard-e2e-admin-token-0123456789';
+const TIMEOUT_MS = 15_000;
+const ARTIFACTS = 'test-artifacts';
+
+let app: RunningApp;
+let browser: Browser;
+let base: string;
+
+before(async () => {
+  app = await startProxy({ ADMIN_TOKEN: TOKEN });
+  base = app.url.href.replace(/\/$/, '');
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function postReport(body: ReportBody): Promise<void> {
+  const res = await fetch(`${base}/__p2p/report`, {
+    method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: JSON.stringify(body), signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  assert.equal(res.status, 204);
+}
+
+test('dashboard without the token says so and shows no figures', async () => {
+  const context = await newVisitor(browser);
+  try {
+    const page = await context.newPage();
+    const res = await page.goto(`${base}/__p2p/dashboard`, { timeout: TIMEOUT_MS });
+    assert.equal(res?.status(), 401);
+  } finally {
+    await context.close();
+  }
+});
+
+test('dashboard loads with the token and shows peer bytes after reports arrive', async () => {
+  const context = await newVisitor(browser);
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
+    const res = await page.goto(`${base}/__p2p/dashboard?token=${TOKEN}`, { timeout: TIMEOUT_MS });
+    assert.equal(res?.status(), 200);
+    // The token leaves the address bar at once (and never goes out in a Referer).
+    assert.ok(!page.url().includes(TOKEN), page.url());
+    await page.waitForSelector('body[data-state="live"]', { timeout: TIMEOUT_MS });
+    assert.equal(await page.textContent('[data-field="offload-peer"]'), '–');
+
+    await postReport({ v: 1, page: '/gallery', assets: [
+      { id: 'PeerAssetAAAAAAAAAAAAA', source: 'peer', bytes: 3 * 1024 * 1024, ms: 140 },
+      { id: 'PeerAssetBBBBBBBBBBBBB', source: 'peer', bytes: 1024 * 1024, ms: 210 },
+      { id: 'PeerAssetBBBBBBBBBBBBB', source: 'seeder', bytes: 512 * 1024, ms: 90 },
+      { id: 'ServerAssetCCCCCCCCCCC', source: 'server', bytes: 2 * 1024 * 1024, ms: 60, fallback: 'no-holder' },
+      { id: 'ServerAssetDDDDDDDDDDD', source: 'server', bytes: 512 * 1024, fallback: 'timeout' },
+    ] });
+
+    // Polling picks the reports up within a few seconds.
+    await page.waitForFunction(() => document.querySelector('[data-field="bytes-peer"]')?.textContent === '4.0 MiB', undefined, { timeout: TIMEOUT_MS });
+    assert.equal(await page.textContent('[data-field="offload-peer"]'), '57.1 %');
+    assert.equal(await page.textContent('[data-field="offload-p2p"]'), '64.3 %');
+    assert.equal(await page.textContent('[data-field="peers"]'), '0');
+    const assetRows = await page.$$eval('[data-field="assets"] tr', (rows) => rows.map((row) => row.firstElementChild?.textContent));
+    assert.deepEqual(assetRows.slice(0, 2), ['PeerAssetAAAAAAAAAAAAA', 'PeerAssetBBBBBBBBBBBBB']);
+    const reasons = await page.$$eval('[data-field="fallbacks"] tr', (rows) => rows.map((row) => row.firstElementChild?.textContent).sort());
+    assert.deepEqual(reasons, ['no-holder', 'timeout']);
+    // The chart drew something: some pixels in the canvas are not transparent.
+    const painted = await page.$eval('[data-field="chart"]', (canvas) => {
+      const c = canvas as HTMLCanvasElement;
+      const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+      let count = 0;
+      for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) count++;
+      return count;
+    });
+    assert.ok(painted > 0);
+    assert.deepEqual(errors, []);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
+  } finally {
+    await context.close();
+  }
+});
