@@ -157,9 +157,12 @@ function renderChart(stats) {
   });
   const first = new Date(history[0].t), last = new Date(history[history.length - 1].t);
   ctx.fillStyle = '#666';
-  ctx.fillText(first.toLocaleTimeString(), pad.left + offset * step, height - 4);
   const lastLabel = last.toLocaleTimeString();
-  ctx.fillText(lastLabel, width - pad.right - ctx.measureText(lastLabel).width, height - 4);
+  const lastX = width - pad.right - ctx.measureText(lastLabel).width;
+  ctx.fillText(lastLabel, lastX, height - 4);
+  const firstLabel = first.toLocaleTimeString();
+  const firstX = pad.left + offset * step;
+  if (firstX + ctx.measureText(firstLabel).width + 8 < lastX) ctx.fillText(firstLabel, firstX, height - 4);
 }
 
 function render(stats) {
