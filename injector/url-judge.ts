@@ -48,7 +48,8 @@ export class UrlJudge {
   judge(raw: string, kind: MediaKind): EligibleUrl | undefined {
     if (!this.options.mediaTypes.has(kind)) return undefined;
     const decoded = this.decode(raw);
-    if (decoded === undefined) return undefined;
+    // An empty src is not a request for the page itself: browsers fire an error and fetch nothing.
+    if (decoded === undefined || decoded.trim() === '') return undefined;
     let url: URL;
     try {
       url = new URL(decoded, this.base);

@@ -26,6 +26,7 @@ export interface HtmlInjectionOptions {
   scriptSrc: () => string | undefined;
 }
 
+const DOCUMENT_DESTINATIONS = new Set(['document', 'iframe', 'frame', 'embed', 'object']);
 const HTML_TYPE = /^\s*text\/html\s*(;|$)/i;
 const HTTP_ALWAYS = (): DeliveryMode => 'http';
 /** `stream.compose` (Node ≥ 16.9) chains transforms into one Duplex with shared error and destroy; @types/node 20 lacks the declaration. */
@@ -69,6 +70,10 @@ export class HtmlInjectionFeature implements Feature {
     const contentType = headers['content-type'];
     if (typeof contentType !== 'string' || !HTML_TYPE.test(contentType)) return undefined;
     if (/attachment/i.test(String(headers['content-disposition'] ?? ''))) return undefined;
+    // fetch()/XHR fragments (htmx, Turbo…) are not pages: no client, no tags. Browsers
+    // without Fetch Metadata send no Sec-Fetch-Dest and are treated as navigations.
+    const dest = req.headers['sec-fetch-dest'];
+    if (typeof dest === 'string' && !DOCUMENT_DESTINATIONS.has(dest.toLowerCase())) return undefined;
     if (/(^|,)\s*no-transform\s*(,|$)/i.test([headers['cache-control'] ?? ''].flat().join(','))) {
       this.count('skipped-no-transform');
       return undefined;
