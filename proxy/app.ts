@@ -6,6 +6,8 @@ import { StaticOrigin } from './demo/static-origin.js';
 import { SignalingFeature } from './signaling/signaling-feature.js';
 import { StatsFeature } from './stats/stats-feature.js';
 import { ClientBundle } from './routes/client-bundle.js';
+import { MediaVendor } from './routes/media-vendor.js';
+import { createThresholdPolicy } from './signaling/threshold-policy.js';
 import { HtmlInjectionFeature } from './html/html-injection.js';
 import { SeederFeature } from '../seeder/seeder-feature.js';
 
@@ -56,6 +58,11 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // Every asset loads over HTTP until a policy provider is set (P2P off).
   const injector = new HtmlInjectionFeature({ config, metrics: server.metrics, logger, scriptSrc: () => clientBundle.scriptSrc });
   server.addFeature(injector).addResponseRewriter(injector.rewriter);
+  // An asset switches to peer delivery once `threshold` browsers announced it.
+  const deliveryPolicy = createThresholdPolicy(signaling.registry, config.threshold);
+  injector.setPolicyProvider(() => deliveryPolicy);
+  // WebTorrent's browser build and streaming worker, for pages with video/audio.
+  server.addFeature(new MediaVendor({ router: server.router, clientBundle, logger }));
   const seeder = new SeederFeature({ config, origin, logger, metrics: server.metrics, router: server.router });
   server.addFeature(seeder);
   seeder.setHoldersProvider((assetId) => signaling.registry.holderCount(assetId));

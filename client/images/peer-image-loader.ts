@@ -15,6 +15,8 @@ export const LAZY_ROOT_MARGIN = '800px 0px';
 export const WANT_RETRY_MS = 150;
 /** Most `want` rounds for one image (the deadline usually ends them first). */
 const MAX_WANT_ROUNDS = 12;
+/** Blob URL → original URL pairs kept on the debugging surface. */
+const MAX_DEBUG_BLOBS = 500;
 
 interface PeerResult {
   entry: ManifestEntry & { id: string; sha256: string; size: number };
@@ -162,6 +164,8 @@ export class PeerImageLoader {
   private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult): Promise<void> {
     const { entry, bytes, peer } = result;
     applyImageUrl(img, choice, result.blobUrl);
+    const blobs = this.s.reporter.surface.blobs;
+    if (Object.keys(blobs).length < MAX_DEBUG_BLOBS) blobs[result.blobUrl] = choice.url;
     if (!(await imagePainted(img))) {
       // Verified bytes the browser cannot decode: show the original instead.
       img.removeAttribute('srcset');

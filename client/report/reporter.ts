@@ -4,6 +4,10 @@ import { REPORT_MAX_ASSETS, REPORT_MAX_BYTES, type AssetReport, type ByteSource,
 export const REPORT_DEBOUNCE_MS = 1_000;
 /** Asset reports kept while waiting to be sent. */
 const MAX_QUEUED_REPORTS = 1_000;
+const ASSET_ID = /^[A-Za-z0-9_-]{22}$/;
+/** Longer times are a background tab, not a load time; the server refuses them. */
+const MAX_REPORT_MS = 10 * 60 * 1000;
+const MAX_PAGE_CHARS = 512;
 /** Per-asset records kept on the debugging surface. */
 const MAX_DEBUG_ASSETS = 500;
 
@@ -31,6 +35,8 @@ export interface DebugSurface {
   banned: string[];
   /** Held (verified) asset ids this page announces. */
   held: string[];
+  /** Blob URL painted → the original URL whose verified bytes it holds. */
+  blobs: Record<string, string>;
   /** Video/audio delivered through WebTorrent, by asset id. */
   media: Record<string, MediaRecord>;
   reportsSent: number;
@@ -51,7 +57,7 @@ export function createDebugSurface(): DebugSurface {
   return {
     version: 1, state: 'starting',
     bytes: { peer: 0, seeder: 0, server: 0, webseed: 0 },
-    uploadedBytes: 0, assets: {}, fallbacks: {}, banned: [], held: [], media: {}, reportsSent: 0,
+    uploadedBytes: 0, assets: {}, fallbacks: {}, banned: [], held: [], blobs: {}, media: {}, reportsSent: 0,
   };
 }
 
@@ -64,7 +70,9 @@ export class Reporter {
     readonly surface: DebugSurface,
     private readonly endpoint: string,
     private readonly page: string,
-  ) {}
+  ) {
+    this.page = page.slice(0, MAX_PAGE_CHARS);
+  }
 
   record(record: AssetRecord): void {
     const s = this.surface;
@@ -72,9 +80,10 @@ export class Reporter {
     if (record.fallback) s.fallbacks[record.fallback] = (s.fallbacks[record.fallback] ?? 0) + 1;
     if (record.id in s.assets || Object.keys(s.assets).length < MAX_DEBUG_ASSETS) s.assets[record.id] = record;
     const report: AssetReport = { id: record.id, source: record.source, bytes: record.bytes };
-    if (record.ms !== undefined) report.ms = Math.max(0, Math.round(record.ms));
+    if (record.ms !== undefined) report.ms = Math.min(MAX_REPORT_MS, Math.max(0, Math.round(record.ms)));
     if (record.fallback) report.fallback = record.fallback;
-    if (this.queue.length < MAX_QUEUED_REPORTS) this.queue.push(report);
+    // Only what the server accepts (asset ids are 22 base64url characters): one bad entry would void the batch.
+    if (ASSET_ID.test(report.id) && this.queue.length < MAX_QUEUED_REPORTS) this.queue.push(report);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), REPORT_DEBOUNCE_MS);
   }

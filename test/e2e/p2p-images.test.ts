@@ -1,0 +1,107 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import type { RunningApp } from '../../proxy/app.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { startProxy } from '../helpers/proxy.js';
+import { imageStates, pixelDigests, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../helpers/p2p-page.js';
+
+/** Report beacons are debounced by a second; give them this long to reach /stats. */
+const REPORT_WAIT_MS = 10_000;
+const THRESHOLD = 3;
+const VISITORS = 6;
+
+let browser: Browser;
+let app: RunningApp;
+const visitors: Visitor[] = [];
+
+before(async () => {
+  browser = await launchBrowser();
+  app = await startProxy({ P2P_THRESHOLD: String(THRESHOLD) });
+});
+
+after(async () => {
+  for (const v of visitors) await v.context.close().catch(() => undefined);
+  await browser?.close();
+  await app?.close();
+});
+
+async function stats(): Promise<{ bytes: Record<'peer' | 'seeder' | 'server' | 'webseed', number> }> {
+  const res = await fetch(new URL('/__p2p/stats', app.url));
+  assert.equal(res.status, 200);
+  return (await res.json()) as { bytes: Record<'peer' | 'seeder' | 'server' | 'webseed', number> };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = REPORT_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('threshold 3: visitors 1–3 load images over HTTP, visitors 4–6 get every eligible image from browser peers, pixel-identical', async () => {
+  const reference: Record<string, string> = {};
+  const holderIds: string[] = [];
+  for (let i = 1; i <= VISITORS; i++) {
+    const v = await visit(browser, new URL('/', app.url).href, `visitor-${i}`);
+    visitors.push(v);
+    await scrollThrough(v.page);
+    await waitForImagesPainted(v.page);
+    const tagged = (await imageStates(v.page)).filter((img) => img.id !== null);
+    assert.ok(tagged.length >= 20, `visitor ${i}: expected the gallery to be tagged, got ${tagged.length}`);
+    const distinct = new Set(tagged.map((img) => img.id)).size;
+    const digests = await pixelDigests(v.page);
+
+    if (i <= THRESHOLD) {
+      assert.deepEqual(tagged.filter((img) => img.mode !== 'http'), [], `visitor ${i}: all tagged images load over HTTP`);
+      // It becomes a holder of every image it loaded (verified against the manifest).
+      await waitForHeld(v.page, distinct);
+      const s = await surface(v.page);
+      assert.equal(s.state, 'running');
+      assert.ok(s.peerId);
+      holderIds.push(s.peerId);
+      Object.assign(reference, digests);
+      continue;
+    }
+
+    assert.deepEqual(tagged.filter((img) => img.mode !== 'peer'), [], `visitor ${i}: all tagged images wait for peers`);
+    const s = await until(`visitor ${i} records`, async () => {
+      const current = await surface(v.page);
+      return Object.keys(current.assets).length >= distinct ? current : undefined;
+    });
+    const records = Object.values(s.assets);
+    assert.deepEqual(records.filter((r) => r.source !== 'peer' || r.fallback), [], `visitor ${i}: every image came from a browser peer`);
+    assert.deepEqual(s.fallbacks, {});
+    assert.equal(s.bytes.server, 0);
+    assert.ok(s.bytes.peer > 0);
+    for (const r of records) assert.ok(r.peer !== undefined && holderIds.includes(r.peer), `visitor ${i}: ${r.url} served by an earlier visitor`);
+    for (const img of tagged) assert.match(img.currentSrc, /^blob:/, `visitor ${i}: painted from a blob`);
+    // Pixel-identical to what visitor 1 decoded from the origin's bytes.
+    for (const [path, digest] of Object.entries(digests)) {
+      if (reference[path]) assert.equal(digest, reference[path], `visitor ${i}: ${path} pixels`);
+    }
+    // Browser side: no resource timing entry for any PNG (nothing fetched over HTTP).
+    const pngFetches = await v.page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.png')));
+    assert.deepEqual(pngFetches, [], `visitor ${i}: no PNG over HTTP`);
+    holderIds.push(s.peerId as string);
+  }
+
+  // Origin side: the access log shows no image request from visitors 4–6.
+  const log = app.demo?.accessLog ?? [];
+  for (let i = 1; i <= VISITORS; i++) {
+    const images = log.filter((e) => e.userAgent?.includes(`visitor-${i}`) && e.path.endsWith('.png'));
+    if (i <= THRESHOLD) assert.ok(images.length >= 20, `visitor ${i} fetched images from the origin`);
+    else assert.deepEqual(images.map((e) => e.path), [], `visitor ${i} fetched no image from the origin`);
+  }
+
+  // Server side: reports reached /stats with peer bytes from visitors 4–6.
+  const browserPeerBytes = (await Promise.all(visitors.slice(THRESHOLD).map((v) => surface(v.page)))).reduce((sum, s) => sum + s.bytes.peer, 0);
+  const totals = await until('peer bytes in /stats', async () => {
+    const s = await stats();
+    return s.bytes.peer === browserPeerBytes ? s : undefined;
+  }).catch(async (err: Error) => assert.fail(`${err.message}: browsers counted ${browserPeerBytes}, /stats says ${JSON.stringify((await stats()).bytes)}`));
+  assert.ok((totals.bytes.server ?? 0) > 0, 'visitors 1–3 reported server bytes');
+});

@@ -1,0 +1,96 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { DebugSurface } from '../../client/report/reporter.js';
+import { newVisitor } from './browser.js';
+
+/** Upper bound for one page to settle (images painted, holdings announced). */
+export const PAGE_SETTLE_TIMEOUT_MS = 20_000;
+
+export interface Visitor {
+  context: BrowserContext;
+  page: Page;
+  /** User agent marker, so the origin's access log tells visitors apart. */
+  agent: string;
+}
+
+/** A fresh browser context with its own user agent tag, on `url`. */
+export async function visit(browser: Browser, url: string, agent: string, prepare?: (context: BrowserContext) => Promise<void>): Promise<Visitor> {
+  const context = await newVisitor(browser);
+  await context.setExtraHTTPHeaders({ 'user-agent': `Mozilla/5.0 PeerConnectTest ${agent}` });
+  await prepare?.(context);
+  const page = await context.newPage();
+  await page.goto(url, { waitUntil: 'load', timeout: PAGE_SETTLE_TIMEOUT_MS });
+  return { context, page, agent };
+}
+
+export function surface(page: Page): Promise<DebugSurface> {
+  return page.evaluate(() => JSON.parse(JSON.stringify(window.__peerconnect ?? null)) as DebugSurface);
+}
+
+/** Scrolls to the bottom and back so lazy images come near the viewport. */
+export async function scrollThrough(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    for (let y = 0; y <= document.body.scrollHeight; y += 400) {
+      window.scrollTo(0, y);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    window.scrollTo(0, 0);
+  });
+}
+
+export interface ImageState {
+  id: string | null;
+  mode: string | null;
+  src: string;
+  currentSrc: string;
+  complete: boolean;
+  width: number;
+  parked: boolean;
+}
+
+export function imageStates(page: Page): Promise<ImageState[]> {
+  return page.evaluate(() => [...document.querySelectorAll('img')].map((img) => ({
+    id: img.getAttribute('data-p2p-id'),
+    mode: img.getAttribute('data-p2p-mode'),
+    src: img.getAttribute('src') ?? '',
+    currentSrc: img.currentSrc,
+    complete: img.complete,
+    width: img.naturalWidth,
+    parked: img.hasAttribute('data-p2p-src') || img.hasAttribute('data-p2p-srcset'),
+  })));
+}
+
+/** Waits until every `<img>` on the page has painted (naturalWidth > 0); bounded. */
+export async function waitForImagesPainted(page: Page, timeoutMs = PAGE_SETTLE_TIMEOUT_MS): Promise<void> {
+  await page.waitForFunction(() => [...document.querySelectorAll('img')].every((img) => img.complete && img.naturalWidth > 0), undefined, { timeout: timeoutMs, polling: 100 });
+}
+
+/** Waits until the client holds `count` verified assets (it announced them to signaling). */
+export async function waitForHeld(page: Page, count: number, timeoutMs = PAGE_SETTLE_TIMEOUT_MS): Promise<void> {
+  await page.waitForFunction((n) => (window.__peerconnect?.held.length ?? 0) >= n, count, { timeout: timeoutMs, polling: 100 });
+}
+
+/**
+ * SHA-256 of each painted image's decoded RGBA pixels, keyed by its original
+ * URL (blob URLs are mapped back through the client's per-asset records).
+ */
+export function pixelDigests(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(async () => {
+    const out: Record<string, string> = {};
+    const blobs = window.__peerconnect?.blobs ?? {};
+    for (const img of document.querySelectorAll('img')) {
+      if (!img.complete || img.naturalWidth === 0) continue;
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const ctx = canvas.getContext('2d');
+      if (!ctx) continue;
+      ctx.drawImage(img, 0, 0);
+      const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', pixels));
+      let url = img.currentSrc;
+      if (url.startsWith('blob:')) url = blobs[url] ?? url;
+      out[new URL(url).pathname] = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    return out;
+  });
+}
