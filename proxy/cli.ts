@@ -5,8 +5,9 @@ import { loadConfig, toFlag } from './config/load-config.js';
 import { helpText } from './config/help.js';
 import { OPTIONS, type OptionName } from './config/options.js';
 import { ConfigError } from './errors.js';
-import { createLogger } from './logger.js';
+import { createLogger, loggerOptionsFor } from './logger.js';
 import { startApp } from './app.js';
+import { p2pStatusLine } from './stats/status-line.js';
 
 const EXIT_CONFIG = 2;
 
@@ -19,6 +20,14 @@ function readVersion(): string {
     }
   }
   return '0.0.0';
+}
+
+/** The origin as printed on the terminal: never its credentials. */
+function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
 }
 
 async function main(): Promise<void> {
@@ -63,11 +72,26 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, loggerOptionsFor(config));
   const app = await startApp(config, logger);
   const base = config.publicUrl ?? app.url.href.replace(/\/$/, '');
   logger.info({ url: base, origin: app.origin.href }, 'PeerConnect is running');
-  process.stdout.write(`\nPeerConnect is proxying ${app.demo ? 'the built-in demo site' : app.origin.href}\n  open:      ${base}/\n  dashboard: ${base}${config.prefix}/dashboard\n\n`);
+  const adminBase = app.stats.adminUrl ? app.stats.adminUrl.href.replace(/\/$/, '') : base;
+  const status = p2pStatusLine({
+    config,
+    ready: { signaling: app.signaling.ready() },
+    adminUrl: app.stats.adminUrl,
+  });
+  logger.info({ status }, 'p2p status');
+  process.stdout.write(`\nPeerConnect is proxying ${app.demo ? 'the built-in demo site' : redactUrl(app.origin)}\n  open:      ${base}/\n  dashboard: ${adminBase}${config.prefix}/dashboard${config.adminToken ? '?token=<ADMIN_TOKEN>' : ''}\n  ${status}\n\n`);
+  if (parsed.values.prebuild) {
+    const started = Date.now();
+    process.stdout.write(`pre-building torrents for ${config.videoRoute} …\n`);
+    app.seeder.prebuild().then(
+      (count) => process.stdout.write(`pre-built ${count} torrent${count === 1 ? '' : 's'} from ${config.videoRoute} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`),
+      (err: unknown) => logger.error({ err }, 'prebuild failed'),
+    );
+  }
 
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
