@@ -74,6 +74,17 @@ function tagEnd(text: string, start: number): number {
   return text.length;
 }
 
+const TAGGED = /\sdata-p2p-(id|src|srcset|poster)="/;
+
+/** Start of the next start tag (from `from`) that carries a data-p2p attribute, scanning quote-aware. */
+function nextTaggedTag(text: string, from: number): number | undefined {
+  for (let at = text.indexOf('<', from); at >= 0; at = text.indexOf('<', at + 1)) {
+    if (!/[A-Za-z]/.test(text[at + 1] ?? '')) continue;
+    if (TAGGED.test(text.slice(at, tagEnd(text, at)))) return at;
+  }
+  return undefined;
+}
+
 /**
  * Asserts the output equals the input except for (a) the injected markup, once,
  * and (b) whole start tags that now carry data-p2p-* attributes. Compared as
@@ -86,20 +97,18 @@ export function diffOutsideTaggedTags(input: Buffer, output: Buffer, injected: s
   if (at < 0) return 'injected markup missing';
   outText = outText.slice(0, at) + outText.slice(at + injected.length);
   if (outText.includes(injected)) return 'injected twice';
-  const tagged = /<[A-Za-z][^<>]*?\sdata-p2p-(id|src|srcset|poster)=/g;
   let i = 0;
   let j = 0;
   for (;;) {
-    tagged.lastIndex = j;
-    const match = tagged.exec(outText);
-    const stop = match ? match.index : outText.length;
+    const start = nextTaggedTag(outText, j);
+    const stop = start ?? outText.length;
     const same = outText.slice(j, stop);
     if (inText.slice(i, i + same.length) !== same) return `bytes differ near input offset ${i}: ${JSON.stringify(inText.slice(i, i + 80))} vs ${JSON.stringify(same.slice(0, 80))}`;
     i += same.length;
-    if (!match) break;
+    if (start === undefined) break;
     if (inText[i] !== '<') return `expected a tag at input offset ${i}`;
     i = tagEnd(inText, i);
-    j = tagEnd(outText, stop);
+    j = tagEnd(outText, start);
   }
   return i === inText.length ? undefined : `input has ${inText.length - i} more bytes`;
 }
