@@ -6,6 +6,8 @@ export type MediaKind = 'image' | 'video' | 'audio';
 export interface ImageChoice {
   /** Absolute URL the browser would have loaded. */
   url: string;
+  /** Its srcset descriptor (`960w`, `2x`), kept so intrinsic size and layout stay the same. */
+  descriptor?: string;
   /** The `<source>` of a `<picture>` that won, if any. */
   source?: HTMLSourceElement;
 }
@@ -72,33 +74,35 @@ export function chooseImage(img: HTMLImageElement, win: Window): ImageChoice | u
       if (type && !/^image\/(png|jpeg|gif|webp|avif|svg\+xml)$/i.test(type)) continue;
       const srcset = attr(source, ATTR.srcset, 'srcset');
       if (!srcset) continue;
-      const url = pickCandidate(srcset, source.getAttribute('sizes') ?? img.getAttribute('sizes'), win);
-      if (url) return { url: new URL(url, base).href, source };
+      const picked = pickCandidate(srcset, source.getAttribute('sizes') ?? img.getAttribute('sizes'), win);
+      if (picked) return { url: new URL(picked.url, base).href, descriptor: picked.descriptor, source };
     }
   }
   const srcset = attr(img, ATTR.srcset, 'srcset');
   const picked = srcset ? pickCandidate(srcset, img.getAttribute('sizes'), win) : undefined;
-  const url = picked ?? attr(img, ATTR.src, 'src');
-  return url ? { url: new URL(url, base).href } : undefined;
+  if (picked) return { url: new URL(picked.url, base).href, descriptor: picked.descriptor };
+  const src = attr(img, ATTR.src, 'src');
+  return src ? { url: new URL(src, base).href } : undefined;
 }
 
-interface Candidate { url: string; w?: number; x: number }
+interface Candidate { url: string; descriptor: string; w?: number; x: number }
 
 /** Simplified HTML srcset selection: good enough to agree with Chromium on common markup. */
-export function pickCandidate(srcset: string, sizes: string | null, win: Window): string | undefined {
+export function pickCandidate(srcset: string, sizes: string | null, win: Window): { url: string; descriptor: string } | undefined {
   const candidates: Candidate[] = [];
   for (const part of srcset.split(/,\s+/)) {
     const [url, descriptor] = part.trim().split(/\s+/);
     if (!url) continue;
-    if (descriptor?.endsWith('w')) candidates.push({ url, w: Number.parseFloat(descriptor), x: 0 });
-    else candidates.push({ url, x: descriptor?.endsWith('x') ? Number.parseFloat(descriptor) : 1 });
+    if (descriptor?.endsWith('w')) candidates.push({ url, descriptor, w: Number.parseFloat(descriptor), x: 0 });
+    else candidates.push({ url, descriptor: descriptor ?? '1x', x: descriptor?.endsWith('x') ? Number.parseFloat(descriptor) : 1 });
   }
   if (candidates.length === 0) return undefined;
   const dpr = win.devicePixelRatio || 1;
   const slot = slotWidth(sizes, win);
   for (const c of candidates) if (c.w !== undefined) c.x = c.w / slot;
   candidates.sort((a, b) => a.x - b.x);
-  return (candidates.find((c) => c.x >= dpr) ?? candidates[candidates.length - 1])?.url;
+  const best = candidates.find((c) => c.x >= dpr) ?? candidates[candidates.length - 1];
+  return best && { url: best.url, descriptor: best.descriptor };
 }
 
 function slotWidth(sizes: string | null, win: Window): number {
@@ -119,14 +123,16 @@ function slotWidth(sizes: string | null, win: Window): number {
  * width/height and classes are left as they are.
  */
 export function applyImageUrl(img: HTMLImageElement, choice: ImageChoice, blobUrl: string): void {
+  // Same descriptor as the original candidate, so `sizes` gives the same intrinsic size.
+  const candidate = choice.descriptor ? `${blobUrl} ${choice.descriptor}` : blobUrl;
   if (choice.source) {
     choice.source.removeAttribute(ATTR.srcset);
-    choice.source.setAttribute('srcset', blobUrl);
+    choice.source.setAttribute('srcset', candidate);
   }
   const hadSrcset = img.hasAttribute(ATTR.srcset) || img.hasAttribute('srcset');
   img.removeAttribute(ATTR.srcset);
   img.removeAttribute(ATTR.src);
-  if (hadSrcset) img.setAttribute('srcset', blobUrl);
+  if (hadSrcset) img.setAttribute('srcset', choice.source ? blobUrl : candidate);
   img.setAttribute('src', blobUrl);
 }
 

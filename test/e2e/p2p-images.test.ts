@@ -84,7 +84,7 @@ test('threshold 3: visitors 1–3 load images over HTTP, visitors 4–6 get ever
       if (reference[path]) assert.equal(digest, reference[path], `visitor ${i}: ${path} pixels`);
     }
     // Browser side: no resource timing entry for any PNG (nothing fetched over HTTP).
-    const pngFetches = await v.page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.png')));
+    const pngFetches = await v.page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => new URL(n).pathname.endsWith('.png')));
     assert.deepEqual(pngFetches, [], `visitor ${i}: no PNG over HTTP`);
     holderIds.push(s.peerId as string);
   }
