@@ -1,0 +1,309 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { OPTIONS } from '../../proxy/config/options.js';
+import { launchBrowser, newVisitor } from '../helpers/browser.js';
+import { freePort, startNginx } from '../helpers/nginx.js';
+import { parsePrometheusText, sampleValue } from './prom-text.js';
+
+/**
+ * No Docker engine runs here, so this proves docker-compose.yml another way: its
+ * shape and every env name are checked against the option schema, then the same
+ * topology runs natively — the real nginx with the same site and server block,
+ * the proxy and the external seeder as processes with exactly the compose
+ * environment (service hostnames mapped to loopback, ports to free ones) — and
+ * Chromium visits the site through it.
+ */
+
+const COMPOSE = 'docker-compose.yml';
+const EXAMPLE_COMPOSE = 'examples/existing-site/docker-compose.yml';
+const TOKEN = 'compose-test-admin-token-0123456789';
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+const VISIT_TIMEOUT_MS = 30_000;
+const POLL_MS = 100;
+/** Env names in compose that are not options: set by the image, read by Node. */
+const NON_OPTION_ENV = new Set(['NODE_ENV', 'PEERCONNECT_CONFIG']);
+const OPTION_ENVS = new Set(Object.values(OPTIONS).map((spec) => spec.env));
+
+interface ComposeService {
+  image?: string;
+  build?: string;
+  entrypoint?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  expose?: string[];
+  volumes?: string[];
+  profiles?: string[];
+  depends_on?: string[] | Record<string, { condition: string }>;
+  healthcheck?: { disable?: boolean };
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+}
+
+function loadCompose(path: string): ComposeFile {
+  const doc = parseDocument(readFileSync(path, 'utf8'), { merge: true });
+  assert.deepEqual(doc.errors, [], `${path} is valid YAML`);
+  return doc.toJS({ maxAliasCount: 100 }) as ComposeFile;
+}
+
+/** Compose variable interpolation: `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:?error}`, `$$`. */
+function interpolate(value: string, env: Record<string, string | undefined>): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (match, name: string | undefined, colon: string, op: string, arg: string) => {
+    if (match === '$$') return '$';
+    const current = env[name as string];
+    const missing = colon ? current === undefined || current === '' : current === undefined;
+    if (op === '?' && missing) throw new Error(`${name}: ${arg}`);
+    if (op === '-' && missing) return arg;
+    return current ?? '';
+  });
+}
+
+function environmentOf(service: ComposeService, shellEnv: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(service.environment ?? {})) out[name] = interpolate(String(value), shellEnv);
+  return out;
+}
+
+/** Compose service hostnames → loopback with the ports the native processes got. */
+function mapHosts(env: Record<string, string>, ports: Record<string, Record<string, number>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    out[name] = value.replace(/\b(https?):\/\/([a-z][a-z0-9-]*):(\d+)/g, (match, scheme: string, host: string, port: string) => {
+      const mapped = ports[host]?.[port];
+      return mapped === undefined ? match : `${scheme}://127.0.0.1:${mapped}`;
+    });
+  }
+  return out;
+}
+
+/** The comment block above each env key of the shared anchor: every key must be documented. */
+function undocumentedKeys(text: string, anchor: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`${anchor}:`));
+  assert.ok(start >= 0, `anchor ${anchor} present`);
+  const missing: string[] = [];
+  let commented = false;
+  for (const line of lines.slice(start + 1)) {
+    if (/^\S/.test(line)) break;
+    const trimmed = line.trim();
+    if (trimmed === '') commented = false;
+    else if (trimmed.startsWith('#')) commented = true;
+    else {
+      const key = /^([A-Z0-9_]+):/.exec(trimmed)?.[1];
+      if (key && !commented) missing.push(key);
+    }
+  }
+  return missing;
+}
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
+
+function startProcess(script: string, env: Record<string, string>): Proc {
+  // Exactly the compose environment, plus PATH and the image's NODE_ENV (Dockerfile ENV).
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    if (output.length < 1_000_000) output += chunk.toString();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stopping: Promise<number | null> | undefined;
+  return {
+    child,
+    output: () => output,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        timer.unref();
+        const code = await exited;
+        clearTimeout(timer);
+        return code;
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, proc?: Proc): Promise<T> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (proc && proc.child.exitCode !== null) throw new Error(`${what}: process exited ${proc.child.exitCode}\n${proc.output().slice(-3000)}`);
+    const value = await Promise.resolve().then(probe).catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new Error(`timed out waiting for ${what}\n${proc?.output().slice(-3000) ?? ''}`);
+}
+
+test('docker-compose.yml: services, ports, images and volumes are what the topology needs', () => {
+  const compose = loadCompose(COMPOSE);
+  assert.deepEqual(Object.keys(compose.services).sort(), ['origin', 'peerconnect', 'redis', 'seeder']);
+  const { origin, peerconnect, seeder, redis } = compose.services as Record<string, ComposeService>;
+  assert.match(origin?.image ?? '', /^nginx:/);
+  for (const volume of origin?.volumes ?? []) {
+    const host = volume.split(':')[0] as string;
+    assert.ok(existsSync(host), `origin volume ${host} exists`);
+  }
+  assert.ok(origin?.volumes?.some((v) => v.endsWith(':/etc/nginx/conf.d/default.conf:ro')), 'origin uses the example server block');
+  assert.equal(peerconnect?.build, '.');
+  assert.deepEqual(peerconnect?.ports, ['8080:8080']);
+  assert.equal(peerconnect?.environment?.ORIGIN, 'http://origin:80');
+  assert.equal(peerconnect?.environment?.PORT, '8080');
+  assert.equal(peerconnect?.environment?.SEEDER_MODE, 'external');
+  assert.equal(seeder?.image, peerconnect?.image, 'the seeder runs the same image');
+  assert.deepEqual(seeder?.entrypoint, ['node', 'dist/seeder/cli.js']);
+  assert.ok(existsSync('seeder/cli.ts'), 'the seeder entry point exists in the source tree');
+  assert.equal(seeder?.environment?.PROXY_URL, 'http://peerconnect:8080');
+  assert.equal(seeder?.environment?.SEEDER_MODE, 'external');
+  assert.deepEqual(redis?.profiles, ['redis'], 'redis only runs under its profile');
+});
+
+test('docker-compose.yml: every env name is an option, every option is listed and commented', () => {
+  const text = readFileSync(COMPOSE, 'utf8');
+  const compose = loadCompose(COMPOSE);
+  for (const [name, service] of Object.entries(compose.services)) {
+    if (name === 'origin' || name === 'redis') continue;
+    for (const env of Object.keys(service.environment ?? {})) {
+      assert.ok(OPTION_ENVS.has(env) || NON_OPTION_ENV.has(env), `${name}: ${env} is not an option in proxy/config/options.ts`);
+    }
+  }
+  const listed = new Set(Object.keys(compose.services.peerconnect?.environment ?? {}));
+  const missing = [...OPTION_ENVS].filter((env) => !listed.has(env));
+  assert.deepEqual(missing, [], 'options missing from compose');
+  assert.deepEqual(undocumentedKeys(text, 'x-peerconnect-env'), [], 'env keys without a comment');
+  // Every P2P_* option is there by name in the file itself, not only through an alias.
+  for (const env of OPTION_ENVS) assert.match(text, new RegExp(`^  ${env}:`, 'm'), env);
+
+  const example = loadCompose(EXAMPLE_COMPOSE);
+  const exampleEnv = example.services.peerconnect?.environment ?? {};
+  for (const env of Object.keys(exampleEnv)) assert.ok(OPTION_ENVS.has(env), `${EXAMPLE_COMPOSE}: ${env}`);
+  assert.throws(() => environmentOf(example.services.peerconnect as ComposeService, {}), /ORIGIN/, 'the example insists on ORIGIN');
+  assert.equal(environmentOf(example.services.peerconnect as ComposeService, { ORIGIN: 'http://site:3000' }).ORIGIN, 'http://site:3000');
+});
+
+test('Dockerfile: multi-stage, production deps only, non-root, healthz check, node handles SIGTERM', () => {
+  const text = readFileSync('Dockerfile', 'utf8');
+  const stages = text.match(/^FROM /gm) ?? [];
+  assert.ok(stages.length >= 2, 'multi-stage');
+  assert.match(text, /npm ci --omit=dev/);
+  assert.match(text, /^USER node$/m);
+  assert.match(text, /^HEALTHCHECK .*\n?.*\/healthz/m);
+  assert.match(text, /^ENTRYPOINT \["node", "dist\/proxy\/cli\.js"\]$/m);
+  assert.match(readFileSync('proxy/cli.ts', 'utf8'), /process\.once\('SIGTERM'/);
+  // Every source folder the build compiles is copied into the build stage.
+  const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { include: string[] };
+  for (const pattern of build.include) {
+    const folder = pattern.split('/')[0] as string;
+    assert.match(text, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'), `COPY ${folder}`);
+  }
+  const ignore = readFileSync('.dockerignore', 'utf8').split('\n');
+  for (const entry of ['node_modules', '.env', '.git']) assert.ok(ignore.includes(entry), `.dockerignore: ${entry}`);
+});
+
+test('the compose topology runs natively: nginx origin, proxy, external seeder, Chromium visit', async () => {
+  // Cleanups run last-in first-out: browser, seeder, proxy, nginx.
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    await runTopology(cleanups);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+});
+
+async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> {
+  const compose = loadCompose(COMPOSE);
+  const services = compose.services as Record<string, ComposeService>;
+  const serverBlock = readFileSync('examples/legacy-site/nginx.conf', 'utf8');
+  assert.match(serverBlock, /listen 80;/);
+  assert.match(serverBlock, /root \/usr\/share\/nginx\/html;/);
+  const siteVolume = services.origin?.volumes?.find((v) => v.endsWith(':/usr/share/nginx/html:ro'));
+  assert.ok(siteVolume);
+
+  // The same server block; only the listen address and the root differ from the container.
+  const nginx = await startNginx({
+    root: siteVolume.split(':')[0] as string,
+    serverBlock: serverBlock.replace('listen 80;', 'listen 127.0.0.1:{{port}};').replace('root /usr/share/nginx/html;', 'root {{root}};'),
+  });
+  cleanups.push(() => nginx.stop());
+  const proxyPort = await freePort();
+  const ports = { origin: { '80': Number(nginx.url.port) }, peerconnect: { '8080': proxyPort } };
+  const shellEnv = { ADMIN_TOKEN: TOKEN };
+
+  const proxyEnv = mapHosts(environmentOf(services.peerconnect as ComposeService, shellEnv), ports);
+  proxyEnv.PORT = String(proxyPort);
+  assert.equal(proxyEnv.ORIGIN, `http://127.0.0.1:${nginx.url.port}`);
+  const proxy = startProcess('proxy/cli.ts', proxyEnv);
+  cleanups.push(async () => {
+    assert.equal(await proxy.stop(), 0, `proxy exits cleanly on SIGTERM\n${proxy.output().slice(-2000)}`);
+  });
+  const base = `http://127.0.0.1:${proxyPort}`;
+  await waitFor('proxy healthz', async () => ((await fetch(`${base}/__p2p/healthz`, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined), proxy);
+  assert.match(proxy.output(), /P2P on: image,video,audio · threshold 3 · signaling \w+[^\n]*· seeder external/);
+
+  const seederEnv = mapHosts(environmentOf(services.seeder as ComposeService, shellEnv), ports);
+  assert.equal(seederEnv.PROXY_URL, base);
+  const seeder = startProcess('seeder/cli.ts', seederEnv);
+  cleanups.push(async () => {
+    assert.equal(await seeder.stop(), 0, `seeder exits cleanly on SIGTERM\n${seeder.output().slice(-2000)}`);
+  });
+  await waitFor('seeder joined', () => (seeder.output().includes('seeder joined the proxy') ? true : undefined), seeder);
+  // The proxy sees the external seeder as a registered peer.
+  const stats = await waitFor('seeder in stats', async () => {
+    const res = await fetch(`${base}/__p2p/stats`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(2_000) });
+    const body = await res.json() as { sources: { signaling?: { seeders?: number } } };
+    return (body.sources.signaling?.seeders ?? 0) >= 1 ? body : undefined;
+  }, proxy);
+  assert.ok(stats.sources.signaling);
+  const ready = await fetch(`${base}/__p2p/readyz`, { signal: AbortSignal.timeout(5_000) });
+  assert.equal(ready.status, 200, await ready.text());
+
+  const browser = await launchBrowser();
+  cleanups.push(() => browser.close());
+  const context = await newVisitor(browser);
+  const page = await context.newPage();
+  const response = await page.goto(`${base}/gallery.html`, { timeout: VISIT_TIMEOUT_MS, waitUntil: 'load' });
+  assert.equal(response?.status(), 200);
+  assert.equal(await page.title(), 'Gallery · Harbour Town Gazette');
+  // Every image ends up painted, whether over HTTP or from peers.
+  await page.waitForFunction(() => {
+    const images = [...document.images];
+    return images.length === 5 && images.every((img) => img.complete && img.naturalWidth > 0);
+  }, undefined, { timeout: VISIT_TIMEOUT_MS });
+  const css = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+  assert.match(css, /Georgia/, 'the stylesheet came through');
+  // The injected client beacons what it loaded; the proxy's figures move.
+  const reported = await waitFor('client report', async () => {
+    const res = await fetch(`${base}/__p2p/stats`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(2_000) });
+    const body = await res.json() as { reports: number; totalBytes: number; bytes: Record<string, number> };
+    return body.reports > 0 && body.totalBytes > 0 ? body : undefined;
+  }, proxy);
+  assert.ok((reported.bytes.server ?? 0) > 0, 'the first visitor loads over HTTP (threshold 3)');
+  await context.close();
+  const metrics = await (await fetch(`${base}/__p2p/metrics`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) })).text();
+  const families = parsePrometheusText(metrics);
+  assert.ok(sampleValue(families, 'peerconnect_media_bytes_total', { source: 'server' }) > 0);
+  assert.ok(sampleValue(families, 'peerconnect_bytes_to_clients_total', { kind: 'html' }) > 0);
+  assert.ok(sampleValue(families, 'peerconnect_bytes_to_clients_total', { kind: 'media' }) > 0);
+  assert.ok(sampleValue(families, 'peerconnect_reports_total', { result: 'accepted' }) > 0);
+
+  // The requests really went through nginx, the site's own server.
+  const log = await readFile(nginx.accessLogPath, 'utf8');
+  assert.match(log, /"GET \/gallery\.html HTTP\/1\.1" 200/);
+  assert.match(log, /"GET \/css\/site\.css HTTP\/1\.1" 200/);
+}
