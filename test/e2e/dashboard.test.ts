@@ -6,6 +6,7 @@ import type { RunningApp } from '../../proxy/app.js';
 import type { ReportBody } from '../../client/protocol/report.js';
 import { launchBrowser, newVisitor } from '../helpers/browser.js';
 import { startProxy } from '../helpers/proxy.js';
+import { scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../helpers/p2p-page.js';
 
 const TOKEN = 'dashboard-e2e-admin-token-0123456789';
 const TIMEOUT_MS = 15_000;
@@ -87,8 +88,51 @@ test('dashboard loads with the token and shows peer bytes after reports arrive',
     assert.ok(painted > 0);
     assert.deepEqual(errors, []);
     await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-reports.png`, fullPage: true });
   } finally {
     await context.close();
+  }
+});
+
+test('after a real P2P run (threshold 1: visitor 2 gets images from visitor 1) the dashboard shows peer bytes and peers', async () => {
+  const p2p = await startProxy({ ADMIN_TOKEN: TOKEN, P2P_THRESHOLD: '1' });
+  const visitors: Visitor[] = [];
+  try {
+    const site = new URL('/', p2p.url).href;
+    const first = await visit(browser, site, 'dashboard-visitor-1');
+    visitors.push(first);
+    await scrollThrough(first.page);
+    await waitForImagesPainted(first.page);
+    const held = (await surface(first.page)).held.length;
+    await waitForHeld(first.page, Math.max(1, held));
+    const second = await visit(browser, site, 'dashboard-visitor-2');
+    visitors.push(second);
+    await scrollThrough(second.page);
+    await waitForImagesPainted(second.page);
+    const peerBytes = await second.page.waitForFunction(() => {
+      const s = (window as unknown as { __peerconnect?: { bytes: { peer: number }; reportsSent: number } }).__peerconnect;
+      return s && s.bytes.peer > 0 && s.reportsSent > 0 ? s.bytes.peer : 0;
+    }, undefined, { timeout: TIMEOUT_MS });
+    assert.ok(Number(await peerBytes.jsonValue()) > 0);
+
+    const context = await newVisitor(browser);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${p2p.url.href.replace(/\/$/, '')}/__p2p/dashboard?token=${TOKEN}`, { timeout: TIMEOUT_MS });
+      await page.waitForFunction(() => {
+        const text = document.querySelector('[data-field="bytes-peer"]')?.textContent ?? '';
+        return text !== '' && text !== '0 B' && text !== '–';
+      }, undefined, { timeout: TIMEOUT_MS });
+      const peers = Number(await page.textContent('[data-field="peers"]'));
+      assert.ok(peers >= 2, `both visitors are connected peers, dashboard says ${peers}`);
+      assert.match(await page.textContent('[data-field="offload-peer"]') ?? '', /^\d+\.\d %$/);
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
+    } finally {
+      await context.close();
+    }
+  } finally {
+    for (const v of visitors) await v.context.close().catch(() => undefined);
+    await p2p.close();
   }
 });
