@@ -64,6 +64,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // WebTorrent's browser build and streaming worker, for pages with video/audio.
   server.addFeature(new MediaVendor({ router: server.router, clientBundle, logger }));
   const seeder = new SeederFeature({ config, origin, logger, metrics: server.metrics, router: server.router });
+  stats.setAssetUrlResolver((id) => seeder.index.recordById(id)?.upstream);
   server.addFeature(seeder);
   seeder.setHoldersProvider((assetId) => signaling.registry.holderCount(assetId));
   signaling.setTorrentFilter((infoHash) => seeder.torrents.known(infoHash));

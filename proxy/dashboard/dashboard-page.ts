@@ -92,7 +92,10 @@ function renderAssets(stats) {
     const tr = el('tr');
     const share = el('td');
     share.append(bar(Number(asset.peerShare) || 0, COLORS.peer), el('span', formatRatio(Number(asset.peerShare)), 'share'));
-    tr.append(el('td', asset.id, 'mono'), el('td', formatBytes(asset.bytes && asset.bytes.peer), 'num'), el('td', formatBytes(asset.total), 'num'), share);
+    const name = el('td', typeof asset.path === 'string' ? asset.path : asset.id, 'mono');
+    name.title = asset.id;
+    name.dataset.assetId = asset.id;
+    tr.append(name, el('td', formatBytes(asset.bytes && asset.bytes.peer), 'num'), el('td', formatBytes(asset.total), 'num'), share);
     return tr;
   }));
 }

@@ -8,6 +8,8 @@ export interface StatsRouteOptions {
   aggregator: StatsAggregator;
   sources: StatsSources;
   metrics: Metrics;
+  /** The URL path of an asset id, when some feature knows it (the seeder's media index). */
+  assetPath?: (id: string) => string | undefined;
 }
 
 /** Collects provider figures and mirrors peers/swarms into their gauges. */
@@ -29,7 +31,8 @@ export async function collectSources(sources: StatsSources, metrics: Metrics): P
 export function registerStatsRoute(router: P2pRouter, options: StatsRouteOptions): void {
   router.route('stats', async (_req, res) => {
     const snapshot = options.aggregator.snapshot();
+    const topAssets = snapshot.topAssets.map((asset) => ({ ...asset, path: options.assetPath?.(asset.id) ?? null }));
     const { peers, swarms, sources } = await collectSources(options.sources, options.metrics);
-    sendJson(res, 200, { ...snapshot, peers, swarms, sources, now: new Date().toISOString() });
+    sendJson(res, 200, { ...snapshot, topAssets, peers, swarms, sources, now: new Date().toISOString() });
   }, { admin: true });
 }

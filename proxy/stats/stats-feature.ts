@@ -37,6 +37,7 @@ export class StatsFeature implements Feature {
   adminUrl: URL | undefined;
   private readonly admin: AdminListener | undefined;
   private readonly stopMeter: () => void;
+  private assetUrl: ((id: string) => string | undefined) | undefined;
   private closed = false;
 
   constructor(private readonly server: PeerConnectServer, options: StatsFeatureOptions = {}) {
@@ -55,10 +56,19 @@ export class StatsFeature implements Feature {
       adminRouter.route('healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
       this.admin = new AdminListener(adminRouter, new Set(config.trustProxy), logger);
     }
-    registerStatsRoute(adminRouter, { aggregator: this.aggregator, sources: this.sources, metrics });
+    registerStatsRoute(adminRouter, {
+      aggregator: this.aggregator, sources: this.sources, metrics,
+      assetPath: (id) => pathOf(this.assetUrl?.(id)),
+    });
     registerMetricsRoute(adminRouter, metrics, this.sources);
     registerDashboardRoute(adminRouter);
     this.stopMeter = meterTraffic(server.httpServer, config.prefix, metrics);
+  }
+
+  /** Lets /stats and the dashboard name assets by URL path instead of by id alone. */
+  setAssetUrlResolver(resolve: (id: string) => string | undefined): this {
+    this.assetUrl = resolve;
+    return this;
   }
 
   async start(): Promise<void> {
@@ -72,5 +82,15 @@ export class StatsFeature implements Feature {
     this.closed = true;
     this.stopMeter();
     await this.admin?.close();
+  }
+}
+
+/** Path only: the query of an origin URL may hold things operators should not see on a wall screen. */
+function pathOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
   }
 }

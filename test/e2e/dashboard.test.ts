@@ -74,6 +74,7 @@ test('dashboard loads with the token and shows peer bytes after reports arrive',
     assert.equal(await page.textContent('[data-field="offload-p2p"]'), '64.3 %');
     assert.equal(await page.textContent('[data-field="peers"]'), '0');
     const assetRows = await page.$$eval('[data-field="assets"] tr', (rows) => rows.map((row) => row.firstElementChild?.textContent));
+    // Ids the seeder never indexed are shown as ids.
     assert.deepEqual(assetRows.slice(0, 2), ['PeerAssetAAAAAAAAAAAAA', 'PeerAssetBBBBBBBBBBBBB']);
     const reasons = await page.$$eval('[data-field="fallbacks"] tr', (rows) => rows.map((row) => row.firstElementChild?.textContent).sort());
     assert.deepEqual(reasons, ['no-holder', 'timeout']);
@@ -126,6 +127,9 @@ test('after a real P2P run (threshold 1: visitor 2 gets images from visitor 1) t
       const peers = Number(await page.textContent('[data-field="peers"]'));
       assert.ok(peers >= 2, `both visitors are connected peers, dashboard says ${peers}`);
       assert.match(await page.textContent('[data-field="offload-peer"]') ?? '', /^\d+\.\d %$/);
+      // Assets the seeder indexed are named by their URL path.
+      const names = await page.$$eval('[data-field="assets"] td[data-asset-id]', (cells) => cells.map((cell) => cell.textContent));
+      assert.ok(names.length > 0 && names.every((name) => name?.startsWith('/')), names.join(', '));
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
     } finally {
