@@ -38,6 +38,7 @@ describe('seeder media index through /__p2p/manifest', () => {
 
   after(async () => {
     await h.close();
+    await h.origin.close();
     await other.close();
   });
 

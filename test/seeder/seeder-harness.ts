@@ -19,7 +19,8 @@ export interface SeederHarness {
 
 /**
  * A proxy with only the seeder feature in front of a CountingOrigin (no signaling,
- * no injector), for index, webseed and torrent tests.
+ * no injector), for index, webseed and torrent tests. An origin passed in is left
+ * running on close (the caller owns it).
  */
 export async function startSeederHarness(options: {
   origin?: CountingOrigin;
@@ -43,7 +44,7 @@ export async function startSeederHarness(options: {
     origin, server, seeder, proxyUrl, torrentRoute,
     async close() {
       await server.close();
-      await origin.close();
+      if (!options.origin) await origin.close();
       if (!options.torrentRoute) await rm(torrentRoute, { recursive: true, force: true });
     },
   };
