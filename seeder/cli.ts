@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
 import { loadConfig } from '../proxy/config/load-config.js';
 import { ConfigError } from '../proxy/errors.js';
-import { createLogger } from '../proxy/logger.js';
+import { createLogger, loggerOptionsFor } from '../proxy/logger.js';
 import { SeederFeature } from './seeder-feature.js';
 
 const EXIT_CONFIG = 2;
@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel, 'peerconnect:seeder');
+  // Same scrubbing as the proxy: P2P_PRIVACY=strict masks addresses, secrets never appear.
+  const logger = createLogger(config.logLevel, { name: 'peerconnect:seeder', ...loggerOptionsFor(config) });
   const seeder = new SeederFeature({ config, origin: new URL(config.origin), logger });
   await seeder.startPeer(new URL(config.proxyUrl));
   logger.info({ proxy: config.proxyUrl, origin: config.origin }, 'seeder joined the proxy');
