@@ -82,7 +82,7 @@ export class SignalingFeature implements Feature {
       maxPeers: config.signalMaxPeers,
       heartbeatMs: config.signalHeartbeatMs,
       seederMaxUploads: config.seederMaxPeers,
-      logger: logger.child({ name: 'peerconnect:signaling' }),
+      logger: logger.child({ module: 'peerconnect:signaling' }),
       ...(metrics ? { metrics } : {}),
     });
     this.tracker = new WebTorrentTracker({
@@ -90,7 +90,7 @@ export class SignalingFeature implements Feature {
       maxPeersPerSwarm: TRACKER_MAX_PEERS_PER_SWARM,
       maxSwarms: TRACKER_MAX_SWARMS,
       knownInfoHash: (infoHash) => this.knownInfoHash?.(infoHash) ?? true,
-      logger: logger.child({ name: 'peerconnect:tracker' }),
+      logger: logger.child({ module: 'peerconnect:tracker' }),
     });
   }
 
