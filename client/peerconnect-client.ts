@@ -77,6 +77,7 @@ export class PeerConnectClient implements Services {
     // Peer-mode images wait for signaling (bounded by its connect timeout), so
     // a down signaling server shows up as `signaling-down`, not `no-holder`.
     const up = connected;
+    const mediaSeen = new Set<Element>();
     for (const el of doc.querySelectorAll(`[${ATTR.id}]`)) {
       const kind = kindOf(el);
       if (!kind || !this.config.mediaTypes.includes(kind)) continue;
@@ -84,8 +85,13 @@ export class PeerConnectClient implements Services {
         const img = el as HTMLImageElement;
         if (el.getAttribute(ATTR.mode) === 'peer') void up.then(() => this.images.add(img));
         else void this.httpHolder.adopt(img).catch(() => undefined);
-      } else if ((kind === 'video' || kind === 'audio') && (el.tagName === 'VIDEO' || el.tagName === 'AUDIO')) {
-        this.media.add(el as HTMLMediaElement);
+      } else if (kind === 'video' || kind === 'audio') {
+        // A tagged <source> stands for its <video>/<audio>; each element is added once.
+        const media = el.tagName === 'SOURCE' ? el.parentElement : el;
+        if ((media?.tagName === 'VIDEO' || media?.tagName === 'AUDIO') && !mediaSeen.has(media)) {
+          mediaSeen.add(media);
+          this.media.add(media as HTMLMediaElement);
+        }
       }
     }
     await up;

@@ -7,6 +7,12 @@ import { ensureStreamingWorker } from './service-worker.js';
 
 /** Torrent metadata (fetch + parse) must be ready within this. */
 export const MEDIA_READY_TIMEOUT_MS = 10_000;
+/**
+ * Peers get this long to deliver before the webseed (the proxy over HTTP) is
+ * added; it is added at once when playback stalls. Keeps the server for what
+ * peers cannot serve.
+ */
+export const WEBSEED_GRACE_MS = 1_500;
 /** How often WebTorrent wire statistics are copied to the debugging surface. */
 export const MEDIA_STATS_INTERVAL_MS = 1_000;
 
@@ -17,17 +23,20 @@ interface WtTorrent {
   files: WtFile[];
   wires: WtWire[];
   ready: boolean;
+  done: boolean;
+  downloaded: number;
+  addWebSeed(url: string): void;
   once(event: 'ready' | 'error', cb: (err?: unknown) => void): void;
   on(event: 'wire' | 'warning' | 'error', cb: (arg: unknown) => void): void;
   destroy(): void;
 }
 interface WtClient {
-  add(torrent: Uint8Array, opts: { announce: string[]; urlList: string[] }): WtTorrent;
+  add(torrent: Uint8Array, opts: { announce: string[] }): WtTorrent;
   createServer(opts: { controller: ServiceWorkerRegistration }): unknown;
   on(event: 'error', cb: (err: unknown) => void): void;
   destroy(): void;
 }
-type WtConstructor = new (opts: { tracker: { rtcConfig: RTCConfiguration } }) => WtClient;
+type WtConstructor = new (opts: { tracker: { rtcConfig: RTCConfiguration }; webSeeds: boolean }) => WtClient;
 
 class MediaFailure extends Error {
   constructor(readonly reason: FallbackReason) {
@@ -43,6 +52,7 @@ class MediaFailure extends Error {
  */
 export class MediaLoader {
   private client: Promise<WtClient> | undefined;
+  private worker: Promise<ServiceWorkerRegistration | undefined> | undefined;
   private readonly torrents: { torrent: WtTorrent; record: MediaRecord; id: string; reported: { webrtc: number; webseed: number } }[] = [];
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   /** Original URL per element, kept before the element is pointed at the stream. */
@@ -88,14 +98,14 @@ export class MediaLoader {
     const record: MediaRecord = { url, infoHash: entry.infoHash, state: 'loading', webrtcBytes: 0, webseedBytes: 0, webrtcPeers: 0 };
     this.s.reporter.surface.media[entry.id] = record;
     const { prefix } = this.s.config;
-    const registration = await ensureStreamingWorker(this.s.win, `${prefix}/sw.min.js`);
+    this.worker ??= ensureStreamingWorker(this.s.win, `${prefix}/sw.min.js`);
+    const registration = await this.worker;
     if (!registration) throw new MediaFailure('unsupported');
     const client = await this.webtorrent(registration);
     const torrentFile = await fetchBytes(`${prefix}/torrents/${entry.infoHash}.torrent`);
     const loc = this.s.win.location;
     const torrent = client.add(torrentFile, {
       announce: [`${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${prefix}/tracker`],
-      urlList: [new URL(`${prefix}/seed/${entry.id}`, loc.href).href],
     });
     torrent.on('warning', () => undefined);
     await new Promise<void>((resolve, reject) => {
@@ -112,6 +122,7 @@ export class MediaLoader {
     });
     const file = [...torrent.files].sort((a, b) => b.length - a.length)[0];
     if (!file) throw new MediaFailure('manifest-error');
+    this.scheduleWebseed(el, torrent, new URL(`${prefix}/seed/${entry.id}`, loc.href).href);
     el.addEventListener('error', () => this.fallback(el, 'peer-closed'), { once: true });
     el.removeAttribute(ATTR.src);
     for (const source of relatedSources(el)) source.removeAttribute(ATTR.src);
@@ -121,11 +132,38 @@ export class MediaLoader {
     this.statsTimer ??= setInterval(() => this.torrents.forEach((t) => this.refresh(t)), MEDIA_STATS_INTERVAL_MS);
   }
 
+  /** Adds the webseed once peers stop making progress, or at once when playback stalls. */
+  private scheduleWebseed(el: HTMLMediaElement, torrent: WtTorrent, url: string): void {
+    let added = false;
+    let last = -1;
+    const add = (): void => {
+      if (added) return;
+      added = true;
+      clearInterval(timer);
+      try {
+        torrent.addWebSeed(url);
+      } catch {
+        // torrent destroyed
+      }
+    };
+    const timer = setInterval(() => {
+      if (torrent.done) return clearInterval(timer);
+      if (torrent.downloaded <= last) add();
+      last = torrent.downloaded;
+    }, WEBSEED_GRACE_MS);
+    el.addEventListener('waiting', add, { once: true });
+    el.addEventListener('stalled', add, { once: true });
+  }
+
   private webtorrent(registration: ServiceWorkerRegistration): Promise<WtClient> {
     this.client ??= (async () => {
       const vendor = `${this.s.config.prefix}/vendor/webtorrent.min.js`;
       const mod = (await import(/* @vite-ignore */ vendor)) as { default: WtConstructor };
-      const client = new mod.default({ tracker: { rtcConfig: { iceServers: this.s.config.iceServers.map((urls) => ({ urls })) } } });
+      const client = new mod.default({
+        tracker: { rtcConfig: { iceServers: this.s.config.iceServers.map((urls) => ({ urls })) } },
+        // Web seeds are added by scheduleWebseed, after peers had their chance.
+        webSeeds: false,
+      });
       client.on('error', () => undefined);
       client.createServer({ controller: registration });
       return client;
