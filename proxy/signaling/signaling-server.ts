@@ -309,15 +309,17 @@ export class SignalingServer {
       geo: this.options.geo !== undefined,
       ...(session.blocked.has(asset) ? { exclude: session.blocked.get(asset) } : {}),
     });
+    const seeders: string[] = [];
     for (const id of chosen) {
       const holder = this.sessions.get(id) as PeerSession;
       holder.lastServedAt = now;
       holder.uploads.set(`${session.id} ${asset}`, now + UPLOAD_SLOT_MS);
       session.addOffered(id);
+      if (holder.role === 'seeder') seeders.push(id);
     }
     this.options.registry.served(asset, chosen);
     session.expect(asset, chosen);
-    session.send({ v: 1, type: 'holders', asset, peers: chosen });
+    session.send({ v: 1, type: 'holders', asset, peers: chosen, ...(seeders.length > 0 ? { seeders } : {}) });
   }
 
   /** The asker finished (or gave up on) an asset: its holders' upload slots free up. */

@@ -228,7 +228,10 @@ describe('signaling over a real proxy', () => {
       const peers = await asker.holders('asset-seeded');
       return peers.length === 2 && peers[0] === browser.id && peers[1] === seeder.id;
     });
-    assert.ok((await asker.holders('asset-nobody-has')).includes(seeder.id), 'expected: (await asker.holders(asset-nobody-has)).includes(seeder.id)');
+    asker.send({ type: 'want', assets: ['asset-nobody-has'] });
+    const onlySeeder = await asker.next('holders', (m) => m.asset === 'asset-nobody-has');
+    assert.deepEqual(onlySeeder.peers, [seeder.id]);
+    assert.deepEqual(onlySeeder.seeders, [seeder.id], 'holders names which peers are seeders');
     assert.equal(app.signaling.policy({ id: 'asset-nobody-has', url: 'http://o/x', kind: 'image' }), 'http');
     const late = await connect();
     assert.ok((await late.holders('asset-seeded')).length > 0, 'expected: (await late.holders(asset-seeded)).length > 0');
