@@ -39,6 +39,7 @@ export class HtmlInjectorEngine {
   private readonly markup: string;
   private readonly mutate: boolean;
   private templateDepth = 0;
+  private foreignDepth = 0;
   private imagesSeen = 0;
   private readonly mediaStack: MediaParent[] = [];
   /** The header charset wins over `<meta charset>` (as in browsers). */
@@ -79,6 +80,8 @@ export class HtmlInjectorEngine {
       .on('picture', guard((el) => this.onMediaParent(el, 'picture')))
       .on('video', guard((el) => this.onMediaParent(el, 'video')))
       .on('audio', guard((el) => this.onMediaParent(el, 'audio')))
+      .on('svg', guard((el) => this.onForeign(el)))
+      .on('math', guard((el) => this.onForeign(el)))
       .on('img', guard((el) => this.onImg(el)))
       .on('source', guard((el) => this.onSource(el)))
       .onDocument({
@@ -105,9 +108,22 @@ export class HtmlInjectorEngine {
     this.rewriter.free();
   }
 
-  /** Elements in templates, in SVG/MathML, and inside <noscript> (raw text to lol-html) are never touched. */
+  /**
+   * Elements in templates, in SVG/MathML, and inside <noscript> (raw text to
+   * lol-html) are never touched. The namespace is asked only after an <svg> or
+   * <math> opened and did not close (an HTML element such as <img> can break
+   * out of foreign content, so the namespace, not the depth, decides).
+   */
   private outOfScope(el: Element): boolean {
-    return this.templateDepth > 0 || el.namespaceURI !== HTML_NS;
+    return this.templateDepth > 0 || (this.foreignDepth > 0 && el.namespaceURI !== HTML_NS);
+  }
+
+  private onForeign(el: Element): void {
+    el.onEndTag(() => {
+      this.foreignDepth--;
+    });
+    // After onEndTag: a self-closing <svg/> has no end tag (and no content) and may refuse the handler.
+    this.foreignDepth++;
   }
 
   private onTemplate(el: Element): void {
@@ -189,12 +205,13 @@ export class HtmlInjectorEngine {
   private onImg(el: Element): void {
     if (this.outOfScope(el)) return;
     const index = this.imagesSeen++;
-    if (!this.judge.kindAllowed('image') || el.hasAttribute(ATTR.skip) || el.hasAttribute(ATTR.id)) return;
+    if (!this.judge.kindAllowed('image')) return;
     const parent = this.mediaStack[this.mediaStack.length - 1];
     const picture = parent?.tag === 'picture' ? parent : undefined;
     if (picture?.skip) return;
     const src = el.getAttribute('src');
     const srcset = el.getAttribute('srcset');
+    if ((src === null && srcset === null) || el.hasAttribute(ATTR.skip) || el.hasAttribute(ATTR.id)) return;
     const primary = src ?? (srcset === null ? undefined : srcsetUrls(srcset)[0]);
     if (primary === undefined) return;
     const asset = this.judge.judge(primary, 'image');
