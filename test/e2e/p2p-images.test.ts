@@ -2,7 +2,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { RunningApp } from '../../proxy/app.js';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildDemoSite } from '../../proxy/demo/demo-site.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { startNginx } from '../helpers/nginx.js';
 import { startProxy } from '../helpers/proxy.js';
 import { imageStates, pixelDigests, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../helpers/p2p-page.js';
 
@@ -104,4 +109,49 @@ test('threshold 3: visitors 1–3 load images over HTTP, visitors 4–6 get ever
     return s.bytes.peer === browserPeerBytes ? s : undefined;
   }).catch(async (err: Error) => assert.fail(`${err.message}: browsers counted ${browserPeerBytes}, /stats says ${JSON.stringify((await stats()).bytes)}`));
   assert.ok((totals.bytes.server ?? 0) > 0, 'visitors 1–3 reported server bytes');
+});
+
+test('nginx origin, threshold 1: the second visitor gets every image from the first, and nginx logs no image request from it', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'peerconnect-e2e-site-'));
+  for (const [path, file] of buildDemoSite()) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), file.body);
+  }
+  const nginx = await startNginx({ root });
+  const proxy = await startProxy({ ORIGIN: nginx.url.href.replace(/\/$/, ''), P2P_THRESHOLD: '1' });
+  const local: Visitor[] = [];
+  try {
+    const base = new URL('/index.html', proxy.url).href;
+    const first = await visit(browser, base, 'nginx-visitor-1');
+    local.push(first);
+    await scrollThrough(first.page);
+    await waitForImagesPainted(first.page);
+    const tagged = (await imageStates(first.page)).filter((img) => img.id !== null);
+    assert.deepEqual(tagged.filter((img) => img.mode !== 'http'), []);
+    await waitForHeld(first.page, new Set(tagged.map((img) => img.id)).size);
+    const firstId = (await surface(first.page)).peerId;
+
+    const second = await visit(browser, base, 'nginx-visitor-2');
+    local.push(second);
+    await scrollThrough(second.page);
+    await waitForImagesPainted(second.page);
+    const taggedSecond = (await imageStates(second.page)).filter((img) => img.id !== null);
+    assert.deepEqual(taggedSecond.filter((img) => img.mode !== 'peer'), []);
+    const distinct = new Set(taggedSecond.map((img) => img.id)).size;
+    const s = await until('records', async () => {
+      const current = await surface(second.page);
+      return Object.keys(current.assets).length >= distinct ? current : undefined;
+    });
+    assert.deepEqual(Object.values(s.assets).filter((r) => r.source !== 'peer' || r.peer !== firstId), [], 'every image from the first visitor');
+
+    const log = await readFile(nginx.accessLogPath, 'utf8');
+    const lines = log.split('\n').filter((line) => / "GET \/images\/[^ ]+\.png /.test(line));
+    assert.ok(lines.some((line) => line.includes('nginx-visitor-1')), 'nginx served the first visitor');
+    assert.deepEqual(lines.filter((line) => line.includes('nginx-visitor-2')), [], 'nginx served no image to the second visitor');
+  } finally {
+    for (const v of local) await v.context.close().catch(() => undefined);
+    await proxy.close();
+    await nginx.stop();
+    await rm(root, { recursive: true, force: true });
+  }
 });
