@@ -6,7 +6,7 @@ import { helpText } from './config/help.js';
 import { OPTIONS, type OptionName } from './config/options.js';
 import { ConfigError } from './errors.js';
 import { createLogger, loggerOptionsFor } from './logger.js';
-import { startApp } from './app.js';
+import { startApp, type RunningApp } from './app.js';
 import { p2pStatusLine } from './stats/status-line.js';
 
 const EXIT_CONFIG = 2;
@@ -73,7 +73,30 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger(config.logLevel, loggerOptionsFor(config));
-  const app = await startApp(config, logger);
+  // Handlers go in before anything starts: a SIGTERM during start-up (or right after
+  // the banner, which is what supervisors wait for) must still close cleanly.
+  let app: RunningApp | undefined;
+  let stopSignal: string | undefined;
+  const stop = (signal: string): void => {
+    if (stopSignal) return;
+    stopSignal = signal;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000);
+    force.unref();
+    // Without an app yet, start-up finishes first and then closes (below).
+    app?.close().then(() => process.exit(0), (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  app = await startApp(config, logger);
+  if (stopSignal) {
+    await app.close();
+    process.exit(0);
+  }
   const base = config.publicUrl ?? app.url.href.replace(/\/$/, '');
   logger.info({ url: base, origin: app.origin.href }, 'PeerConnect is running');
   const adminBase = app.stats.adminUrl ? app.stats.adminUrl.href.replace(/\/$/, '') : base;
@@ -92,18 +115,6 @@ async function main(): Promise<void> {
       (err: unknown) => logger.error({ err }, 'prebuild failed'),
     );
   }
-
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000);
-    force.unref();
-    app.close().then(() => process.exit(0), (err: unknown) => {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -82,3 +82,14 @@ test('cli: prints the URLs and a one-line P2P status, then exits 0 on SIGTERM', 
   assert.match(result.stdout, /P2P on: image,video,audio · threshold 3 · signaling (ready|not ready) · seeder off .*admin: token required/);
   assert.ok(!result.stdout.includes('cli-test-admin-token-0123456789'), 'the token is never printed');
 });
+
+test('cli: SIGTERM during start-up still ends with status 0', async () => {
+  // The demo origin is logged before the proxy listens: signal right then.
+  const result = await run(
+    ['--port', '0', '--host', '127.0.0.1', '--seeder-mode', 'off', '--log-level', 'info'],
+    {},
+    (stdout) => stdout.includes('no ORIGIN set'),
+  );
+  assert.ok(result.signalled, result.stdout);
+  assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+});
