@@ -24,6 +24,7 @@ export interface NginxOptions {
 
 export interface RunningNginx {
   url: URL;
+  /** nginx access log (combined format); removed with the temp dir by stop(). */
   accessLogPath: string;
   errorLogPath: string;
   /** Idempotent: SIGQUIT (graceful), then SIGKILL after a deadline; removes the temp dir. */
