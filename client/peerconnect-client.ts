@@ -16,6 +16,8 @@ import type { Services } from './services.js';
 
 /** A tab hidden this long stops serving peers (and tells signaling so). */
 export const HIDDEN_STOP_SERVING_MS = 30_000;
+/** `have` announcements made within this window go out as one message. */
+export const HAVE_BATCH_MS = 100;
 
 /**
  * Wires one page view: signaling, peer links, the image and media loaders,
@@ -34,6 +36,8 @@ export class PeerConnectClient implements Services {
   private readonly media: MediaLoader;
   private readonly seeders = new Set<PeerId>();
   private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly pendingHave = new Set<AssetId>();
+  private haveTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(readonly win: Window, readonly config: ClientConfig, surface: DebugSurface) {
@@ -83,7 +87,10 @@ export class PeerConnectClient implements Services {
       if (!kind || !this.config.mediaTypes.includes(kind)) continue;
       if (kind === 'image' && el.tagName === 'IMG') {
         const img = el as HTMLImageElement;
-        if (el.getAttribute(ATTR.mode) === 'peer') void up.then(() => this.images.add(img));
+        if (el.getAttribute(ATTR.mode) === 'peer') {
+          this.images.prefetch(img);
+          void up.then(() => this.images.add(img));
+        }
         else void this.httpHolder.adopt(img).catch(() => undefined);
       } else if (kind === 'video' || kind === 'audio') {
         // A tagged <source> stands for its <video>/<audio>; each element is added once.
@@ -107,9 +114,16 @@ export class PeerConnectClient implements Services {
   }
 
   announce(assets: AssetId[]): void {
-    if (this.uploads.paused) return;
-    this.signal.sendAssets('have', assets);
     this.syncHeld();
+    if (this.uploads.paused) return;
+    // Images settle one by one: gather their `have`s so signaling sees a few messages, not one per image.
+    for (const asset of assets) this.pendingHave.add(asset);
+    this.haveTimer ??= setTimeout(() => {
+      this.haveTimer = undefined;
+      const batch = [...this.pendingHave];
+      this.pendingHave.clear();
+      if (!this.uploads.paused) this.signal.sendAssets('have', batch);
+    }, HAVE_BATCH_MS);
   }
 
   reportBadPeer(peer: PeerId, asset: AssetId): void {
@@ -128,6 +142,7 @@ export class PeerConnectClient implements Services {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.hiddenTimer);
+    clearTimeout(this.haveTimer);
     this.media.report();
     this.reporter.flush();
     this.images.close();

@@ -135,7 +135,7 @@ export class PeerImageLoader {
     for (let round = 0; round < MAX_WANT_ROUNDS && !attempt.expired; round++) {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, WANT_RETRY_MS));
       if (!this.s.signalingUp()) throw new LinkError('signaling-down');
-      const peers = (await this.s.holders.holders(entry.id)).filter((p) => p !== this.s.selfId() && !this.s.pool.banned.has(p));
+      const peers = this.candidates(await this.s.holders.holders(entry.id));
       for (const peer of peers) {
         if (attempt.expired) break;
         const link = this.s.pool.linkTo(peer);
@@ -159,6 +159,31 @@ export class PeerImageLoader {
       if (reason !== 'no-holder' && reason !== 'peer-declined') break;
     }
     throw new LinkError(attempt.expired ? 'timeout' : reason);
+  }
+
+  /**
+   * Whom to ask, best first: browsers signaling named, then browsers this page
+   * already has a link with (visitors of one page mostly hold the same images,
+   * and a link carries many pipelined requests; a holder without the asset
+   * just declines), then server seeders.
+   */
+  private candidates(named: PeerId[]): PeerId[] {
+    const self = this.s.selfId();
+    const usable = (p: PeerId): boolean => p !== self && !this.s.pool.banned.has(p);
+    const isSeeder = (p: PeerId): boolean => this.s.sourceOf(p) === 'seeder';
+    const linked = this.s.pool.linkedPeers().filter((p) => !named.includes(p));
+    return [
+      ...named.filter((p) => !isSeeder(p)),
+      ...linked.filter((p) => !isSeeder(p)),
+      ...named.filter(isSeeder),
+    ].filter(usable);
+  }
+
+  /** Starts the manifest lookup early (while signaling connects); the result is cached. */
+  prefetch(img: HTMLImageElement): void {
+    if (img.loading === 'lazy') return;
+    const choice = chooseImage(img, this.s.win);
+    if (choice) void this.s.manifest.lookup(choice.url);
   }
 
   private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult): Promise<void> {

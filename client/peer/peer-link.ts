@@ -149,6 +149,10 @@ export class PeerLink {
     this.pc.addIceCandidate(init).catch(() => undefined);
   }
 
+  get isOpen(): boolean {
+    return !this.closed && this.channel?.readyState === 'open';
+  }
+
   get inflight(): number {
     return this.outgoing.size;
   }

@@ -28,6 +28,14 @@ export class PeerPool {
     return this.sessions.size;
   }
 
+  /** Peers with an open link, least busy first. */
+  linkedPeers(): PeerId[] {
+    const open = [...this.sessions.values()].filter((link) => link.isOpen).sort((a, b) => a.inflight - b.inflight);
+    const out: PeerId[] = [];
+    for (const link of open) if (!out.includes(link.remote)) out.push(link.remote);
+    return out;
+  }
+
   /** A usable link to `peer`, opening one (as the offerer) if none exists. */
   linkTo(peer: PeerId): PeerLink | undefined {
     if (this.closed || this.banned.has(peer)) return undefined;

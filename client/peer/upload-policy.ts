@@ -2,8 +2,11 @@ import type { DeclineReason } from '../protocol/peer-wire.js';
 import type { ServeDecision } from './peer-link.js';
 import type { AssetStore } from '../store/asset-store.js';
 
-/** Uploads this page runs at once, over all links. */
-export const MAX_CONCURRENT_UPLOADS = 4;
+/**
+ * Uploads this page runs at once, over all links: two links' worth of pipelined
+ * requests (they share each channel's bandwidth, so more only queues).
+ */
+export const MAX_CONCURRENT_UPLOADS = 16;
 /** Bytes this page uploads per page view before it declines every request. */
 export const UPLOAD_BUDGET_BYTES = 128 * 1024 * 1024;
 

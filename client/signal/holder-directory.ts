@@ -2,6 +2,11 @@ import type { AssetId, PeerId } from '../protocol/signal-messages.js';
 
 /** How long to wait for `holders` after a `want`. */
 export const HOLDERS_TIMEOUT_MS = 1_500;
+/**
+ * `want`s made within this window share one message: signaling rate-limits
+ * each socket, and retries of many images would otherwise each cost a message.
+ */
+export const WANT_BATCH_MS = 25;
 /** Outstanding `want`s per page. */
 const MAX_PENDING_WANTS = 512;
 
@@ -47,7 +52,7 @@ export class HolderDirectory {
             const assets = this.batch;
             this.batch = [];
             this.sendWant(assets);
-          }, 0);
+          }, WANT_BATCH_MS);
         }
       }
     });

@@ -49,8 +49,8 @@ test('HolderDirectory batches wants per task and resolves on holders or timeout'
   const directory = new HolderDirectory((assets) => sent.push(assets));
   const a = directory.holders('a', 1_000);
   const a2 = directory.holders('a', 1_000);
-  const b = directory.holders('b', 20);
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  const b = directory.holders('b', 100);
+  await new Promise((resolve) => setTimeout(resolve, 60));
   assert.deepEqual(sent, [['a', 'b']]);
   directory.onHolders('a', ['p1']);
   assert.deepEqual(await a, ['p1']);

@@ -1,0 +1,114 @@
+// Offload: N visitors (separate Chromium contexts) over the demo gallery with
+// threshold T. The first T arrive one after another and load over HTTP; the rest
+// arrive one by one and then in concurrent waves. Prints media bytes by source
+// (origin-served vs browser peers vs the server seeder), the offload ratio
+// against the theoretical maximum (N−T)/N, time-to-image P2P vs HTTP (median,
+// p95) and fallbacks by reason. All figures come from this one run.
+//
+//   node scripts/run-bench.mjs offload            (inside the test network namespace)
+//   node --import tsx bench/offload.bench.ts [--visitors 12] [--threshold 3] [--seeder embedded|off]
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { buildDemoSite } from '../proxy/demo/demo-site.js';
+import type { DebugSurface } from '../client/report/reporter.js';
+import { launchBrowser } from '../test/helpers/browser.js';
+import { startProxy } from '../test/helpers/proxy.js';
+import { imageStates, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../test/helpers/p2p-page.js';
+
+const { values } = parseArgs({ options: { visitors: { type: 'string' }, threshold: { type: 'string' }, seeder: { type: 'string' } } });
+const N = Number(values.visitors ?? 12);
+const T = Number(values.threshold ?? 3);
+const SEEDER = values.seeder ?? 'embedded';
+/** Later arrivals: one by one, then concurrent waves of these sizes (the rest in the last wave). */
+const WAVES = [1, 1, 2, 3];
+const SETTLE_TIMEOUT_MS = 30_000;
+
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))] as number;
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(0) : 'n/a';
+}
+
+async function settle(page: Page): Promise<{ s: DebugSurface; broken: number; tagged: number }> {
+  await scrollThrough(page);
+  await waitForImagesPainted(page, SETTLE_TIMEOUT_MS).catch(() => undefined);
+  const states = await imageStates(page);
+  const tagged = states.filter((img) => img.id !== null);
+  const distinct = new Set(tagged.map((img) => img.id)).size;
+  await page.waitForFunction((n) => Object.keys(window.__peerconnect?.assets ?? {}).length >= n, distinct, { timeout: SETTLE_TIMEOUT_MS }).catch(() => undefined);
+  await waitForHeld(page, distinct, SETTLE_TIMEOUT_MS).catch(() => undefined);
+  return { s: await surface(page), broken: states.filter((img) => img.width === 0 || img.parked).length, tagged: distinct };
+}
+
+async function main(): Promise<void> {
+  const sizes = new Map([...buildDemoSite()].map(([path, file]) => [path, file.body.length]));
+  const browser = await launchBrowser();
+  const app = await startProxy({ P2P_THRESHOLD: String(T), SEEDER_MODE: SEEDER });
+  const visitors: Visitor[] = [];
+  const results: { i: number; s: DebugSurface; broken: number; tagged: number }[] = [];
+  const base = new URL('/', app.url).href;
+  const arrive = async (i: number): Promise<void> => {
+    const v = await visit(browser, base, `bench-${i}`);
+    visitors.push(v);
+    results.push({ i, ...(await settle(v.page)) });
+  };
+  try {
+    const started = Date.now();
+    let next = 1;
+    for (; next <= Math.min(T, N); next++) await arrive(next);
+    for (const wave of [...WAVES, Number.POSITIVE_INFINITY]) {
+      if (next > N) break;
+      const group: number[] = [];
+      for (let k = 0; k < wave && next <= N; k++) group.push(next++);
+      await Promise.all(group.map(arrive));
+    }
+    const elapsed = Date.now() - started;
+
+    // Bytes by source, from the browsers' own counts (images only).
+    const bytes = { peer: 0, seeder: 0, server: 0, webseed: 0 };
+    const ttiP2p: number[] = [];
+    const ttiHttp: number[] = [];
+    const fallbacks: Record<string, number> = {};
+    let broken = 0;
+    for (const r of results) {
+      broken += r.broken;
+      for (const a of Object.values(r.s.assets)) {
+        bytes[a.source] += a.bytes;
+        if (a.fallback) fallbacks[a.fallback] = (fallbacks[a.fallback] ?? 0) + 1;
+        if (a.ms === undefined) continue;
+        if (a.source === 'peer' || a.source === 'seeder') ttiP2p.push(a.ms);
+        else if (!a.fallback) ttiHttp.push(a.ms);
+      }
+    }
+    // Origin-served image bytes, from the origin's own access log (visitors only).
+    let originBytes = 0;
+    for (const e of app.demo?.accessLog ?? []) {
+      if (e.userAgent?.includes('bench-') && e.path.startsWith('/images/') && !e.path.endsWith('.gif')) originBytes += sizes.get(e.path) ?? 0;
+    }
+    const total = bytes.peer + bytes.seeder + bytes.server;
+    const offload = total > 0 ? (bytes.peer + bytes.seeder) / total : 0;
+    const maximum = (N - T) / N;
+    const statsRes = await fetch(new URL('/__p2p/stats', app.url));
+    const stats = (await statsRes.json()) as { bytes?: Record<string, number> };
+
+    console.log(`offload: ${N} visitors, threshold ${T}, seeder ${SEEDER}, ${results[0]?.tagged ?? 0} P2P-eligible images per page, ${(elapsed / 1000).toFixed(1)} s`);
+    console.log(`  image bytes by source (browser counts): peer ${bytes.peer}, seeder ${bytes.seeder}, server ${bytes.server}`);
+    console.log(`  origin-served image bytes (origin access log, visitors): ${originBytes}`);
+    console.log(`  /__p2p/stats bytes: ${JSON.stringify(stats.bytes ?? {})}`);
+    console.log(`  offload ratio ${(offload * 100).toFixed(1)} % vs theoretical max (N−T)/N ${(maximum * 100).toFixed(1)} % → ${(maximum > 0 ? (offload / maximum) * 100 : 0).toFixed(1)} % of maximum (target ≥ 95 %)`);
+    const medP2p = quantile(ttiP2p, 0.5);
+    const medHttp = quantile(ttiHttp, 0.5);
+    console.log(`  time-to-image ms since navigation: P2P median ${fmt(medP2p)} p95 ${fmt(quantile(ttiP2p, 0.95))} (n=${ttiP2p.length}); HTTP median ${fmt(medHttp)} p95 ${fmt(quantile(ttiHttp, 0.95))} (n=${ttiHttp.length}); P2P/HTTP median ${(medP2p / medHttp).toFixed(2)}× (target ≤ 1.5×)`);
+    console.log(`  fallbacks by reason: ${JSON.stringify(fallbacks)}; broken images: ${broken}`);
+  } finally {
+    for (const v of visitors) await v.context.close().catch(() => undefined);
+    await browser.close();
+    await app.close();
+  }
+}
+
+await main();
