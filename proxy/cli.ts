@@ -8,6 +8,7 @@ import { ConfigError } from './errors.js';
 import { createLogger, loggerOptionsFor } from './logger.js';
 import { startApp, type RunningApp } from './app.js';
 import { p2pStatusLine } from './stats/status-line.js';
+import { InMemoryPeerRegistry } from './signaling/peer-registry.js';
 
 const EXIT_CONFIG = 2;
 
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   const status = p2pStatusLine({
     config,
     ready: { signaling: app.signaling.ready() },
+    registry: app.signaling.registry instanceof InMemoryPeerRegistry ? 'in-memory' : 'shared',
     adminUrl: app.stats.adminUrl,
   });
   logger.info({ status }, 'p2p status');
