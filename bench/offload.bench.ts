@@ -8,7 +8,8 @@
 //   node scripts/run-bench.mjs offload            (inside the test network namespace)
 //   node --import tsx bench/offload.bench.ts [--visitors 12] [--threshold 3] [--seeder embedded|off]
 import { parseArgs } from 'node:util';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningApp } from '../proxy/app.js';
 import { buildDemoSite } from '../proxy/demo/demo-site.js';
 import type { DebugSurface } from '../client/report/reporter.js';
 import { launchBrowser } from '../test/helpers/browser.js';
@@ -44,70 +45,98 @@ async function settle(page: Page): Promise<{ s: DebugSurface; broken: number; ta
   return { s: await surface(page), broken: states.filter((img) => img.width === 0 || img.parked).length, tagged: distinct };
 }
 
-async function main(): Promise<void> {
-  const sizes = new Map([...buildDemoSite()].map(([path, file]) => [path, file.body.length]));
-  const browser = await launchBrowser();
-  const app = await startProxy({ P2P_THRESHOLD: String(T), SEEDER_MODE: SEEDER });
+interface Arrival { i: number; s: DebugSurface; broken: number; tagged: number }
+
+/** One run of N arrivals (T sequential, then waves) against a fresh proxy. */
+async function run(browser: Browser, threshold: number, seeder: string, tag: string): Promise<{ results: Arrival[]; app: RunningApp; elapsed: number; visitors: Visitor[] }> {
+  const app = await startProxy({ P2P_THRESHOLD: String(threshold), SEEDER_MODE: seeder });
   const visitors: Visitor[] = [];
-  const results: { i: number; s: DebugSurface; broken: number; tagged: number }[] = [];
+  const results: Arrival[] = [];
   const base = new URL('/', app.url).href;
   const arrive = async (i: number): Promise<void> => {
-    const v = await visit(browser, base, `bench-${i}`);
+    const v = await visit(browser, base, `${tag}-${i}`);
     visitors.push(v);
     results.push({ i, ...(await settle(v.page)) });
   };
+  const started = Date.now();
+  let next = 1;
+  for (; next <= Math.min(T, N); next++) await arrive(next);
+  for (const wave of [...WAVES, Number.POSITIVE_INFINITY]) {
+    if (next > N) break;
+    const group: number[] = [];
+    for (let k = 0; k < wave && next <= N; k++) group.push(next++);
+    await Promise.all(group.map(arrive));
+  }
+  return { results, app, elapsed: Date.now() - started, visitors };
+}
+
+async function close(visitors: Visitor[], app: RunningApp): Promise<void> {
+  for (const v of visitors) await v.context.close().catch(() => undefined);
+  await app.close();
+}
+
+/** Time-to-image of the visitors after the first T (the ones P2P serves), by kind of delivery. */
+function times(results: Arrival[], later: boolean): { p2p: number[]; http: number[] } {
+  const out = { p2p: [] as number[], http: [] as number[] };
+  for (const r of results) {
+    if (later !== r.i > T) continue;
+    for (const a of Object.values(r.s.assets)) {
+      if (a.ms === undefined) continue;
+      if (a.source === 'peer' || a.source === 'seeder') out.p2p.push(a.ms);
+      else if (!a.fallback) out.http.push(a.ms);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const sizes = new Map([...buildDemoSite()].map(([path, file]) => [path, file.body.length]));
+  const browser = await launchBrowser();
   try {
-    const started = Date.now();
-    let next = 1;
-    for (; next <= Math.min(T, N); next++) await arrive(next);
-    for (const wave of [...WAVES, Number.POSITIVE_INFINITY]) {
-      if (next > N) break;
-      const group: number[] = [];
-      for (let k = 0; k < wave && next <= N; k++) group.push(next++);
-      await Promise.all(group.map(arrive));
-    }
-    const elapsed = Date.now() - started;
+    // Baseline: the same arrivals with P2P never kicking in (threshold above N), all HTTP.
+    const baseline = await run(browser, N + 1_000_000, 'off', 'http');
+    const httpLater = times(baseline.results, true).http;
+    await close(baseline.visitors, baseline.app);
 
-    // Bytes by source, from the browsers' own counts (images only).
-    const bytes = { peer: 0, seeder: 0, server: 0, webseed: 0 };
-    const ttiP2p: number[] = [];
-    const ttiHttp: number[] = [];
-    const fallbacks: Record<string, number> = {};
-    let broken = 0;
-    for (const r of results) {
-      broken += r.broken;
-      for (const a of Object.values(r.s.assets)) {
-        bytes[a.source] += a.bytes;
-        if (a.fallback) fallbacks[a.fallback] = (fallbacks[a.fallback] ?? 0) + 1;
-        if (a.ms === undefined) continue;
-        if (a.source === 'peer' || a.source === 'seeder') ttiP2p.push(a.ms);
-        else if (!a.fallback) ttiHttp.push(a.ms);
+    const p2pRun = await run(browser, T, SEEDER, 'bench');
+    const { results, app, elapsed } = p2pRun;
+    try {
+      const bytes = { peer: 0, seeder: 0, server: 0, webseed: 0 };
+      const fallbacks: Record<string, number> = {};
+      let broken = 0;
+      for (const r of results) {
+        broken += r.broken;
+        for (const a of Object.values(r.s.assets)) {
+          bytes[a.source] += a.bytes;
+          if (a.fallback) fallbacks[a.fallback] = (fallbacks[a.fallback] ?? 0) + 1;
+        }
       }
-    }
-    // Origin-served image bytes, from the origin's own access log (visitors only).
-    let originBytes = 0;
-    for (const e of app.demo?.accessLog ?? []) {
-      if (e.userAgent?.includes('bench-') && e.path.startsWith('/images/') && !e.path.endsWith('.gif')) originBytes += sizes.get(e.path) ?? 0;
-    }
-    const total = bytes.peer + bytes.seeder + bytes.server;
-    const offload = total > 0 ? (bytes.peer + bytes.seeder) / total : 0;
-    const maximum = (N - T) / N;
-    const statsRes = await fetch(new URL('/__p2p/stats', app.url));
-    const stats = (await statsRes.json()) as { bytes?: Record<string, number> };
+      // Origin-served image bytes, from the origin's own access log (visitors only).
+      let originBytes = 0;
+      for (const e of app.demo?.accessLog ?? []) {
+        if (e.userAgent?.includes('bench-') && e.path.startsWith('/images/') && !e.path.endsWith('.gif')) originBytes += sizes.get(e.path) ?? 0;
+      }
+      const total = bytes.peer + bytes.seeder + bytes.server;
+      const offload = total > 0 ? (bytes.peer + bytes.seeder) / total : 0;
+      const maximum = (N - T) / N;
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // last report beacons
+      const stats = (await (await fetch(new URL('/__p2p/stats', app.url))).json()) as { bytes?: Record<string, number> };
+      const p2pLater = times(results, true).p2p;
+      const medP2p = quantile(p2pLater, 0.5);
+      const medHttp = quantile(httpLater, 0.5);
 
-    console.log(`offload: ${N} visitors, threshold ${T}, seeder ${SEEDER}, ${results[0]?.tagged ?? 0} P2P-eligible images per page, ${(elapsed / 1000).toFixed(1)} s`);
-    console.log(`  image bytes by source (browser counts): peer ${bytes.peer}, seeder ${bytes.seeder}, server ${bytes.server}`);
-    console.log(`  origin-served image bytes (origin access log, visitors): ${originBytes}`);
-    console.log(`  /__p2p/stats bytes: ${JSON.stringify(stats.bytes ?? {})}`);
-    console.log(`  offload ratio ${(offload * 100).toFixed(1)} % vs theoretical max (N−T)/N ${(maximum * 100).toFixed(1)} % → ${(maximum > 0 ? (offload / maximum) * 100 : 0).toFixed(1)} % of maximum (target ≥ 95 %)`);
-    const medP2p = quantile(ttiP2p, 0.5);
-    const medHttp = quantile(ttiHttp, 0.5);
-    console.log(`  time-to-image ms since navigation: P2P median ${fmt(medP2p)} p95 ${fmt(quantile(ttiP2p, 0.95))} (n=${ttiP2p.length}); HTTP median ${fmt(medHttp)} p95 ${fmt(quantile(ttiHttp, 0.95))} (n=${ttiHttp.length}); P2P/HTTP median ${(medP2p / medHttp).toFixed(2)}× (target ≤ 1.5×)`);
-    console.log(`  fallbacks by reason: ${JSON.stringify(fallbacks)}; broken images: ${broken}`);
+      console.log(`offload: ${N} visitors (${T} one by one, then waves ${WAVES.join(',')},rest), threshold ${T}, seeder ${SEEDER}, ${results[0]?.tagged ?? 0} P2P-eligible images per page, ${(elapsed / 1000).toFixed(1)} s`);
+      console.log(`  image bytes by source (browser counts): peer ${bytes.peer}, seeder ${bytes.seeder}, server ${bytes.server}`);
+      console.log(`  origin-served image bytes (origin access log, visitors): ${originBytes}`);
+      console.log(`  /__p2p/stats bytes: ${JSON.stringify(stats.bytes ?? {})}`);
+      console.log(`  offload ratio ${(offload * 100).toFixed(1)} % (browser peers alone ${((bytes.peer / Math.max(1, total)) * 100).toFixed(1)} %) vs theoretical max (N−T)/N ${(maximum * 100).toFixed(1)} % → ${(maximum > 0 ? (offload / maximum) * 100 : 0).toFixed(1)} % of maximum (target ≥ 95 %)`);
+      console.log(`  time-to-image, visitors ${T + 1}–${N}, ms since navigation: P2P median ${fmt(medP2p)} p95 ${fmt(quantile(p2pLater, 0.95))} (n=${p2pLater.length}); same arrivals all-HTTP median ${fmt(medHttp)} p95 ${fmt(quantile(httpLater, 0.95))} (n=${httpLater.length}); P2P/HTTP median ${(medP2p / medHttp).toFixed(2)}× (target ≤ 1.5×)`);
+      console.log(`  fallbacks by reason: ${JSON.stringify(fallbacks)}; broken images: ${broken}`);
+    } finally {
+      await close(p2pRun.visitors, app);
+    }
   } finally {
-    for (const v of visitors) await v.context.close().catch(() => undefined);
     await browser.close();
-    await app.close();
   }
 }
 
