@@ -39,6 +39,8 @@ export class HtmlInjectorEngine {
   private readonly markup: string;
   private readonly mutate: boolean;
   private templateDepth = 0;
+  /** Set by the opt-out selectors for the img or source being handled; read and cleared by its handler. */
+  private optedOut = false;
   private foreignDepth = 0;
   private imagesSeen = 0;
   private readonly mediaStack: MediaParent[] = [];
@@ -82,7 +84,13 @@ export class HtmlInjectorEngine {
       .on('audio', guard((el) => this.onMediaParent(el, 'audio')))
       .on('svg', guard((el) => this.onForeign(el)))
       .on('math', guard((el) => this.onForeign(el)))
+      // Opt-outs are found by selectors inside wasm (cheaper than two attribute
+      // reads from JS per image); these run before the img handler below.
+      .on(`img[${ATTR.skip}]`, { element: () => { this.optedOut = true; } })
+      .on(`img[${ATTR.id}]`, { element: () => { this.optedOut = true; } })
       .on('img', guard((el) => this.onImg(el)))
+      .on(`source[${ATTR.skip}]`, { element: () => { this.optedOut = true; } })
+      .on(`source[${ATTR.id}]`, { element: () => { this.optedOut = true; } })
       .on('source', guard((el) => this.onSource(el)))
       .onDocument({
         end: (end) => {
@@ -203,6 +211,8 @@ export class HtmlInjectorEngine {
   }
 
   private onImg(el: Element): void {
+    const optedOut = this.optedOut;
+    this.optedOut = false;
     if (this.outOfScope(el)) return;
     const index = this.imagesSeen++;
     if (!this.judge.kindAllowed('image')) return;
@@ -211,7 +221,7 @@ export class HtmlInjectorEngine {
     if (picture?.skip) return;
     const src = el.getAttribute('src');
     const srcset = el.getAttribute('srcset');
-    if ((src === null && srcset === null) || el.hasAttribute(ATTR.skip) || el.hasAttribute(ATTR.id)) return;
+    if (optedOut || (src === null && srcset === null)) return;
     const primary = src ?? (srcset === null ? undefined : srcsetUrls(srcset)[0]);
     if (primary === undefined) return;
     const asset = this.judge.judge(primary, 'image');
@@ -228,9 +238,11 @@ export class HtmlInjectorEngine {
   }
 
   private onSource(el: Element): void {
-    if (this.outOfScope(el)) return;
+    const optedOut = this.optedOut;
+    this.optedOut = false;
+    if (optedOut || this.outOfScope(el)) return;
     const parent = this.mediaStack[this.mediaStack.length - 1];
-    if (!parent || parent.skip || el.hasAttribute(ATTR.skip) || el.hasAttribute(ATTR.id)) return;
+    if (!parent || parent.skip) return;
     if (parent.tag === 'picture') {
       if (!this.judge.kindAllowed('image')) return;
       const srcset = el.getAttribute('srcset');
