@@ -127,10 +127,14 @@ export class HtmlInjectorEngine {
   }
 
   private onForeign(el: Element): void {
-    el.onEndTag(() => {
-      this.foreignDepth--;
-    });
-    // After onEndTag: a self-closing <svg/> has no end tag (and no content) and may refuse the handler.
+    try {
+      el.onEndTag(() => {
+        this.foreignDepth--;
+      });
+    } catch {
+      // A self-closing <svg/> has no end tag and no content: nothing to track.
+      return;
+    }
     this.foreignDepth++;
   }
 
