@@ -71,7 +71,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Opt
     if (overrides[name] !== undefined) {
       raw = overrides[name];
       source = `--${toFlag(name)}=${describe(raw)}`;
-    } else if (env[spec.env] !== undefined && env[spec.env] !== '') {
+    } else if (env[spec.env] !== undefined && (env[spec.env] !== '' || spec.kind === 'list')) {
+      // An empty list var means "none" (P2P_EXCLUDE_FORMATS= turns the gif rule off);
+      // an empty scalar var means unset, as shells and compose files leave them.
       const text = env[spec.env] as string;
       raw = parseEnvValue(spec.kind, text);
       source = `${spec.env}=${JSON.stringify(text)}`;

@@ -45,6 +45,12 @@ test('the JSON file uses the original keys; env overrides the file', () => {
   assert.equal(overridden.domainName, 'www.example.com');
 });
 
+test('an empty list env var means an empty list; an empty scalar means unset', () => {
+  const config = loadConfig({ P2P_EXCLUDE_FORMATS: '', P2P_THRESHOLD: '' });
+  assert.deepEqual(config.excludeFormats, []);
+  assert.equal(config.threshold, 3);
+});
+
 const BAD_VALUES: [Record<string, string>, RegExp][] = [
   [{ P2P_THRESHOLD: 'abc' }, /^P2P_THRESHOLD="abc": expected a non-negative integer$/],
   [{ P2P_THRESHOLD: '-1' }, /^P2P_THRESHOLD="-1": expected a non-negative integer$/],
