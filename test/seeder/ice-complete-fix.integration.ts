@@ -1,0 +1,62 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import nodeDataChannel from 'node-datachannel';
+import { RTCPeerConnection } from 'webrtc-polyfill';
+import { iceCompleteFixInstalled, iceCompleteFixStats, installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
+
+const WAIT_MS = 10_000;
+
+after(() => nodeDataChannel.cleanup());
+
+function endOfCandidates(pc: RTCPeerConnection): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no end-of-candidates event')), WAIT_MS);
+    pc.addEventListener('icecandidate', (event) => {
+      if ((event as RTCPeerConnectionIceEvent).candidate === null) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+test('webrtc-polyfill connections emit end-of-candidates, so non-trickle setup does not wait for a timer', async (t) => {
+  installIceCompleteFix();
+  installIceCompleteFix();
+  assert.equal(iceCompleteFixInstalled(), true);
+  const before = iceCompleteFixStats.endOfCandidates;
+
+  const started = performance.now();
+  const offerer = new RTCPeerConnection({ iceServers: [] });
+  const answerer = new RTCPeerConnection({ iceServers: [] });
+  try {
+    // Non-trickle, as simple-peer does for WebTorrent: each side sends its description once gathering is done.
+    const channel = offerer.createDataChannel('probe');
+    const opened = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('channel did not open')), WAIT_MS);
+      channel.addEventListener('open', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const offerDone = endOfCandidates(offerer);
+    await offerer.setLocalDescription(await offerer.createOffer());
+    await offerDone;
+    const offerGatheredMs = performance.now() - started;
+    await answerer.setRemoteDescription(offerer.localDescription!);
+    const answerDone = endOfCandidates(answerer);
+    await answerer.setLocalDescription(await answerer.createAnswer());
+    await answerDone;
+    await offerer.setRemoteDescription(answerer.localDescription!);
+    await opened;
+    const setupMs = performance.now() - started;
+    t.diagnostic(`offer ready after ${offerGatheredMs.toFixed(0)} ms, channel open after ${setupMs.toFixed(0)} ms (simple-peer's fallback without the fix: 5000 ms per side)`);
+
+    assert.equal(iceCompleteFixStats.endOfCandidates, before + 2);
+    assert.match(offerer.localDescription!.sdp, /a=candidate:/);
+    assert.match(answerer.localDescription!.sdp, /a=candidate:/);
+  } finally {
+    offerer.close();
+    answerer.close();
+  }
+});
