@@ -12,6 +12,8 @@ import { Reporter, type DebugSurface } from './report/reporter.js';
 import { HolderDirectory } from './signal/holder-directory.js';
 import { SignalClient, signalUrl } from './signal/signal-client.js';
 import { AssetStore } from './store/asset-store.js';
+import { PersistentCache } from './store/persistent-cache.js';
+import { sha256Hex } from './utils/sha256.js';
 import type { Services } from './services.js';
 
 /** A tab hidden this long stops serving peers (and tells signaling so). */
@@ -35,6 +37,7 @@ export class PeerConnectClient implements Services {
   private readonly images: PeerImageLoader;
   private readonly media: MediaLoader;
   private readonly seeders = new Set<PeerId>();
+  private readonly persisted: PersistentCache;
   private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pendingHave = new Set<AssetId>();
   private haveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -49,8 +52,10 @@ export class PeerConnectClient implements Services {
       onClose: () => this.holders.failAll(),
     });
     this.holders = new HolderDirectory((assets) => this.signal.sendAssets('want', assets));
-    this.store = new AssetStore((ids) => {
+    this.persisted = new PersistentCache(win);
+    this.store = new AssetStore((ids, urls) => {
       this.signal.sendAssets('lost', ids);
+      for (const url of urls) void this.persisted.delete(url);
       this.syncHeld();
     });
     this.uploads = new UploadPolicy(this.store, (_asset, bytes) => {
@@ -101,7 +106,21 @@ export class PeerConnectClient implements Services {
         }
       }
     }
-    await up;
+    if (await up) await this.restoreHeld();
+  }
+
+  /** Assets verified on earlier page views of this site: check them again, then hold and announce them. */
+  private async restoreHeld(): Promise<void> {
+    for (const asset of await this.persisted.restore()) {
+      const entry = await this.manifest.lookup(asset.url);
+      if (this.closed || !entry.id || !entry.sha256 || entry.p2p === false || this.store.has(entry.id)) continue;
+      if (asset.bytes.byteLength !== entry.size || (await sha256Hex(asset.bytes)) !== entry.sha256) {
+        void this.persisted.delete(asset.url);
+        continue;
+      }
+      this.store.put({ id: entry.id, url: asset.url, bytes: asset.bytes, type: asset.type });
+      this.announce([entry.id], false);
+    }
   }
 
   // ── Services ───────────────────────────────────────────────────────────────
@@ -113,8 +132,14 @@ export class PeerConnectClient implements Services {
     return this.signal.id;
   }
 
-  announce(assets: AssetId[]): void {
+  announce(assets: AssetId[], persist = true): void {
     this.syncHeld();
+    if (persist) {
+      for (const id of assets) {
+        const held = this.store.get(id);
+        if (held) void this.persisted.put(held);
+      }
+    }
     if (this.uploads.paused) return;
     // Images settle one by one: gather their `have`s so signaling sees a few messages, not one per image.
     for (const asset of assets) this.pendingHave.add(asset);

@@ -198,7 +198,11 @@ export class PeerImageLoader {
       img.src = choice.url;
       return this.fallback(img, entry, 'client-error');
     }
-    if (!peer) return; // the same asset was already counted for another element
+    if (!peer) {
+      // Already held (verified on an earlier page view): no bytes moved for it.
+      this.s.reporter.record({ id: entry.id, url: choice.url, source: 'peer', bytes: 0, ms: performance.now() });
+      return;
+    }
     const fresh = !this.s.store.has(entry.id);
     this.s.store.put({ id: entry.id, url: choice.url, bytes, type: entry.contentType ?? '' });
     if (fresh) this.s.announce([entry.id]);

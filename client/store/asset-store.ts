@@ -16,7 +16,7 @@ export class AssetStore {
   private readonly assets = new Map<string, HeldAsset>();
   private bytes = 0;
 
-  constructor(private readonly onEvict: (ids: string[]) => void, private readonly maxBytes = ASSET_STORE_MAX_BYTES) {}
+  constructor(private readonly onEvict: (ids: string[], urls: string[]) => void, private readonly maxBytes = ASSET_STORE_MAX_BYTES) {}
 
   get totalBytes(): number {
     return this.bytes;
@@ -50,13 +50,15 @@ export class AssetStore {
     this.assets.set(asset.id, asset);
     this.bytes += asset.bytes.byteLength;
     const evicted: string[] = [];
+    const urls: string[] = [];
     for (const [id, held] of this.assets) {
       if (this.bytes <= this.maxBytes) break;
       this.assets.delete(id);
       this.bytes -= held.bytes.byteLength;
       evicted.push(id);
+      urls.push(held.url);
     }
-    if (evicted.length > 0) this.onEvict(evicted);
+    if (evicted.length > 0) this.onEvict(evicted, urls);
     return true;
   }
 

@@ -155,3 +155,33 @@ test('nginx origin, threshold 1: the second visitor gets every image from the fi
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('holdings survive navigation: a visitor who moved on to another page still serves the gallery images', async () => {
+  const proxy = await startProxy({ P2P_THRESHOLD: '1' });
+  const local: Visitor[] = [];
+  try {
+    const first = await visit(browser, new URL('/', proxy.url).href, 'moving-1');
+    local.push(first);
+    await scrollThrough(first.page);
+    await waitForImagesPainted(first.page);
+    const distinct = new Set((await imageStates(first.page)).filter((img) => img.id !== null).map((img) => img.id)).size;
+    await waitForHeld(first.page, distinct);
+    // Same tab, next page: the gallery images come back from the Cache API, re-verified and announced.
+    await first.page.goto(new URL('/about.html', proxy.url).href, { waitUntil: 'load' });
+    await waitForHeld(first.page, distinct);
+    const firstId = (await surface(first.page)).peerId;
+
+    const second = await visit(browser, new URL('/', proxy.url).href, 'moving-2');
+    local.push(second);
+    await scrollThrough(second.page);
+    await waitForImagesPainted(second.page);
+    const s = await until('records', async () => {
+      const current = await surface(second.page);
+      return Object.keys(current.assets).length >= distinct ? current : undefined;
+    });
+    assert.deepEqual(Object.values(s.assets).filter((r) => r.source !== 'peer' || r.peer !== firstId), [], 'every image from the visitor now on /about.html');
+  } finally {
+    for (const v of local) await v.context.close().catch(() => undefined);
+    await proxy.close();
+  }
+});
