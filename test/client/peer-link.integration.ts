@@ -1,0 +1,91 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import { LinkError, PeerLink, type PeerLinkOptions } from '../../client/peer/peer-link.js';
+import type { ClientMessage } from '../../client/protocol/signal-messages.js';
+
+// The client's link code runs unchanged on node-datachannel's RTCPeerConnection.
+(globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection ??= RTCPeerConnection;
+
+const links: PeerLink[] = [];
+after(() => {
+  for (const link of links) link.close();
+});
+
+/** Two links wired back to back through an in-memory "signaling" that relays by session. */
+function pair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault']): { requester: PeerLink; holder: () => PeerLink | undefined } {
+  let holder: PeerLink | undefined;
+  const pendingToHolder: ClientMessage[] = [];
+  const toHolder = (m: ClientMessage): void => {
+    if (m.type === 'offer') {
+      holder = new PeerLink({ remote: 'requester', session: m.session, initiator: false, iceServers: [], signal: toRequester, serve, onClosed: () => undefined, ...(fault ? { fault } : {}) });
+      links.push(holder);
+      holder.acceptOffer(m.sdp);
+      for (const queued of pendingToHolder.splice(0)) toHolder(queued);
+    } else if (m.type === 'candidate') {
+      if (holder) holder.addCandidate(m.candidate, m.mid);
+      else pendingToHolder.push(m);
+    }
+  };
+  const toRequester = (m: ClientMessage): void => {
+    if (m.type === 'answer') requester.acceptAnswer(m.sdp);
+    else if (m.type === 'candidate') requester.addCandidate(m.candidate, m.mid);
+  };
+  const requester = new PeerLink({
+    remote: 'holder', session: 'sess1', initiator: true, iceServers: [],
+    signal: (m) => setTimeout(() => toHolder(m), 0), serve: () => ({ decline: 'not-held' }), onClosed: () => undefined,
+  });
+  links.push(requester);
+  return { requester, holder: () => holder };
+}
+
+const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+test('pipelined requests over one link deliver exact bytes; unknown assets are declined', async () => {
+  const assets = new Map(Array.from({ length: 12 }, (_, i) => [`asset${i}`, new Uint8Array(randomBytes(20_000 + i * 37_000))]));
+  let done = 0;
+  const { requester } = pair((asset) => {
+    const bytes = assets.get(asset);
+    return bytes ? { bytes, done: () => done++ } : { decline: 'not-held' };
+  });
+  await requester.opened;
+  const results = await Promise.all([...assets].map(([id, bytes]) => requester.request(id, `/x/${id}`, bytes.length).promise));
+  [...assets.values()].forEach((bytes, i) => assert.equal(sha(results[i] as Uint8Array), sha(bytes)));
+  assert.equal(done, assets.size);
+  await assert.rejects(requester.request('missing', '/x/missing', 10).promise, (err: LinkError) => err.reason === 'peer-declined');
+});
+
+test('a header announcing another size than the manifest is a protocol violation', async () => {
+  const { requester } = pair(() => ({ bytes: new Uint8Array(100) }));
+  await requester.opened;
+  await assert.rejects(requester.request('a', '/a', 99).promise, (err: LinkError) => err.reason === 'protocol-violation');
+  assert.equal(requester.closed, true);
+});
+
+test('fault corrupt-bytes: bytes arrive but differ (the caller\'s hash check catches it)', async () => {
+  const original = new Uint8Array(randomBytes(50_000));
+  const { requester } = pair(() => ({ bytes: original }), 'corrupt-bytes');
+  await requester.opened;
+  const received = await requester.request('a', '/a', original.length).promise;
+  assert.equal(received.length, original.length);
+  assert.notEqual(sha(received), sha(original));
+});
+
+test('fault close-mid-transfer: pending requests fail with peer-closed', async () => {
+  const { requester } = pair(() => ({ bytes: new Uint8Array(randomBytes(100_000)) }), 'close-mid-transfer');
+  await requester.opened;
+  await assert.rejects(requester.request('a', '/a', 100_000).promise, (err: LinkError) => err.reason === 'peer-closed');
+});
+
+test('cancel: the request rejects with the given reason and the link stays usable', async () => {
+  const big = new Uint8Array(randomBytes(4 * 1024 * 1024));
+  const small = new Uint8Array(randomBytes(1000));
+  const { requester } = pair((asset) => ({ bytes: asset === 'big' ? big : small }));
+  await requester.opened;
+  const pending = requester.request('big', '/big', big.length);
+  pending.cancel('timeout');
+  await assert.rejects(pending.promise, (err: LinkError) => err.reason === 'timeout');
+  const again = await requester.request('small', '/small', small.length).promise;
+  assert.equal(sha(again), sha(small));
+});
