@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   // Same scrubbing as the proxy: P2P_PRIVACY=strict masks addresses, secrets never appear.
   const logger = createLogger(config.logLevel, { name: 'peerconnect:seeder', ...loggerOptionsFor(config) });
   const seeder = new SeederFeature({ config, origin: new URL(config.origin), logger });
-  await seeder.startPeer(new URL(config.proxyUrl));
+  const peer = await seeder.startPeer(new URL(config.proxyUrl));
+  // Torrents the proxy builds land in the shared torrentRoute: seed them too.
+  peer.watchTorrents();
   logger.info({ proxy: config.proxyUrl, origin: config.origin }, 'seeder joined the proxy');
   if (values.prebuild) void seeder.prebuild();
 

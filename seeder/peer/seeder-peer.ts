@@ -8,6 +8,10 @@ import { HeadlessPeer } from './headless-peer.js';
 import { SignalClient } from './signal-client.js';
 import { TorrentSeeder } from './torrent-seeder.js';
 
+/** How often the external seeder looks for new torrents in torrentRoute. */
+export const TORRENT_SCAN_MS = 10_000;
+const MAX_SCANNED_TORRENTS = 10_000;
+
 export interface SeederPeerOptions {
   /** Base URL of the proxy whose signaling and tracker the seeder joins. */
   proxyUrl: URL;
@@ -34,6 +38,9 @@ export class SeederPeer {
   readonly torrentSeeder: TorrentSeeder;
   readonly signal: SignalClient;
   private closing: Promise<void> | undefined;
+  private scanTimer: NodeJS.Timeout | undefined;
+  /** Info hashes already tried by scans (each is attempted once per process). */
+  private readonly attempted = new Set<string>();
 
   constructor(private readonly options: SeederPeerOptions) {
     const source = new AssetSource(options.index);
@@ -67,6 +74,36 @@ export class SeederPeer {
     this.signal.start();
   }
 
+  /**
+   * External mode: seeds the torrents the proxy wrote to a shared torrentRoute,
+   * fetching their bytes once from the proxy's webseed. Checks every
+   * TORRENT_SCAN_MS; returns how many new torrents were started this round.
+   */
+  async scanTorrents(): Promise<number> {
+    let started = 0;
+    for (const infoHash of await this.options.torrents.list()) {
+      if (this.torrentSeeder.infoHashes.includes(infoHash) || this.attempted.has(infoHash)) continue;
+      if (this.attempted.size >= MAX_SCANNED_TORRENTS) break;
+      this.attempted.add(infoHash);
+      const file = await this.options.torrents.read(infoHash);
+      if (!file) continue;
+      void this.torrentSeeder.fetchAndSeed(file, this.options.proxyUrl.href);
+      started++;
+    }
+    return started;
+  }
+
+  /** Starts periodic scans (external mode). */
+  watchTorrents(): void {
+    if (this.scanTimer) return;
+    const run = (): void => {
+      void this.scanTorrents().catch((err: unknown) => this.options.logger?.warn({ err }, 'torrent scan failed'));
+    };
+    run();
+    this.scanTimer = setInterval(run, TORRENT_SCAN_MS);
+    this.scanTimer.unref();
+  }
+
   /** Seeds the torrent of a freshly indexed video/audio asset. */
   async seedRecord(record: AssetRecord, body: CachedBody): Promise<boolean> {
     if (!record.infoHash) return false;
@@ -77,6 +114,7 @@ export class SeederPeer {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.scanTimer);
       this.signal.close();
       this.headless.close();
       await this.torrentSeeder.close();

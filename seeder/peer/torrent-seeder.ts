@@ -49,12 +49,25 @@ export class TorrentSeeder {
     return [...this.seeded.keys()];
   }
 
-  /** Starts seeding (idempotent per info hash); resolves once the torrent's pieces are verified. */
-  seed(torrentFile: Uint8Array, body: CachedBody): Promise<Torrent | undefined> {
-    return this.seedInner(torrentFile, body);
+  /** True once every piece of the torrent is here (seeding, not still downloading). */
+  isComplete(infoHash: string): boolean {
+    return this.seeded.get(infoHash)?.done === true;
   }
 
-  private async seedInner(torrentFile: Uint8Array, body: CachedBody): Promise<Torrent | undefined> {
+  /** Starts seeding (idempotent per info hash); resolves once the torrent's pieces are verified. */
+  seed(torrentFile: Uint8Array, body: CachedBody): Promise<Torrent | undefined> {
+    return this.start(torrentFile, { body });
+  }
+
+  /**
+   * Joins a torrent whose bytes are not here (the external seeder): downloads them
+   * from the proxy's webseed, then keeps seeding. Resolves once the torrent is ready.
+   */
+  fetchAndSeed(torrentFile: Uint8Array, webseedBase: string): Promise<Torrent | undefined> {
+    return this.start(torrentFile, { webseedBase: webseedBase.replace(/\/$/, '') });
+  }
+
+  private async start(torrentFile: Uint8Array, source: { body?: CachedBody; webseedBase?: string }): Promise<Torrent | undefined> {
     if (this.closed) return undefined;
     const parsed = await parseTorrent(torrentFile);
     const infoHash = parsed.infoHash;
@@ -65,10 +78,13 @@ export class TorrentSeeder {
     const job = (async () => {
       const dir = join(this.options.dataDir, infoHash);
       await mkdir(dir, { recursive: true });
+      const { body, webseedBase } = source;
       const target = join(dir, parsed.files[0]?.path ?? parsed.name);
-      if (body.kind === 'file') await copyFile(body.path, target);
-      else await writeFile(target, body.data);
+      if (body?.kind === 'file') await copyFile(body.path, target);
+      else if (body) await writeFile(target, body.data);
       if (this.closed) return undefined;
+      // Stored torrents name their webseed by path only; an absolute URL is needed to download.
+      const urlList = body ? [] : parsed.urlList.map((url) => (url.startsWith('/') ? `${webseedBase}${url}` : url));
       while (this.seeded.size >= MAX_SEEDED_TORRENTS) {
         const [oldest, torrent] = this.seeded.entries().next().value as [string, Torrent];
         this.seeded.delete(oldest);
@@ -76,7 +92,7 @@ export class TorrentSeeder {
         void rm(join(this.options.dataDir, oldest), { recursive: true, force: true });
       }
       const torrent = await new Promise<Torrent>((resolve, reject) => {
-        const t = this.client.add({ ...parsed, announce: [this.options.trackerUrl], urlList: [] }, { path: dir });
+        const t = this.client.add({ ...parsed, announce: [this.options.trackerUrl], urlList }, { path: dir });
         const timer = setTimeout(() => reject(new Error('torrent did not become ready')), SEED_READY_TIMEOUT_MS);
         timer.unref();
         t.once('error', (err: unknown) => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import createTorrent from 'create-torrent';
 import parseTorrent, { toTorrentFile, type ParsedTorrent } from 'parse-torrent';
@@ -69,6 +69,23 @@ export class TorrentStore {
   pathOf(infoHash: string): string {
     if (!INFO_HASH_PATTERN.test(infoHash)) throw new TypeError('not an info hash');
     return join(this.dir, `${infoHash}.torrent`);
+  }
+
+  /** Info hashes of the stored torrents (at most `max`). */
+  async list(max = 10_000): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out: string[] = [];
+    for (const name of names) {
+      const m = /^([0-9a-f]{40})\.torrent$/.exec(name);
+      if (m) out.push(m[1]!);
+      if (out.length >= max) break;
+    }
+    return out;
   }
 
   /** The stored torrent, or undefined when unknown. */
