@@ -30,14 +30,24 @@ export interface ClientBundleOptions {
   logger: Logger;
   /** Project root holding `client/` and `dist/` (default: found from this file). */
   root?: string;
+  /**
+   * Where the code comes from. `auto`: the build manifest when this module runs
+   * compiled (from dist/), else an in-process esbuild bundle of the sources — so a
+   * stale dist/ never shadows client code being edited. @default 'auto'
+   */
+  source?: 'auto' | 'manifest' | 'bundle';
 }
+
+/** True when this file runs as TypeScript (tsx in dev and tests), not from dist/. */
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 /**
  * Serves the browser client at `<prefix>/client.<hash>.js` with immutable
- * caching (and `<prefix>/client.js` for humans, revalidated). The code comes
- * from `dist/client/manifest.json` when `npm run build` wrote one, otherwise it
- * is bundled in-process with esbuild at start (dev and tests; esbuild is a
- * devDependency, so it is imported only then). `addVendorFile` is the hook for
+ * caching (and `<prefix>/client.js` for humans, revalidated). In production
+ * (running from dist/) the code comes from `dist/client/manifest.json`, written
+ * by `npm run build`; from source, or without a manifest, it is bundled
+ * in-process with esbuild at start (esbuild is a devDependency, imported only
+ * then). `addVendorFile` is the hook for
  * other browser files served the same way under `<prefix>/vendor/<name>`.
  */
 export class ClientBundle implements Feature {
@@ -47,6 +57,7 @@ export class ClientBundle implements Feature {
   private readonly vendor = new Map<string, ServedFile>();
   private readonly root: string;
   private started: Promise<void> | undefined;
+  private loaded = false;
 
   constructor(private readonly options: ClientBundleOptions) {
     this.root = options.root ?? findProjectRoot();
@@ -59,12 +70,15 @@ export class ClientBundle implements Feature {
     return this.hash === undefined ? undefined : `${this.options.prefix}/client.${this.hash}.js`;
   }
 
+  /** Ready once loading finished, with or without a client: the proxy serves pages either way. */
   ready(): boolean {
-    return this.client !== undefined;
+    return this.loaded;
   }
 
   start(): Promise<void> {
-    this.started ??= this.load();
+    this.started ??= this.load().finally(() => {
+      this.loaded = true;
+    });
     return this.started;
   }
 
@@ -78,7 +92,9 @@ export class ClientBundle implements Feature {
   private async load(): Promise<void> {
     let code: Buffer | undefined;
     try {
-      code = this.fromManifest() ?? (await this.bundle());
+      const source = this.options.source ?? 'auto';
+      const useManifest = source === 'manifest' || (source === 'auto' && !RUNNING_FROM_SOURCE);
+      code = (useManifest ? this.fromManifest() : undefined) ?? (await this.bundle());
     } catch (err) {
       this.options.logger.error({ err }, 'client bundle unavailable: pages are proxied without the P2P client');
       return;
