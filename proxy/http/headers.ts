@@ -43,6 +43,9 @@ export function originRequestHeaders(req: IncomingMessage, info: ForwardedInfo, 
     if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || lower === 'x-request-id') continue;
     if (keepUpgrade && (lower === 'upgrade' || lower === 'connection')) { out.push(name, value); continue; }
     if (HOP_BY_HOP.has(lower) || dropped.has(lower)) continue;
+    // Rewritten HTML goes out with its ETag weakened (W/"x"); ask the origin about
+    // "x" so that origins comparing strictly can still answer 304.
+    if (lower === 'if-none-match') { out.push(name, value.replace(/W\//g, '')); continue; }
     out.push(name, value);
   }
   out.push('x-forwarded-for', priorForwardedFor ? `${priorForwardedFor}, ${info.clientAddress}` : info.clientAddress);

@@ -256,3 +256,22 @@ describe('reverse proxy with the origin down', () => {
   });
 });
 
+
+describe('revalidation of rewritten pages', () => {
+  test('a weakened ETag from the browser is asked of the origin as the strong one (304)', async () => {
+    const origin = new TestOrigin();
+    await origin.listen();
+    const app = await startProxy({ ORIGIN: origin.url.origin });
+    try {
+      const first = await request(`${app.url.origin}/bin/one`);
+      await first.body.dump();
+      const strong = first.headers.etag as string;
+      const res = await request(`${app.url.origin}/bin/one`, { headers: { 'if-none-match': `W/${strong}` } });
+      await res.body.dump();
+      assert.equal(res.statusCode, 304);
+    } finally {
+      await app.close();
+      await origin.close();
+    }
+  });
+});
