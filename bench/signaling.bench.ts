@@ -126,11 +126,43 @@ async function child(): Promise<void> {
   });
 }
 
-// ── parent: the proxy and the figures ────────────────────────────────────────
-function waitFor(childProcess: ChildProcess, kind: FromChild['kind'], timeoutMs = CHILD_TIMEOUT_MS): Promise<FromChild> {
+// ── server child: the real proxy, alone in its process ───────────────────────
+type ToServer = { cmd: 'stats' } | { cmd: 'close' };
+interface ServerFigures { kind: 'figures'; rss: number; heapUsed: number; connections: number; messagesTotal: number; cpuMicros: number }
+
+async function server(): Promise<void> {
+  const { loadConfig } = await import('../proxy/config/load-config.js');
+  const { startApp } = await import('../proxy/app.js');
+  const { createLogger } = await import('../proxy/logger.js');
+  const config = loadConfig({}, {
+    port: 0, host: '127.0.0.1', logLevel: 'silent', seederMode: 'off',
+    signalMaxPeers: 20_000, signalMaxPeersPerIp: 20_000,
+  });
+  const app = await startApp(config, createLogger('silent'));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', async (message: ToServer) => {
+    if (message.cmd === 'stats') {
+      gc?.();
+      const stats = app.signaling.stats();
+      const cpu = process.cpuUsage();
+      const memory = process.memoryUsage();
+      process.send?.({
+        kind: 'figures', rss: memory.rss, heapUsed: memory.heapUsed, connections: stats.connections,
+        messagesTotal: stats.messagesTotal, cpuMicros: cpu.user + cpu.system,
+      } satisfies ServerFigures);
+    } else {
+      await app.close();
+      process.exit(0);
+    }
+  });
+  process.send?.({ kind: 'listening', url: `ws://127.0.0.1:${app.url.port}${config.prefix}/signal` });
+}
+
+// ── parent: orchestrates one fresh server and one peer process per N ────────
+function waitFor<T extends { kind: string }>(childProcess: ChildProcess, kind: string, timeoutMs = CHILD_TIMEOUT_MS): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`child: no ${kind} within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (message: FromChild) => {
+    const onMessage = (message: T) => {
       if (message.kind !== kind) return;
       clearTimeout(timer);
       childProcess.off('message', onMessage);
@@ -140,74 +172,54 @@ function waitFor(childProcess: ChildProcess, kind: FromChild['kind'], timeoutMs 
   });
 }
 
-async function settle(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return true;
-}
-
 const mib = (bytes: number) => bytes / 2 ** 20;
+const spawnRole = (role: string, execArgv: string[] = []) =>
+  fork(fileURLToPath(import.meta.url), [`--${role}`], { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+
+async function figures(serverProcess: ChildProcess): Promise<ServerFigures> {
+  serverProcess.send({ cmd: 'stats' } satisfies ToServer);
+  return waitFor<ServerFigures>(serverProcess, 'figures');
+}
 
 async function parent(): Promise<void> {
   const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,5000,10000' }, seconds: { type: 'string', default: '10' } } });
   const sizes = values.sizes.split(',').map(Number);
   const runMs = Number(values.seconds) * 1000;
-  const { loadConfig } = await import('../proxy/config/load-config.js');
-  const { startApp } = await import('../proxy/app.js');
-  const { createLogger } = await import('../proxy/logger.js');
-  const config = loadConfig({}, {
-    port: 0, host: '127.0.0.1', logLevel: 'silent', seederMode: 'off',
-    signalMaxPeers: 20_000, signalMaxPeersPerIp: 20_000,
-  });
-  const app = await startApp(config, createLogger('silent'));
-  const url = `ws://127.0.0.1:${app.url.port}${config.prefix}/signal`;
-  const rows: string[] = [];
-  console.log(`signaling bench: server pid ${process.pid}, ${sizes.join('/')} peers, ${runMs / 1000} s of want/have each`);
-
-  try {
-    for (const n of sizes) {
-      const rssBefore = process.memoryUsage().rss;
-      const peers = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      peers.send({ cmd: 'connect', url, n } satisfies ToChild);
-      const connected = await waitFor(peers, 'connected') as Extract<FromChild, { kind: 'connected' }>;
-      await settle(() => app.signaling.stats().connections >= connected.connected, DRAIN_TIMEOUT_MS);
-      const rssConnected = process.memoryUsage().rss;
-      const before = app.signaling.stats().messagesTotal;
-      const cpuBefore = process.cpuUsage();
-      const started = performance.now();
-      peers.send({ cmd: 'run', ms: runMs } satisfies ToChild);
-      const ran = await waitFor(peers, 'ran') as Extract<FromChild, { kind: 'ran' }>;
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuBefore);
-      const stats = app.signaling.stats();
-      const rssPeak = process.memoryUsage().rss;
-      const held = stats.connections;
-      const handledPerSec = (stats.messagesTotal - before) / seconds;
-      peers.send({ cmd: 'close' } satisfies ToChild);
-      await waitFor(peers, 'closed');
-      const drained = await settle(() => app.signaling.stats().connections === 0, DRAIN_TIMEOUT_MS);
-      const line = [
-        `N=${n}`,
-        `held ${held}/${n} (failed ${connected.failed}, connect ${(connected.ms / 1000).toFixed(1)} s)`,
-        `server ${handledPerSec.toFixed(0)} msg/s (sent ${ran.sent}, holders replies ${ran.replies}, errors ${ran.errors})`,
-        `reply p50 ${ran.p50.toFixed(1)} ms p99 ${ran.p99.toFixed(1)} ms`,
-        `server CPU ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}%`,
-        `RSS ${mib(rssConnected).toFixed(0)} MiB connected, ${mib(rssPeak).toFixed(0)} MiB after run, +${(mib(rssConnected - rssBefore) / (n / 1000)).toFixed(1)} MiB per 1k peers`,
-        drained ? 'drained' : 'NOT drained',
-      ].join(' | ');
-      console.log(line);
-      rows.push(line);
-    }
-  } finally {
-    await app.close();
+  console.log(`signaling bench: ${sizes.join('/')} peers, ${runMs / 1000} s of want (1/s per peer) + have (1 in 10 peers) each; fresh server per N`);
+  const rows: { n: number; rssMib: number }[] = [];
+  for (const n of sizes) {
+    const serverProcess = spawnRole('server', ['--expose-gc']);
+    const { url } = await waitFor<{ kind: 'listening'; url: string }>(serverProcess, 'listening');
+    const idle = await figures(serverProcess);
+    const peers = spawnRole('child');
+    peers.send({ cmd: 'connect', url, n } satisfies ToChild);
+    const connected = await waitFor<Extract<FromChild, { kind: 'connected' }>>(peers, 'connected');
+    const held = await figures(serverProcess);
+    const started = performance.now();
+    peers.send({ cmd: 'run', ms: runMs } satisfies ToChild);
+    const ran = await waitFor<Extract<FromChild, { kind: 'ran' }>>(peers, 'ran');
+    const after = await figures(serverProcess);
+    const seconds = (performance.now() - started) / 1000;
+    peers.send({ cmd: 'close' } satisfies ToChild);
+    await waitFor(peers, 'closed');
+    serverProcess.send({ cmd: 'close' } satisfies ToServer);
+    await new Promise((resolve) => serverProcess.once('exit', resolve));
+    const perK = n / 1000;
+    console.log([
+      `N=${n}`,
+      `held ${after.connections}/${n} (connect failures ${connected.failed}, ${(connected.ms / 1000).toFixed(1)} s to connect)`,
+      `server ${((after.messagesTotal - held.messagesTotal) / seconds).toFixed(0)} msg/s (sent ${ran.sent}, holders replies ${ran.replies}, errors ${ran.errors})`,
+      `reply p50 ${ran.p50.toFixed(1)} ms p99 ${ran.p99.toFixed(1)} ms`,
+      `server CPU ${(((after.cpuMicros - held.cpuMicros) / 1e6 / seconds) * 100).toFixed(0)}% of one core`,
+      `server RSS ${mib(idle.rss).toFixed(0)} MiB idle → ${mib(held.rss).toFixed(0)} MiB connected → ${mib(after.rss).toFixed(0)} MiB after run`,
+      `+${(mib(held.rss - idle.rss) / perK).toFixed(1)} MiB RSS (+${(mib(held.heapUsed - idle.heapUsed) / perK).toFixed(1)} MiB heap) per 1k peers`,
+    ].join(' | '));
+    rows.push({ n, rssMib: mib(Math.max(held.rss, after.rss)) });
   }
-  const last = rows.at(-1) ?? '';
-  const peakMib = mib(process.memoryUsage().rss);
-  console.log(`\nprocess RSS at end ${peakMib.toFixed(0)} MiB (target: 10k peers under 1024 MiB). Last: ${last.split(' | ')[0]}`);
+  const biggest = rows.at(-1);
+  if (biggest) console.log(`\npeak server RSS with ${biggest.n} peers: ${biggest.rssMib.toFixed(0)} MiB (target for 10k: < 1024 MiB)`);
 }
 
 if (process.argv.includes('--child')) await child();
+else if (process.argv.includes('--server')) await server();
 else await parent();
