@@ -73,8 +73,6 @@ export class MediaIndex {
   private readonly aliases = new LRUCache<string, string>({ max: MAX_ALIASES });
   private readonly inflight = new Map<string, Promise<AssetRecord>>();
   private readonly freshMs: number;
-  /** Fetches made against the origin (for tests and metrics). */
-  originFetches = 0;
   private closed = false;
 
   constructor(private readonly options: MediaIndexOptions) {
@@ -131,7 +129,6 @@ export class MediaIndex {
     // Revalidate only when the bytes are still here to reuse on 304.
     const canRevalidate = previous !== undefined && (!previous.p2p || this.cache.peek(previous.upstream) !== undefined);
     let outcome: FetchOutcome;
-    this.originFetches++;
     try {
       outcome = await fetchFromOrigin(upstream, {
         scope: this.scope,

@@ -7,6 +7,8 @@ import {
 export const RECONNECT_MIN_MS = 500;
 export const RECONNECT_MAX_MS = 10_000;
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
+/** After `bye`, the socket gets this long to close politely before it is cut. */
+export const CLOSE_GRACE_MS = 1_000;
 
 export interface SignalClientOptions {
   /** `ws(s)://<proxy>/<prefix>/signal` */
@@ -79,8 +81,12 @@ export class SignalClient {
     clearTimeout(this.retryTimer);
     const ws = this.ws;
     this.ws = undefined;
-    if (ws) {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: 1, type: 'bye' }));
+    if (!ws) return;
+    if (ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ v: 1, type: 'bye' }));
+      ws.close(1000);
+      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+    } else {
       ws.terminate();
     }
   }
