@@ -4,7 +4,7 @@
 // `have`s. Prints, for N = 1k, 5k, 10k: connections held, messages/s handled by
 // the server, reply latency, and server RSS growth per 1k peers.
 //
-//   node --import tsx bench/signaling.bench.ts [--sizes 1000,5000,10000] [--seconds 10]
+//   node --import tsx bench/signaling.bench.ts [--sizes 1000,5000,10000] [--seconds 10] [--cpu-prof-dir DIR]
 //
 // Target (issue 5): 10k concurrent peers with server RSS < 1 GiB. The per-address
 // limit is raised for the run, and clients bind to several loopback addresses
@@ -182,13 +182,19 @@ async function figures(serverProcess: ChildProcess): Promise<ServerFigures> {
 }
 
 async function parent(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,5000,10000' }, seconds: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({ options: {
+    sizes: { type: 'string', default: '1000,5000,10000' },
+    seconds: { type: 'string', default: '10' },
+    // Writes a V8 CPU profile of each server process there (for finding hot spots).
+    'cpu-prof-dir': { type: 'string' },
+  } });
+  const profile = values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : [];
   const sizes = values.sizes.split(',').map(Number);
   const runMs = Number(values.seconds) * 1000;
   console.log(`signaling bench: ${sizes.join('/')} peers, ${runMs / 1000} s of want (1/s per peer) + have (1 in 10 peers) each; fresh server per N`);
   const rows: { n: number; rssMib: number }[] = [];
   for (const n of sizes) {
-    const serverProcess = spawnRole('server', ['--expose-gc']);
+    const serverProcess = spawnRole('server', ['--expose-gc', ...profile]);
     const { url } = await waitFor<{ kind: 'listening'; url: string }>(serverProcess, 'listening');
     const idle = await figures(serverProcess);
     const peers = spawnRole('child');

@@ -215,7 +215,8 @@ export class SignalingServer {
     }
     const error = this.handle(session, message, now);
     if (error) return this.reject(session, error[0], error[1], message.type);
-    this.options.metrics?.signalingMessages.inc({ type: message.type, result: 'ok' });
+    // A refused seeder hello closes the session and is counted as unauthorized instead.
+    if (!session.closed || message.type === 'bye') this.options.metrics?.signalingMessages.inc({ type: message.type, result: 'ok' });
   }
 
   /** Returns an error to answer with, or undefined when the message was handled. */

@@ -40,7 +40,7 @@ describe('signaling over a real proxy', () => {
     assert.notEqual(a.id, b.id);
     const again = await SignalTestClient.connect(app.url);
     clients.push(again);
-    assert.ok(again.id.length > 0, 'expected: again.id.length > 0');
+    assert.ok(again.id.length > 0, 'a third client gets an id too');
   });
 
   test('two peers pair through want/holders and relay offer, answer and candidates with `from` rewritten', async () => {
@@ -81,8 +81,8 @@ describe('signaling over a real proxy', () => {
     assert.equal((await intruder.next('error')).code, 'not-paired');
 
     // A round trip on each victim proves nothing from the intruder was queued before it.
-    assert.ok(Array.isArray(await holder.holders('nothing')), 'expected: Array.isArray(await holder.holders(nothing))');
-    assert.ok(Array.isArray(await asker.holders('nothing')), 'expected: Array.isArray(await asker.holders(nothing))');
+    assert.ok(Array.isArray(await holder.holders('nothing')), 'the holder still gets answers');
+    assert.ok(Array.isArray(await asker.holders('nothing')), 'the asker still gets answers');
     assert.equal([...holder.received, ...asker.received].filter((m) => 'from' in m && m.from === intruder.id).length, 0);
     // The holder has not been handed the asker, so it may not offer it either.
     holder.send({ type: 'offer', to: intruder.id, session: 's3', sdp: 'v=0' });
@@ -127,8 +127,8 @@ describe('signaling over a real proxy', () => {
     assert.equal((await flooder.next('error', (m) => m.code === 'rate-limited')).code, 'rate-limited');
     assert.equal(await flooder.waitClosed(), 1008);
     const stats = app.signaling.stats();
-    assert.ok((stats.rejectedMessages['rate-limited'] ?? 0) > 0, 'expected: (stats.rejectedMessages[rate-limited] ?? 0) > 0');
-    assert.ok(stats.policyCloses >= 2, 'expected: stats.policyCloses >= 2');
+    assert.ok((stats.rejectedMessages['rate-limited'] ?? 0) > 0, 'rate-limited messages counted');
+    assert.ok(stats.policyCloses >= 2, 'policy closes counted');
   });
 
   test('10k bad messages: server RSS stays bounded, sockets are closed and forgotten, a pair still works', async () => {
@@ -169,8 +169,8 @@ describe('signaling over a real proxy', () => {
       const peers = await reporter.holders('asset-bp');
       return peers.length === 1 && peers[0] === good.id;
     });
-    assert.ok((await other.holders('asset-bp')).includes(bad.id), 'expected: (await other.holders(asset-bp)).includes(bad.id)');
-    assert.ok(app.signaling.stats().badPeerReports >= 1, 'expected: app.signaling.stats().badPeerReports >= 1');
+    assert.ok((await other.holders('asset-bp')).includes(bad.id), 'others are still offered the reported peer');
+    assert.ok(app.signaling.stats().badPeerReports >= 1, 'bad-peer reports counted');
   });
 
   test('bye and close: holdings vanish and paired peers get peer-gone', async () => {
@@ -234,7 +234,7 @@ describe('signaling over a real proxy', () => {
     assert.deepEqual(onlySeeder.seeders, [seeder.id], 'holders names which peers are seeders');
     assert.equal(app.signaling.policy({ id: 'asset-nobody-has', url: 'http://o/x', kind: 'image' }), 'http');
     const late = await connect();
-    assert.ok((await late.holders('asset-seeded')).length > 0, 'expected: (await late.holders(asset-seeded)).length > 0');
+    assert.ok((await late.holders('asset-seeded')).length > 0, 'a late peer is answered');
     late.send({ type: 'hello', role: 'browser' });
     assert.equal((await late.next('error')).code, 'bad-message');
     seeder.close();
@@ -242,11 +242,11 @@ describe('signaling over a real proxy', () => {
 
   test('stats(): live counts of peers, swarms, messages and rejections', () => {
     const stats = app.signaling.stats();
-    assert.ok(stats.peers > 0 && stats.browsers > 0, 'expected: stats.peers > 0 && stats.browsers > 0');
+    assert.ok(stats.peers > 0 && stats.browsers > 0, 'peers and browsers counted');
     assert.equal(stats.connections, stats.peers);
-    assert.ok(stats.swarms > 0 && stats.topAssets.length > 0, 'expected: stats.swarms > 0 && stats.topAssets.length > 0');
+    assert.ok(stats.swarms > 0 && stats.topAssets.length > 0, 'swarms and top assets listed');
     assert.ok(stats.messagesTotal > 1_000, 'messages counted');
-    assert.ok((stats.rejectedMessages['bad-json'] ?? 0) > 0, 'expected: (stats.rejectedMessages[bad-json] ?? 0) > 0');
+    assert.ok((stats.rejectedMessages['bad-json'] ?? 0) > 0, 'bad JSON counted');
     assert.equal(typeof stats.tracker.swarms, 'number');
   });
 });
@@ -267,7 +267,7 @@ describe('signaling limits and seeder authentication', () => {
         return retry.status === 101;
       });
       second.close();
-      assert.ok((app.signaling.stats().rejectedConnections['per-address'] ?? 0) >= 1, 'expected: (app.signaling.stats().rejectedConnections[per-address] ?? 0) >= 1');
+      assert.ok((app.signaling.stats().rejectedConnections['per-address'] ?? 0) >= 1, 'per-address refusals counted');
     } finally {
       await app.close();
     }
