@@ -73,10 +73,11 @@ export class SignalingFeature implements Feature {
   async start(): Promise<void> {
     if (this.closed || this.signaling) return;
     const { config, logger, metrics } = this.options;
+    const geo = config.geoLocate ? new GeoLookup() : undefined;
     this.signaling = new SignalingServer({
       registry: this.registry,
       limiter: this.limiter,
-      geo: config.geoLocate ? new GeoLookup() : undefined,
+      geo,
       iceServers: config.iceServers,
       adminToken: config.adminToken,
       maxPeers: config.signalMaxPeers,
@@ -90,6 +91,7 @@ export class SignalingFeature implements Feature {
       maxPeersPerSwarm: TRACKER_MAX_PEERS_PER_SWARM,
       maxSwarms: TRACKER_MAX_SWARMS,
       knownInfoHash: (infoHash) => this.knownInfoHash?.(infoHash) ?? true,
+      ...(geo ? { geo } : {}),
       logger: logger.child({ module: 'peerconnect:tracker' }),
     });
   }

@@ -4,8 +4,12 @@ import TrackerServer from 'bittorrent-tracker/server';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 import type { AddressLimiter } from './address-limiter.js';
+import type { GeoLookup } from './geo-lookup.js';
+import { networkKey } from './network-key.js';
+import type { PeerLocation } from './pairing.js';
 import { rejectUpgrade } from './reject-upgrade.js';
 import { TokenBucket } from './token-bucket.js';
+import { ProximitySwarm } from './tracker-swarm.js';
 
 /** An announce carries up to ~10 SDP offers; 128 KiB leaves room without inviting abuse. */
 const TRACKER_MAX_MESSAGE_BYTES = 128 * 1024;
@@ -25,6 +29,8 @@ export interface WebTorrentTrackerOptions {
   maxSwarms: number;
   /** When set, only these infohashes (hex) get a swarm: the torrents the seeder made. */
   knownInfoHash?: (infoHash: string) => boolean;
+  /** With geoLocate on: offers go to the closest peers first (else to random ones, as upstream). */
+  geo?: GeoLookup;
   logger: Logger;
 }
 
@@ -46,6 +52,7 @@ export class WebTorrentTracker {
   private readonly tracker: TrackerServer;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
+  private readonly locations = new WeakMap<WebSocket, PeerLocation>();
   private readonly pruneTimer: NodeJS.Timeout;
   private refusedAnnounces = 0;
   private floodCloses = 0;
@@ -59,6 +66,17 @@ export class WebTorrentTracker {
       filter: (infoHash, _params, cb) => cb(this.refusal(infoHash)),
     });
     // A misbehaving client is a warning, never a crash.
+    if (options.geo) {
+      const locate = (socket: WebSocket) => this.locations.get(socket);
+      // Same as the library's createSwarm, with the proximity-ranking swarm.
+      this.tracker.createSwarm = (infoHash, cb) => {
+        process.nextTick(() => {
+          const swarm = new ProximitySwarm(infoHash, this.tracker, locate);
+          this.tracker.torrents[infoHash] = swarm;
+          cb(null, swarm);
+        });
+      };
+    }
     this.tracker.on('warning', (err: Error) => options.logger.debug({ err: err.message }, 'tracker warning'));
     this.tracker.on('error', (err: Error) => options.logger.error({ err }, 'tracker error'));
     this.wss = new WebSocketServer({
@@ -73,7 +91,7 @@ export class WebTorrentTracker {
     const release = this.options.limiter.acquire(clientAddress);
     if (!release) return rejectUpgrade(socket, 429);
     socket.once('close', release);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, clientAddress));
   }
 
   stats(): TrackerStats {
@@ -97,12 +115,16 @@ export class WebTorrentTracker {
     this.tracker.close();
   }
 
-  private onConnection(ws: WebSocket): void {
+  private onConnection(ws: WebSocket, address: string): void {
     if (this.closed) {
       ws.terminate();
       return;
     }
     this.sockets.add(ws);
+    if (this.options.geo) {
+      const country = this.options.geo.country(address);
+      this.locations.set(ws, { network: networkKey(address), ...(country ? { country } : {}) });
+    }
     const bucket = new TokenBucket(RATE_BURST, RATE_PER_SEC, Date.now());
     // Registered before the tracker's own listener, so a flood is cut at once.
     ws.on('message', () => {

@@ -46,7 +46,7 @@ describe('WebTorrent tracker at <prefix>/tracker', () => {
     installIceCompleteFix();
     torrentRoute = await mkdtemp(join(tmpdir(), 'pc-tracker-test-'));
     const config = loadConfig({}, {
-      port: 0, host: '127.0.0.1', logLevel: 'silent', torrentRoute, seederMode: 'off', geoLocate: false,
+      port: 0, host: '127.0.0.1', logLevel: 'silent', torrentRoute, seederMode: 'off', geoLocate: true,
     });
     app = await startApp(config, createLogger('silent'));
     trackerUrl = `ws://127.0.0.1:${app.url.port}/__p2p/tracker`;

@@ -10,12 +10,28 @@ declare module 'bittorrent-tracker/server' {
     port?: number;
   }
 
+  export interface TrackerPeer {
+    /** The peer's WebSocket (WebTorrent peers only). */
+    socket?: import('ws').WebSocket;
+  }
+
   export interface TrackerSwarm {
     infoHash: string;
     complete: number;
     incomplete: number;
     /** An LRU from the `lru` package. */
     peers: { readonly length: number; readonly keys: string[]; peek(key: string): TrackerPeer | undefined };
+  }
+
+  /** The default swarm; `announce` calls `_getPeers` synchronously to choose whom to send offers to. */
+  export class Swarm implements TrackerSwarm {
+    constructor(infoHash: string, server: Server);
+    infoHash: string;
+    complete: number;
+    incomplete: number;
+    peers: TrackerSwarm['peers'];
+    announce(params: Record<string, unknown> & { socket?: import('ws').WebSocket }, cb?: (err: Error | null, response?: unknown) => void): void;
+    _getPeers(numwant: number, ownPeerId: string, isWebRTC: boolean): TrackerPeer[];
   }
 
   export interface TrackerServerOptions {
@@ -35,7 +51,9 @@ declare module 'bittorrent-tracker/server' {
 
   export default class Server extends EventEmitter {
     constructor(options?: TrackerServerOptions);
+    static Swarm: typeof Swarm;
     torrents: Record<string, TrackerSwarm>;
+    createSwarm(infoHash: string, cb: (err: Error | null, swarm: TrackerSwarm) => void): void;
     destroyed: boolean;
     /** Takes over a connected `ws` WebSocket speaking the WebTorrent tracker protocol. */
     onWebSocketConnection(socket: import('ws').WebSocket, opts?: { trustProxy?: boolean }): void;
