@@ -113,7 +113,7 @@ export class SignalingFeature implements Feature {
       rejectedMessages: server?.rejectedMessages ?? {},
       policyCloses: server?.policyCloses ?? 0,
       badPeerReports: server?.badPeerReports ?? 0,
-      tracker: this.tracker?.stats() ?? { connections: 0, swarms: 0, peers: 0, refusedAnnounces: 0, floodCloses: 0 },
+      tracker: this.tracker?.stats() ?? { connections: 0, swarms: 0, peers: 0, refusedAnnounces: 0, floodCloses: 0, invalidFrames: 0 },
     };
   }
 

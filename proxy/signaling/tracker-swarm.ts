@@ -35,8 +35,9 @@ export class ProximitySwarm extends TrackerServer.Swarm {
     for (const key of this.peers.keys) {
       // peek, not get: choosing a peer must not refresh it in the swarm's LRU.
       const peer = this.peers.peek(key);
-      if (!peer || peer.peerId === ownPeerId || peer.type !== 'ws' || !peer.socket) continue;
-      const location = this.locate(peer.socket);
+      // A peer whose socket already closed cannot take an offer (upstream would still pick it).
+      if (!peer || peer.peerId === ownPeerId || peer.type !== 'ws' || peer.socket?.readyState !== 1) continue;
+      const location = this.locate(peer.socket as WebSocket);
       ranked.push({ peer, tier: location ? proximity(asker, location) : Number.MAX_SAFE_INTEGER, tiebreak: Math.random() });
     }
     ranked.sort((a, b) => a.tier - b.tier || a.tiebreak - b.tiebreak);

@@ -10,6 +10,7 @@ import type { PeerLocation } from './pairing.js';
 import { rejectUpgrade } from './reject-upgrade.js';
 import { TokenBucket } from './token-bucket.js';
 import { ProximitySwarm } from './tracker-swarm.js';
+import { TrackerMessageError, validateTrackerMessage } from './tracker-message.js';
 
 /** An announce carries up to ~10 SDP offers; 128 KiB leaves room without inviting abuse. */
 const TRACKER_MAX_MESSAGE_BYTES = 128 * 1024;
@@ -20,6 +21,8 @@ const PRUNE_INTERVAL_MS = 60_000;
 /** Messages per socket: answers to offers come in bursts when many peers join at once. */
 const RATE_BURST = 200;
 const RATE_PER_SEC = 50;
+/** Invalid frames tolerated per socket before it is cut. */
+const MAX_INVALID_FRAMES = 8;
 
 export interface WebTorrentTrackerOptions {
   limiter: AddressLimiter;
@@ -40,6 +43,7 @@ export interface TrackerStats {
   peers: number;
   refusedAnnounces: number;
   floodCloses: number;
+  invalidFrames: number;
 }
 
 /**
@@ -56,6 +60,7 @@ export class WebTorrentTracker {
   private readonly pruneTimer: NodeJS.Timeout;
   private refusedAnnounces = 0;
   private floodCloses = 0;
+  private invalidFrames = 0;
   private closed = false;
 
   constructor(private readonly options: WebTorrentTrackerOptions) {
@@ -100,7 +105,7 @@ export class WebTorrentTracker {
     for (const swarm of swarms) peers += swarm.peers.length;
     return {
       connections: this.sockets.size, swarms: swarms.length, peers,
-      refusedAnnounces: this.refusedAnnounces, floodCloses: this.floodCloses,
+      refusedAnnounces: this.refusedAnnounces, floodCloses: this.floodCloses, invalidFrames: this.invalidFrames,
     };
   }
 
@@ -125,15 +130,35 @@ export class WebTorrentTracker {
       const country = this.options.geo.country(address);
       this.locations.set(ws, { network: networkKey(address), ...(country ? { country } : {}) });
     }
-    const bucket = new TokenBucket(RATE_BURST, RATE_PER_SEC, Date.now());
-    // Registered before the tracker's own listener, so a flood is cut at once.
-    ws.on('message', () => {
-      if (bucket.take(Date.now())) return;
-      this.floodCloses++;
-      ws.terminate();
-    });
     ws.on('close', () => this.sockets.delete(ws));
     this.tracker.onWebSocketConnection(ws);
+    // The library's message listener only ever sees frames that passed the rate
+    // limit and validation: take it off the socket and call it from ours.
+    const libraryListeners = ws.listeners('message') as ((data: string) => void)[];
+    ws.removeAllListeners('message');
+    const bucket = new TokenBucket(RATE_BURST, RATE_PER_SEC, Date.now());
+    let invalid = 0;
+    ws.on('message', (data, isBinary) => {
+      if (!bucket.take(Date.now())) {
+        this.floodCloses++;
+        ws.terminate();
+        return;
+      }
+      const text = isBinary ? '' : data.toString();
+      try {
+        validateTrackerMessage(text);
+      } catch (err) {
+        this.invalidFrames++;
+        if (++invalid >= MAX_INVALID_FRAMES) {
+          ws.terminate();
+          return;
+        }
+        const reason = err instanceof TrackerMessageError ? err.message : 'invalid message';
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ 'failure reason': reason }));
+        return;
+      }
+      for (const listener of libraryListeners) listener.call(ws, text);
+    });
   }
 
   private refusal(infoHash: string): Error | null {

@@ -35,6 +35,11 @@ class TrackerPeer {
     });
   }
 
+  async sendRaw(data: string | Buffer): Promise<void> {
+    await this.opened;
+    this.ws.send(data);
+  }
+
   /** Announces, offering `offers` connections; resolves on the tracker's answer. */
   async announce(offers: number, event = 'started'): Promise<TrackerMessage> {
     await this.opened;
@@ -111,4 +116,48 @@ test('tracker sends a newcomer\'s offers to the closest peers: same /24, then sa
   while (sameCountry.offers.length < 1 && Date.now() < wait2) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(sameCountry.offers.length, 1, 'the second offer went to the same country');
   assert.equal(far.offers.length, 0, 'nothing went abroad while closer peers were there');
+});
+
+test('malformed tracker frames are refused before the tracker library sees them; the tracker keeps serving', async () => {
+  const manifest = await (await fetch(new URL('/__p2p/manifest?u=/media/demo.webm', app.url))).json() as { assets: { infoHash?: string }[] };
+  const infoHash = manifest.assets[0]?.infoHash as string;
+  const url = `ws://127.0.0.1:${app.url.port}/__p2p/tracker`;
+  const holder = new TrackerPeer(url, '198.51.100.7', infoHash);
+  const attacker = new TrackerPeer(url, '198.51.100.8', infoHash);
+  peers.push(holder, attacker);
+  await holder.announce(0);
+  const binaryHash = Buffer.from(infoHash, 'hex').toString('latin1');
+  const failures: string[] = [];
+  attacker.ws.on('message', (data) => {
+    const message = JSON.parse(data.toString()) as TrackerMessage;
+    if (typeof message['failure reason'] === 'string') failures.push(message['failure reason']);
+  });
+  const frames = [
+    // A null offer made the library throw inside a callback (an uncaught exception).
+    { action: 'announce', info_hash: binaryHash, peer_id: 'a'.repeat(20), numwant: 1, offers: [null] },
+    { action: 'announce', info_hash: binaryHash, peer_id: 'a'.repeat(20), offers: 'many' },
+    { action: 'announce', info_hash: binaryHash, peer_id: 'a'.repeat(20), answer: { type: 'answer', sdp: 'v=0' } },
+    { action: 'announce', info_hash: 'short', peer_id: 'a'.repeat(20) },
+    { action: 'teleport' },
+  ];
+  for (const frame of frames) await attacker.sendRaw(JSON.stringify(frame));
+  await attacker.sendRaw('{not json');
+  const wait = Date.now() + WAIT_MS;
+  while (failures.length < frames.length + 1 && Date.now() < wait) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(failures.length, frames.length + 1, `every bad frame answered: ${JSON.stringify(failures)}`);
+  assert.equal(holder.offers.length, 0, 'no offer reached the holder');
+  assert.ok(app.signaling.stats().tracker.invalidFrames >= frames.length + 1, 'invalid frames counted');
+
+  // Still serving: a well-formed newcomer's offer reaches the holder.
+  const newcomer = new TrackerPeer(url, '198.51.100.9', infoHash);
+  peers.push(newcomer);
+  await newcomer.announce(1);
+  const wait2 = Date.now() + WAIT_MS;
+  while (holder.offers.length === 0 && Date.now() < wait2) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(holder.offers.length >= 1, 'the tracker still relays offers');
+
+  // Two more bad frames reach the limit: the attacker is cut off.
+  const closed = new Promise<void>((resolve) => attacker.ws.once('close', () => resolve()));
+  for (let i = 0; i < 4; i++) await attacker.sendRaw('junk');
+  await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('attacker not closed')), WAIT_MS))]);
 });
