@@ -76,7 +76,7 @@ export class InMemoryPeerRegistry implements PeerRegistry {
   join(peer: PeerRecord): boolean {
     if (this.peers.has(peer.id)) return true;
     if (this.peers.size >= this.limits.maxPeers) return false;
-    const record = { ...peer };
+    const record: PeerRecord = { id: peer.id, role: peer.role, network: peer.network, country: peer.country, asn: peer.asn };
     this.peers.set(peer.id, record);
     if (peer.role === 'seeder') this.seeders.set(peer.id, record);
     else this.holdingsByPeer.set(peer.id, new Set());
