@@ -163,7 +163,7 @@ export class PeerImageLoader {
 
   /**
    * Whom to ask, best first: browsers signaling named, then browsers this page
-   * already has a link with (visitors of one page mostly hold the same images,
+   * already has a link with, open before opening (visitors of one page mostly hold the same images,
    * and a link carries many pipelined requests; a holder without the asset
    * just declines), then server seeders.
    */
@@ -171,10 +171,12 @@ export class PeerImageLoader {
     const self = this.s.selfId();
     const usable = (p: PeerId): boolean => p !== self && !this.s.pool.banned.has(p);
     const isSeeder = (p: PeerId): boolean => this.s.sourceOf(p) === 'seeder';
-    const linked = this.s.pool.linkedPeers().filter((p) => !named.includes(p));
+    const open = this.s.pool.linkedPeers().filter((p) => !named.includes(p));
+    const opening = this.s.pool.linkedPeers(true).filter((p) => !named.includes(p) && !open.includes(p));
     return [
       ...named.filter((p) => !isSeeder(p)),
-      ...linked.filter((p) => !isSeeder(p)),
+      ...open.filter((p) => !isSeeder(p)),
+      ...opening.filter((p) => !isSeeder(p)),
       ...named.filter(isSeeder),
     ].filter(usable);
   }

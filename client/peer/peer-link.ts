@@ -157,6 +157,11 @@ export class PeerLink {
     return this.outgoing.size;
   }
 
+  /** Requests sent or waiting to be sent on this link. */
+  get load(): number {
+    return this.outgoing.size + this.queue.length;
+  }
+
   /** Asks the remote peer for one asset of known size; pipelined up to MAX_INFLIGHT_REQUESTS. */
   request(asset: string, url: string, size: number): PendingRequest {
     let entry!: Outgoing;

@@ -1,4 +1,5 @@
 import type { ClientMessage, PeerId, ServerMessage } from '../protocol/signal-messages.js';
+import { MAX_INFLIGHT_REQUESTS } from '../protocol/peer-wire.js';
 import { randomId } from '../utils/random-id.js';
 import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
 
@@ -28,9 +29,14 @@ export class PeerPool {
     return this.sessions.size;
   }
 
-  /** Peers with an open link, least busy first. */
-  linkedPeers(): PeerId[] {
-    const open = [...this.sessions.values()].filter((link) => link.isOpen).sort((a, b) => a.inflight - b.inflight);
+  /**
+   * Peers with an open link (or, with `connecting`, one still opening) that has
+   * a free pipeline slot, least busy first: piling more on one link only queues.
+   */
+  linkedPeers(connecting = false): PeerId[] {
+    const open = [...this.sessions.values()]
+      .filter((link) => (connecting ? !link.closed && !link.isOpen : link.isOpen) && link.load < MAX_INFLIGHT_REQUESTS)
+      .sort((a, b) => a.load - b.load);
     const out: PeerId[] = [];
     for (const link of open) if (!out.includes(link.remote)) out.push(link.remote);
     return out;
