@@ -7,7 +7,6 @@ import {
 import { parseServerMessage, type ServerMessage } from '../../client/protocol/signal-messages.js';
 
 export const PEER_WAIT_MS = 15_000;
-const MAX_ATTEMPTS = 3;
 
 /**
  * What a browser does to get one image from a holder, in Node: signaling over a
@@ -73,24 +72,9 @@ export class BrowserLikePeer {
     return m.type === 'holders' ? m.peers : [];
   }
 
-  /**
-   * Connects to `holder` and fetches one asset; returns the bytes and the setup time.
-   * A node-datachannel offerer can lose a race against a fast answerer (DTLS
-   * starts before its own setRemoteDescription has stored the fingerprint: the
-   * connection closes with "remote candidate without ICE transport"); browsers
-   * handle this, so the test peer simply retries with a new session, as the
-   * client would fall back to another attempt.
-   */
-  async fetch(holder: string, asset: string, url: string): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage; attempts: number }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return { ...(await this.fetchOnce(holder, asset, url)), attempts: attempt };
-      } catch (err) {
-        if (attempt >= MAX_ATTEMPTS || !/without ICE transport/.test(String(err))) throw err;
-        // wait for the holders entry to be fresh again, as a client asking anew would
-        await this.holders(asset);
-      }
-    }
+  /** Connects to `holder` and fetches one asset; returns the bytes and the connection setup time. */
+  fetch(holder: string, asset: string, url: string): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage }> {
+    return this.fetchOnce(holder, asset, url);
   }
 
   private async fetchOnce(holder: string, asset: string, url: string): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage }> {
