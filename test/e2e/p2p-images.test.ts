@@ -14,6 +14,11 @@ import { imageStates, pixelDigests, scrollThrough, surface, visit, waitForHeld, 
 /** Report beacons are debounced by a second; give them this long to reach /stats. */
 const REPORT_WAIT_MS = 10_000;
 const THRESHOLD = 3;
+/**
+ * These tests check where bytes come from, not the deadline: a generous one keeps
+ * a loaded CI machine from turning a slow transfer into a fallback.
+ */
+const PEER_TIMEOUT_MS = '8000';
 const VISITORS = 6;
 
 let browser: Browser;
@@ -22,7 +27,7 @@ const visitors: Visitor[] = [];
 
 before(async () => {
   browser = await launchBrowser();
-  app = await startProxy({ P2P_THRESHOLD: String(THRESHOLD) });
+  app = await startProxy({ P2P_THRESHOLD: String(THRESHOLD), P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS });
 });
 
 after(async () => {
@@ -118,7 +123,7 @@ test('nginx origin, threshold 1: the second visitor gets every image from the fi
     await writeFile(join(root, path), file.body);
   }
   const nginx = await startNginx({ root });
-  const proxy = await startProxy({ ORIGIN: nginx.url.href.replace(/\/$/, ''), P2P_THRESHOLD: '1' });
+  const proxy = await startProxy({ ORIGIN: nginx.url.href.replace(/\/$/, ''), P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS });
   const local: Visitor[] = [];
   try {
     const base = new URL('/index.html', proxy.url).href;
@@ -157,7 +162,7 @@ test('nginx origin, threshold 1: the second visitor gets every image from the fi
 });
 
 test('holdings survive navigation: a visitor who moved on to another page still serves the gallery images', async () => {
-  const proxy = await startProxy({ P2P_THRESHOLD: '1' });
+  const proxy = await startProxy({ P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS });
   const local: Visitor[] = [];
   try {
     const first = await visit(browser, new URL('/', proxy.url).href, 'moving-1');

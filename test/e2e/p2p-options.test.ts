@@ -89,7 +89,7 @@ test('foldLoading: the first foldCount images stay on HTTP, later ones wait for 
 });
 
 test('seeder always present: with threshold 0 and no browser holder, images arrive from the server seeder over WebRTC', async () => {
-  await withProxy({ P2P_THRESHOLD: '0', SEEDER_MODE: 'embedded' }, async (app, base) => {
+  await withProxy({ P2P_THRESHOLD: '0', SEEDER_MODE: 'embedded', P2P_PEER_TIMEOUT_MS: '8000' }, async (app, base) => {
     const seederId = await waitFor(() => app.seeder.peer?.signal.peerId);
     const v = await visit(browser, base, 'seeder-only');
     try {
