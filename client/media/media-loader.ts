@@ -15,6 +15,8 @@ export const MEDIA_READY_TIMEOUT_MS = 10_000;
 export const WEBSEED_GRACE_MS = 1_500;
 /** How often WebTorrent wire statistics are copied to the debugging surface. */
 export const MEDIA_STATS_INTERVAL_MS = 1_000;
+/** Streaming bytes are reported this often while playing (and on hidden/pagehide). */
+export const MEDIA_REPORT_INTERVAL_MS = 10_000;
 
 // Just the parts of WebTorrent's browser build this file touches.
 interface WtWire { type: string; downloaded: number }
@@ -129,7 +131,11 @@ export class MediaLoader {
     file.streamTo(el);
     record.state = 'streaming';
     this.torrents.push({ torrent, record, id: entry.id, reported: { webrtc: 0, webseed: 0 } });
-    this.statsTimer ??= setInterval(() => this.torrents.forEach((t) => this.refresh(t)), MEDIA_STATS_INTERVAL_MS);
+    let ticks = 0;
+    this.statsTimer ??= setInterval(() => {
+      this.torrents.forEach((t) => this.refresh(t));
+      if (++ticks % Math.round(MEDIA_REPORT_INTERVAL_MS / MEDIA_STATS_INTERVAL_MS) === 0) this.report();
+    }, MEDIA_STATS_INTERVAL_MS);
   }
 
   /** Adds the webseed once peers stop making progress, or at once when playback stalls. */
