@@ -32,12 +32,47 @@ function pair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault'])
     if (m.type === 'answer') requester.acceptAnswer(m.sdp);
     else if (m.type === 'candidate') requester.addCandidate(m.candidate, m.mid);
   };
+  // Hold the offer until the requester's first candidate: libdatachannel as the
+  // offerer (never the case in the product, where browsers offer) refuses an
+  // answer that arrives before its ICE transport exists.
+  let offer: ClientMessage | undefined;
+  let transportReady = false;
+  const fromRequester = (m: ClientMessage): void => {
+    if (m.type === 'offer' && !transportReady) {
+      offer = m;
+      return;
+    }
+    if (m.type === 'candidate' && !transportReady) {
+      transportReady = true;
+      if (offer) toHolder(offer);
+    }
+    toHolder(m);
+  };
   const requester = new PeerLink({
     remote: 'holder', session: 'sess1', initiator: true, iceServers: [],
-    signal: (m) => setTimeout(() => toHolder(m), 0), serve: () => ({ decline: 'not-held' }), onClosed: () => undefined,
+    signal: (m) => setTimeout(() => fromRequester(m), 0), serve: () => ({ decline: 'not-held' }), onClosed: () => undefined,
   });
   links.push(requester);
   return { requester, holder: () => holder };
+}
+
+/**
+ * An open pair. libdatachannel as the offerer still, rarely, rejects the answer
+ * ("remote candidate without ICE transport"); that stack quirk is not what these
+ * tests are about, so a refused negotiation is retried with a fresh pair.
+ */
+async function openPair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault']): Promise<PeerLink> {
+  for (let attempt = 1; ; attempt++) {
+    const { requester, holder } = pair(serve, fault);
+    try {
+      await requester.opened;
+      return requester;
+    } catch (err) {
+      requester.close();
+      holder()?.close();
+      if (attempt >= 3) throw err;
+    }
+  }
 }
 
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -45,11 +80,10 @@ const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).di
 test('pipelined requests over one link deliver exact bytes; unknown assets are declined', async () => {
   const assets = new Map(Array.from({ length: 12 }, (_, i) => [`asset${i}`, new Uint8Array(randomBytes(20_000 + i * 37_000))]));
   let done = 0;
-  const { requester } = pair((asset) => {
+  const requester = await openPair((asset) => {
     const bytes = assets.get(asset);
     return bytes ? { bytes, done: () => done++ } : { decline: 'not-held' };
   });
-  await requester.opened;
   const results = await Promise.all([...assets].map(([id, bytes]) => requester.request(id, `/x/${id}`, bytes.length).promise));
   [...assets.values()].forEach((bytes, i) => assert.equal(sha(results[i] as Uint8Array), sha(bytes)));
   assert.equal(done, assets.size);
@@ -57,32 +91,28 @@ test('pipelined requests over one link deliver exact bytes; unknown assets are d
 });
 
 test('a header announcing another size than the manifest is a protocol violation', async () => {
-  const { requester } = pair(() => ({ bytes: new Uint8Array(100) }));
-  await requester.opened;
+  const requester = await openPair(() => ({ bytes: new Uint8Array(100) }));
   await assert.rejects(requester.request('a', '/a', 99).promise, (err: LinkError) => err.reason === 'protocol-violation');
   assert.equal(requester.closed, true);
 });
 
 test('fault corrupt-bytes: bytes arrive but differ (the caller\'s hash check catches it)', async () => {
   const original = new Uint8Array(randomBytes(50_000));
-  const { requester } = pair(() => ({ bytes: original }), 'corrupt-bytes');
-  await requester.opened;
+  const requester = await openPair(() => ({ bytes: original }), 'corrupt-bytes');
   const received = await requester.request('a', '/a', original.length).promise;
   assert.equal(received.length, original.length);
   assert.notEqual(sha(received), sha(original));
 });
 
 test('fault close-mid-transfer: pending requests fail with peer-closed', async () => {
-  const { requester } = pair(() => ({ bytes: new Uint8Array(randomBytes(100_000)) }), 'close-mid-transfer');
-  await requester.opened;
+  const requester = await openPair(() => ({ bytes: new Uint8Array(randomBytes(100_000)) }), 'close-mid-transfer');
   await assert.rejects(requester.request('a', '/a', 100_000).promise, (err: LinkError) => err.reason === 'peer-closed');
 });
 
 test('cancel: the request rejects with the given reason and the link stays usable', async () => {
   const big = new Uint8Array(randomBytes(4 * 1024 * 1024));
   const small = new Uint8Array(randomBytes(1000));
-  const { requester } = pair((asset) => ({ bytes: asset === 'big' ? big : small }));
-  await requester.opened;
+  const requester = await openPair((asset) => ({ bytes: asset === 'big' ? big : small }));
   const pending = requester.request('big', '/big', big.length);
   pending.cancel('timeout');
   await assert.rejects(pending.promise, (err: LinkError) => err.reason === 'timeout');
