@@ -6,7 +6,7 @@
 // p95) and fallbacks by reason. All figures come from this one run.
 //
 //   node scripts/run-bench.mjs offload            (inside the test network namespace)
-//   node --import tsx bench/offload.bench.ts [--visitors 12] [--threshold 3] [--seeder embedded|off]
+//   node --import tsx bench/offload.bench.ts [--visitors 12] [--threshold 3] [--seeder embedded|off] [--baseline before|interleaved]
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningApp } from '../proxy/app.js';
@@ -16,10 +16,16 @@ import { launchBrowser } from '../test/helpers/browser.js';
 import { startProxy } from '../test/helpers/proxy.js';
 import { imageStates, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../test/helpers/p2p-page.js';
 
-const { values } = parseArgs({ options: { visitors: { type: 'string' }, threshold: { type: 'string' }, seeder: { type: 'string' } } });
+const { values } = parseArgs({ options: { visitors: { type: 'string' }, threshold: { type: 'string' }, seeder: { type: 'string' }, baseline: { type: 'string' } } });
 const N = Number(values.visitors ?? 12);
 const T = Number(values.threshold ?? 3);
 const SEEDER = values.seeder ?? 'embedded';
+/**
+ * `before`: the all-HTTP baseline runs first, then the P2P run (each alone on the
+ * machine). `interleaved`: both arrive at the same moments (same load, but twice
+ * as many pages at once, which weighs more on the P2P path's extra processes).
+ */
+const BASELINE = values.baseline === 'interleaved' ? 'interleaved' : 'before';
 /** Later arrivals: one by one, then concurrent waves of these sizes (the rest in the last wave). */
 const WAVES = [1, 1, 2, 3];
 const SETTLE_TIMEOUT_MS = 30_000;
@@ -47,27 +53,34 @@ async function settle(page: Page): Promise<{ s: DebugSurface; broken: number; ta
 
 interface Arrival { i: number; s: DebugSurface; broken: number; tagged: number }
 
-/** One run of N arrivals (T sequential, then waves) against a fresh proxy. */
-async function run(browser: Browser, threshold: number, seeder: string, tag: string): Promise<{ results: Arrival[]; app: RunningApp; elapsed: number; visitors: Visitor[] }> {
-  const app = await startProxy({ P2P_THRESHOLD: String(threshold), SEEDER_MODE: seeder });
-  const visitors: Visitor[] = [];
-  const results: Arrival[] = [];
-  const base = new URL('/', app.url).href;
-  const arrive = async (i: number): Promise<void> => {
-    const v = await visit(browser, base, `${tag}-${i}`);
-    visitors.push(v);
-    results.push({ i, ...(await settle(v.page)) });
+interface Run { app: RunningApp; visitors: Visitor[]; results: Arrival[]; tag: string }
+
+async function startRun(threshold: number, seeder: string, tag: string): Promise<Run> {
+  return { app: await startProxy({ P2P_THRESHOLD: String(threshold), SEEDER_MODE: seeder }), visitors: [], results: [], tag };
+}
+
+/**
+ * N arrivals (T one by one, then waves) on each run at the same moments, so the
+ * P2P run and its all-HTTP baseline see the same machine load.
+ */
+async function arriveTogether(browser: Browser, runs: Run[]): Promise<number> {
+  const arrive = async (run: Run, i: number): Promise<void> => {
+    const v = await visit(browser, new URL('/', run.app.url).href, `${run.tag}-${i}`);
+    run.visitors.push(v);
+    run.results.push({ i, ...(await settle(v.page)) });
   };
   const started = Date.now();
+  const groups: number[][] = [];
   let next = 1;
-  for (; next <= Math.min(T, N); next++) await arrive(next);
+  for (; next <= Math.min(T, N); next++) groups.push([next]);
   for (const wave of [...WAVES, Number.POSITIVE_INFINITY]) {
     if (next > N) break;
     const group: number[] = [];
     for (let k = 0; k < wave && next <= N; k++) group.push(next++);
-    await Promise.all(group.map(arrive));
+    groups.push(group);
   }
-  return { results, app, elapsed: Date.now() - started, visitors };
+  for (const group of groups) await Promise.all(runs.flatMap((run) => group.map((i) => arrive(run, i))));
+  return Date.now() - started;
 }
 
 async function close(visitors: Visitor[], app: RunningApp): Promise<void> {
@@ -94,12 +107,21 @@ async function main(): Promise<void> {
   const browser = await launchBrowser();
   try {
     // Baseline: the same arrivals with P2P never kicking in (threshold above N), all HTTP.
-    const baseline = await run(browser, N + 1_000_000, 'off', 'http');
+    const baseline = await startRun(N + 1_000_000, 'off', 'http');
+    let p2pRun: Run;
+    let elapsed: number;
+    if (BASELINE === 'interleaved') {
+      p2pRun = await startRun(T, SEEDER, 'bench');
+      elapsed = await arriveTogether(browser, [baseline, p2pRun]);
+      await close(baseline.visitors, baseline.app);
+    } else {
+      await arriveTogether(browser, [baseline]);
+      await close(baseline.visitors, baseline.app);
+      p2pRun = await startRun(T, SEEDER, 'bench');
+      elapsed = await arriveTogether(browser, [p2pRun]);
+    }
     const httpLater = times(baseline.results, true).http;
-    await close(baseline.visitors, baseline.app);
-
-    const p2pRun = await run(browser, T, SEEDER, 'bench');
-    const { results, app, elapsed } = p2pRun;
+    const { results, app } = p2pRun;
     try {
       const bytes = { peer: 0, seeder: 0, server: 0, webseed: 0 };
       const fallbacks: Record<string, number> = {};
@@ -130,7 +152,7 @@ async function main(): Promise<void> {
       console.log(`  origin-served image bytes (origin access log, visitors): ${originBytes}`);
       console.log(`  /__p2p/stats bytes: ${JSON.stringify(stats.bytes ?? {})}`);
       console.log(`  offload ratio ${(offload * 100).toFixed(1)} % (browser peers alone ${((bytes.peer / Math.max(1, total)) * 100).toFixed(1)} %) vs theoretical max (N−T)/N ${(maximum * 100).toFixed(1)} % → ${(maximum > 0 ? (offload / maximum) * 100 : 0).toFixed(1)} % of maximum (target ≥ 95 %)`);
-      console.log(`  time-to-image, visitors ${T + 1}–${N}, ms since navigation: P2P median ${fmt(medP2p)} p95 ${fmt(quantile(p2pLater, 0.95))} (n=${p2pLater.length}); same arrivals all-HTTP median ${fmt(medHttp)} p95 ${fmt(quantile(httpLater, 0.95))} (n=${httpLater.length}); P2P/HTTP median ${(medP2p / medHttp).toFixed(2)}× (target ≤ 1.5×)`);
+      console.log(`  time-to-image, visitors ${T + 1}–${N}, ms since navigation: P2P median ${fmt(medP2p)} p95 ${fmt(quantile(p2pLater, 0.95))} (n=${p2pLater.length}); same arrivals all-HTTP (${BASELINE}) median ${fmt(medHttp)} p95 ${fmt(quantile(httpLater, 0.95))} (n=${httpLater.length}); P2P/HTTP median ${(medP2p / medHttp).toFixed(2)}× (target ≤ 1.5×)`);
       console.log(`  fallbacks by reason: ${JSON.stringify(fallbacks)}; broken images: ${broken}`);
     } finally {
       await close(p2pRun.visitors, app);
