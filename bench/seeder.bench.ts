@@ -55,6 +55,7 @@ try {
   // ── data channel vs HTTP ────────────────────────────────────────────────
   const dc: number[] = [];
   const setups: number[] = [];
+  let retries = 0;
   const webseed: number[] = [];
   const proxied: number[] = [];
   const peer = await BrowserLikePeer.connect(app.url);
@@ -64,6 +65,7 @@ try {
     const got = await peer.fetch(seeder!, entry.id!, imageUrl);
     const total = performance.now() - started;
     if (sha256Hex(got.bytes) !== entry.sha256) throw new Error('data channel bytes differ');
+    retries += got.attempts - 1;
     dc.push(mbps(SIZE, total - got.setupMs));
     setups.push(got.setupMs);
 
@@ -80,7 +82,7 @@ try {
   peer.close();
   const dcMedian = median(dc);
   console.log(`${(SIZE / 1024 / 1024).toFixed(1)} MiB image × ${ROUNDS} rounds (median)`);
-  console.log(`  data channel (seeder → Node peer) ${dcMedian.toFixed(1).padStart(7)} MB/s   setup ${median(setups).toFixed(0)} ms`);
+  console.log(`  data channel (seeder → Node peer) ${dcMedian.toFixed(1).padStart(7)} MB/s   setup ${median(setups).toFixed(0)} ms (test-peer retries: ${retries})`);
   console.log(`  HTTP webseed /__p2p/seed/<id>    ${median(webseed).toFixed(1).padStart(7)} MB/s   ×${(median(webseed) / dcMedian).toFixed(1)} of data channel`);
   console.log(`  HTTP proxied origin URL          ${median(proxied).toFixed(1).padStart(7)} MB/s   ×${(median(proxied) / dcMedian).toFixed(1)} of data channel`);
 

@@ -1,4 +1,5 @@
 import { RTCPeerConnection, RTCPeerConnectionIceEvent } from 'webrtc-polyfill';
+import { preferPassiveDtls } from './peer-session.js';
 
 /**
  * WebTorrent's tracker client (simple-peer, non-trickle) sends its offer/answer
@@ -9,6 +10,9 @@ import { RTCPeerConnection, RTCPeerConnectionIceEvent } from 'webrtc-polyfill';
  *
  * It patches the prototype of the single webrtc-polyfill instance that
  * simple-peer imports, so it applies to WebTorrent and the tracker client alike.
+ * The same patch makes a polyfill answerer take the DTLS server role (see
+ * preferPassiveDtls): otherwise two Node peers often lose a second to a dropped
+ * DTLS ClientHello.
  */
 const PATCHED = Symbol.for('peerconnect.iceCompleteFix');
 const finished = new WeakSet<object>();
@@ -19,9 +23,13 @@ export const iceCompleteFixStats = {
 };
 
 type Dispatch = (this: EventTarget, event: Event) => boolean;
+type SetRemote = (this: unknown, description: { type?: string; sdp?: string }) => Promise<void>;
 
 export function installIceCompleteFix(): void {
-  const proto = RTCPeerConnection.prototype as unknown as Record<symbol | string, unknown> & { dispatchEvent: Dispatch };
+  const proto = RTCPeerConnection.prototype as unknown as Record<symbol | string, unknown> & {
+    dispatchEvent: Dispatch;
+    setRemoteDescription: SetRemote;
+  };
   if (proto[PATCHED]) return;
   const original: Dispatch = proto.dispatchEvent;
   const IceEvent = RTCPeerConnectionIceEvent as unknown as new (candidate: null) => Event;
@@ -33,6 +41,13 @@ export function installIceCompleteFix(): void {
       original.call(this, new IceEvent(null));
     }
     return result;
+  };
+  const setRemote: SetRemote = proto.setRemoteDescription;
+  proto.setRemoteDescription = function setRemoteDescription(description) {
+    if (description?.type === 'offer' && typeof description.sdp === 'string') {
+      return setRemote.call(this, { type: 'offer', sdp: preferPassiveDtls(description.sdp) });
+    }
+    return setRemote.call(this, description);
   };
   proto[PATCHED] = true;
 }

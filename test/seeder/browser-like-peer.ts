@@ -7,6 +7,7 @@ import {
 import { parseServerMessage, type ServerMessage } from '../../client/protocol/signal-messages.js';
 
 export const PEER_WAIT_MS = 15_000;
+const MAX_ATTEMPTS = 3;
 
 /**
  * What a browser does to get one image from a holder, in Node: signaling over a
@@ -72,9 +73,24 @@ export class BrowserLikePeer {
     return m.type === 'holders' ? m.peers : [];
   }
 
-  /** Connects to `holder` and fetches one asset; returns the bytes and the connection setup time. */
-  fetch(holder: string, asset: string, url: string): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage }> {
-    return this.fetchOnce(holder, asset, url);
+  /**
+   * Connects to `holder` and fetches one asset; returns the bytes and the setup time.
+   * A libdatachannel offerer (not a browser) can lose a race inside its own
+   * setRemoteDescription when ICE completes while the answer is being applied: it
+   * closes with "remote candidate without ICE transport". That is the test peer's
+   * stack, not the seeder, so the helper retries with a new session, as the client
+   * would try again, and reports how many attempts it took.
+   */
+  async fetch(holder: string, asset: string, url: string): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage; attempts: number }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ...(await this.fetchOnce(holder, asset, url)), attempts: attempt };
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS || !/without ICE transport/.test(String(err))) throw err;
+        // Signaling pairs an asker with a holder per `want`: ask again, as a client would.
+        await this.holders(asset);
+      }
+    }
   }
 
   private async fetchOnce(holder: string, asset: string, url: string): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage }> {

@@ -51,8 +51,8 @@ describe('headless seeder peer over WebRTC data channels (real signaling)', () =
     assert.ok(seederId && holders.includes(seederId), `seeder ${seederId} among holders ${JSON.stringify(holders)}`);
 
     const url = new URL('/img/photo.png', app.url).href;
-    const { bytes, setupMs, header } = await peer.fetch(seederId, entry.id, url);
-    t.diagnostic(`data channel setup ${setupMs.toFixed(0)} ms`);
+    const { bytes, setupMs, header, attempts } = await peer.fetch(seederId, entry.id, url);
+    t.diagnostic(`data channel setup ${setupMs.toFixed(0)} ms (attempts: ${attempts})`);
     assert.equal(header.type, 'header');
     assert.equal(bytes.length, PHOTO.length);
     assert.equal(sha256Hex(bytes), entry.sha256);

@@ -20,7 +20,7 @@ function endOfCandidates(pc: RTCPeerConnection): Promise<void> {
   });
 }
 
-test('webrtc-polyfill connections emit end-of-candidates, so non-trickle setup does not wait for a timer', async (t) => {
+test('webrtc-polyfill connections emit end-of-candidates (non-trickle setup waits for no timer) and answer as DTLS server', async (t) => {
   installIceCompleteFix();
   installIceCompleteFix();
   assert.equal(iceCompleteFixInstalled(), true);
@@ -55,6 +55,8 @@ test('webrtc-polyfill connections emit end-of-candidates, so non-trickle setup d
     assert.equal(iceCompleteFixStats.endOfCandidates, before + 2);
     assert.match(offerer.localDescription!.sdp, /a=candidate:/);
     assert.match(answerer.localDescription!.sdp, /a=candidate:/);
+    // The answerer takes the DTLS server role, so the offerer's hello is never dropped.
+    assert.match(answerer.localDescription!.sdp, /a=setup:passive/);
   } finally {
     offerer.close();
     answerer.close();
