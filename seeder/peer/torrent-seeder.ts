@@ -9,6 +9,8 @@ import { installIceCompleteFix } from './ice-complete-fix.js';
 /** Torrents seeded at once; the least recently added is dropped beyond this. */
 export const MAX_SEEDED_TORRENTS = 64;
 export const SEED_READY_TIMEOUT_MS = 60_000;
+/** How long a new torrent waits for its first tracker answer before it counts as seeded anyway. */
+export const FIRST_ANNOUNCE_TIMEOUT_MS = 5_000;
 
 export interface TorrentSeederOptions {
   /** `ws(s)://<proxy>/<prefix>/tracker` */
@@ -102,6 +104,17 @@ export class TorrentSeeder {
         t.once('ready', () => {
           clearTimeout(timer);
           resolve(t);
+        });
+      });
+      // Joining the swarm before anyone else narrows a tracker race (bittorrent-tracker
+      // creates a swarm per first announce; two concurrent first announces overwrite
+      // each other, and the seeder can vanish from the swarm a visitor joins).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, FIRST_ANNOUNCE_TIMEOUT_MS);
+        timer.unref();
+        torrent.once('trackerAnnounce', () => {
+          clearTimeout(timer);
+          resolve();
         });
       });
       let lastUploaded = 0;
