@@ -39,23 +39,40 @@ test('the seeder answers up to seederMaxPeers offers, serves the bytes, and clos
     sent.push(m);
     onAnswer?.(m);
   };
-  const first = await offerer('first');
   const second = await offerer('second');
+  // A libdatachannel offerer (this test's, not a browser) can lose a race inside its own
+  // setRemoteDescription ("remote candidate without ICE transport"): retry with a new session.
+  let first: Awaited<ReturnType<typeof offerer>> | undefined;
+  const offerers: PeerConnection[] = [second.pc];
   try {
-    const answered = new Promise<ClientMessage>((resolve) => { onAnswer = (m) => { if (m.type === 'answer') resolve(m); }; });
-    peer.handle({ v: 1, type: 'offer', from: 'browserA', session: 's1', sdp: first.sdp }, send);
-    peer.handle({ v: 1, type: 'offer', from: 'browserB', session: 's2', sdp: second.sdp }, send);
-    assert.equal(peer.sessionCount, 1);
-
-    const answer = await within(answered, 'answer');
-    assert.ok(answer.type === 'answer' && answer.to === 'browserA' && answer.session === 's1');
-    first.pc.setRemoteDescription(answer.sdp, 'answer');
-    await within(new Promise<void>((resolve) => first.dc.onOpen(() => resolve())), 'channel open');
+    for (let attempt = 1; ; attempt++) {
+      const candidate = await offerer(`first-${attempt}`);
+      offerers.push(candidate.pc);
+      const session = `s${attempt}`;
+      const answered = new Promise<ClientMessage>((resolve) => {
+        onAnswer = (m) => { if (m.type === 'answer' && m.session === session) resolve(m); };
+      });
+      peer.handle({ v: 1, type: 'offer', from: 'browserA', session, sdp: candidate.sdp }, send);
+      peer.handle({ v: 1, type: 'offer', from: 'browserB', session: `b${attempt}`, sdp: second.sdp }, send);
+      assert.equal(peer.sessionCount, 1);
+      const answer = await within(answered, 'answer');
+      assert.ok(answer.type === 'answer' && answer.to === 'browserA');
+      try {
+        candidate.pc.setRemoteDescription(answer.sdp, 'answer');
+      } catch (err) {
+        if (attempt >= 3 || !/without ICE transport/.test(String(err))) throw err;
+        peer.handle({ v: 1, type: 'peer-gone', peer: 'browserA' }, send);
+        continue;
+      }
+      first = candidate;
+      break;
+    }
+    await within(new Promise<void>((resolve) => first!.dc.onOpen(() => resolve())), 'channel open');
 
     const bytes = await within(new Promise<Buffer>((resolve, reject) => {
       let body: Buffer | undefined;
       let received = 0;
-      first.dc.onMessage((data) => {
+      first!.dc.onMessage((data) => {
         if (typeof data === 'string') {
           const m = parseControlMessage(data);
           if (m.type === 'header') body = Buffer.alloc(m.size);
@@ -67,19 +84,18 @@ test('the seeder answers up to seederMaxPeers offers, serves the bytes, and clos
         received += frame.payload.byteLength;
         if (received === body!.length) resolve(body!);
       });
-      first.dc.sendMessage(JSON.stringify({ v: 1, type: 'request', req: 7, asset: 'abc', url: 'http://site.test/a.png' }));
+      first!.dc.sendMessage(JSON.stringify({ v: 1, type: 'request', req: 7, asset: 'abc', url: 'http://site.test/a.png' }));
     }), 'asset bytes');
     assert.equal(sha256(bytes), sha256(ASSET));
     assert.ok(sent.every((m) => !('to' in m) || m.to === 'browserA'), 'nothing sent to the peer over the limit');
 
-    const closed = new Promise<void>((resolve) => first.dc.onClosed(() => resolve()));
+    const closed = new Promise<void>((resolve) => first!.dc.onClosed(() => resolve()));
     peer.close();
     peer.close();
     await within(closed, 'channel closed by the seeder');
     assert.equal(peer.sessionCount, 0);
   } finally {
     peer.close();
-    first.pc.close();
-    second.pc.close();
+    for (const pc of offerers) pc.close();
   }
 });
