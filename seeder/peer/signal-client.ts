@@ -58,7 +58,12 @@ export class SignalClient {
         return;
       }
       if (message.type === 'error') {
-        this.options.logger?.warn({ code: message.code, message: message.message }, 'signaling error');
+        // A refused hello (no or wrong ADMIN_TOKEN from a non-loopback address) leaves the
+        // seeder connected but unregistered: say so loudly, it never gets offers then.
+        const refused = (message.code as string) === 'unauthorized';
+        if (refused) this.peerId = undefined;
+        this.options.logger?.[refused ? 'error' : 'warn']({ code: message.code, message: message.message },
+          refused ? 'signaling refused the seeder (check ADMIN_TOKEN)' : 'signaling error');
         return;
       }
       this.options.onMessage(message, send);
