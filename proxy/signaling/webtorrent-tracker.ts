@@ -70,18 +70,22 @@ export class WebTorrentTracker {
       peersCacheLength: options.maxPeersPerSwarm,
       filter: (infoHash, _params, cb) => cb(this.refusal(infoHash)),
     });
+    const locate = (socket: WebSocket) => this.locations.get(socket);
+    // The library's createSwarm replaces any swarm already there, so two first
+    // announces racing for a new torrent could drop one peer (often the seeder).
+    // Reuse the existing swarm; with geoLocate, use the proximity-ranking swarm.
+    this.tracker.createSwarm = (infoHash, cb) => {
+      process.nextTick(() => {
+        const existing = this.tracker.torrents[infoHash];
+        if (existing) return cb(null, existing);
+        const swarm = options.geo
+          ? new ProximitySwarm(infoHash, this.tracker, locate)
+          : new TrackerServer.Swarm(infoHash, this.tracker);
+        this.tracker.torrents[infoHash] = swarm;
+        cb(null, swarm);
+      });
+    };
     // A misbehaving client is a warning, never a crash.
-    if (options.geo) {
-      const locate = (socket: WebSocket) => this.locations.get(socket);
-      // Same as the library's createSwarm, with the proximity-ranking swarm.
-      this.tracker.createSwarm = (infoHash, cb) => {
-        process.nextTick(() => {
-          const swarm = new ProximitySwarm(infoHash, this.tracker, locate);
-          this.tracker.torrents[infoHash] = swarm;
-          cb(null, swarm);
-        });
-      };
-    }
     this.tracker.on('warning', (err: Error) => options.logger.debug({ err: err.message }, 'tracker warning'));
     this.tracker.on('error', (err: Error) => options.logger.error({ err }, 'tracker error'));
     this.wss = new WebSocketServer({
