@@ -16,17 +16,9 @@ if (!existsSync(entry)) {
   console.log(`build-client: ${entry} not present yet, nothing to bundle`);
   process.exit(0);
 }
-const result = await build({
-  entryPoints: [entry],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: ['chrome110', 'firefox110', 'safari16'],
-  minify: true,
-  sourcemap: false,
-  write: false,
-  legalComments: 'none',
-});
+// Shared with the proxy's in-process bundler (proxy/routes/client-bundle.ts).
+const options = JSON.parse(readFileSync('client/bundle-options.json', 'utf8'));
+const result = await build({ ...options, entryPoints: [entry], write: false });
 const code = result.outputFiles[0].contents;
 const hash = createHash('sha256').update(code).digest('hex').slice(0, 12);
 writeFileSync(`${outDir}/client.${hash}.js`, code);

@@ -113,6 +113,20 @@ function envelope(raw: string | Json): Json {
   return raw;
 }
 
+/** Fields of a relayed offer/answer, the same in both directions. */
+function descriptionFields(m: Json): { session: string; sdp: string } {
+  return { session: id(m.session, 'session'), sdp: text(m.sdp, 'sdp', MAX_SDP_CHARS) as string };
+}
+
+/** Fields of a relayed ICE candidate, the same in both directions. */
+function candidateFields(m: Json): { session: string; candidate: string; mid: string } {
+  return {
+    session: id(m.session, 'session'),
+    candidate: text(m.candidate, 'candidate', MAX_CANDIDATE_CHARS) as string,
+    mid: text(m.mid, 'mid', 64) as string,
+  };
+}
+
 /** Validates one frame from a peer; returns a fresh object holding only known fields. */
 export function parseClientMessage(raw: string | Json): ClientMessage {
   const m = envelope(raw);
@@ -128,12 +142,9 @@ export function parseClientMessage(raw: string | Json): ClientMessage {
     case 'want': return { v: 1, type: 'want', assets: idList(m.assets, 'assets') };
     case 'offer':
     case 'answer':
-      return { v: 1, type: m.type, to: id(m.to, 'to'), session: id(m.session, 'session'), sdp: text(m.sdp, 'sdp', MAX_SDP_CHARS) as string };
+      return { v: 1, type: m.type, to: id(m.to, 'to'), ...descriptionFields(m) };
     case 'candidate':
-      return {
-        v: 1, type: 'candidate', to: id(m.to, 'to'), session: id(m.session, 'session'),
-        candidate: text(m.candidate, 'candidate', MAX_CANDIDATE_CHARS) as string, mid: text(m.mid, 'mid', 64) as string,
-      };
+      return { v: 1, type: 'candidate', to: id(m.to, 'to'), ...candidateFields(m) };
     case 'bad-peer': return { v: 1, type: 'bad-peer', peer: id(m.peer, 'peer'), asset: id(m.asset, 'asset') };
     case 'bye': return { v: 1, type: 'bye' };
     default: return fail('unknown-type', `type: unknown message type`);
@@ -155,12 +166,9 @@ export function parseServerMessage(raw: string | Json): ServerMessage {
     }
     case 'offer':
     case 'answer':
-      return { v: 1, type: m.type, from: id(m.from, 'from'), session: id(m.session, 'session'), sdp: text(m.sdp, 'sdp', MAX_SDP_CHARS) as string };
+      return { v: 1, type: m.type, from: id(m.from, 'from'), ...descriptionFields(m) };
     case 'candidate':
-      return {
-        v: 1, type: 'candidate', from: id(m.from, 'from'), session: id(m.session, 'session'),
-        candidate: text(m.candidate, 'candidate', MAX_CANDIDATE_CHARS) as string, mid: text(m.mid, 'mid', 64) as string,
-      };
+      return { v: 1, type: 'candidate', from: id(m.from, 'from'), ...candidateFields(m) };
     case 'peer-gone': return { v: 1, type: 'peer-gone', peer: id(m.peer, 'peer') };
     case 'error': return { v: 1, type: 'error', code: text(m.code, 'code', 64) as SignalErrorCode, message: text(m.message, 'message', 512) as string };
     default: return fail('unknown-type', 'type: unknown message type');

@@ -11,6 +11,7 @@ import type { P2pRouter } from './router.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const CLIENT_ENTRY = 'client/index.ts';
+const CLIENT_BUNDLE_OPTIONS = 'client/bundle-options.json';
 const BUILD_MANIFEST = 'dist/client/manifest.json';
 /** Vendor files are few and fixed (WebTorrent's browser build and worker); bound them anyway. */
 const VENDOR_MAX_FILES = 16;
@@ -123,17 +124,13 @@ export class ClientBundle implements Feature {
       return undefined;
     }
     const esbuild = await import('esbuild');
+    // The same options as `npm run build` (scripts/build-client.mjs), so dev and production bundles match.
+    const options = JSON.parse(readFileSync(join(findProjectRoot(), CLIENT_BUNDLE_OPTIONS), 'utf8')) as Record<string, unknown>;
     const result = await esbuild.build({
+      ...options,
       entryPoints: [entry],
       absWorkingDir: this.root,
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: ['chrome110', 'firefox110', 'safari16'],
-      minify: true,
-      sourcemap: false,
       write: false,
-      legalComments: 'none',
       logLevel: 'silent',
     });
     const output = result.outputFiles[0];
