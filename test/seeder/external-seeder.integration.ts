@@ -18,6 +18,9 @@ import { CountingOrigin, pseudoRandomBytes, sha256 } from './counting-origin.js'
 const VIDEO = pseudoRandomBytes(1024 * 1024 + 99, 123);
 const PHOTO = pseudoRandomBytes(120_000, 321);
 const WAIT_MS = 30_000;
+const REANNOUNCE_MS = 3_000;
+/** The part of a WebTorrent torrent used to announce again (its tracker client). */
+interface ReannounceTorrent { discovery?: { tracker?: { update(): void } } }
 
 async function waitFor(check: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
   const deadline = Date.now() + ms;
@@ -92,8 +95,13 @@ describe('SEEDER_MODE=external: the seeder as its own peer joining the proxy', (
     const torrent = await new Promise<import('webtorrent').Torrent>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('download timed out')), WAIT_MS);
       const t = client.add(file, { path: leechDir });
+      // Two Node peers: libdatachannel as the offerer rarely refuses an answer
+      // ("remote candidate without ICE transport") and the tracker would offer
+      // again only at the next announce interval, so announce again until done.
+      const reannounce = setInterval(() => (t as unknown as ReannounceTorrent).discovery?.tracker?.update(), REANNOUNCE_MS);
       t.once('done', () => {
         clearTimeout(timer);
+        clearInterval(reannounce);
         resolve(t);
       });
     });
