@@ -35,12 +35,6 @@ async function main(): Promise<void> {
   // Same scrubbing as the proxy: P2P_PRIVACY=strict masks addresses, secrets never appear.
   const logger = createLogger(config.logLevel, { name: 'peerconnect:seeder', ...loggerOptionsFor(config) });
   const seeder = new SeederFeature({ config, origin: new URL(config.origin), logger });
-  const peer = await seeder.startPeer(new URL(config.proxyUrl));
-  // Torrents the proxy builds land in the shared torrentRoute: seed them too.
-  peer.watchTorrents();
-  logger.info({ proxy: config.proxyUrl, origin: config.origin }, 'seeder joined the proxy');
-  if (values.prebuild) void seeder.prebuild();
-
   const stop = (signal: string): void => {
     logger.info({ signal }, 'seeder shutting down');
     setTimeout(() => process.exit(1), FORCE_EXIT_MS).unref();
@@ -50,8 +44,14 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
+  // Installed before joining, so a signal during start-up still closes cleanly.
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  const peer = await seeder.startPeer(new URL(config.proxyUrl));
+  // Torrents the proxy builds land in the shared torrentRoute: seed them too.
+  peer.watchTorrents();
+  logger.info({ proxy: config.proxyUrl, origin: config.origin }, 'seeder joined the proxy');
+  if (values.prebuild) void seeder.prebuild();
 }
 
 main().catch((err: unknown) => {

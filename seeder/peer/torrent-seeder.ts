@@ -11,6 +11,8 @@ export const MAX_SEEDED_TORRENTS = 64;
 export const SEED_READY_TIMEOUT_MS = 60_000;
 /** How long a new torrent waits for its first tracker answer before it counts as seeded anyway. */
 export const FIRST_ANNOUNCE_TIMEOUT_MS = 5_000;
+/** Longest a close() waits for WebTorrent to let go. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 export interface TorrentSeederOptions {
   /** `ws(s)://<proxy>/<prefix>/tracker` */
@@ -137,9 +139,20 @@ export class TorrentSeeder {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.pending.values()]);
-    await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+    // Pending jobs may be waiting for a tracker that is gone: destroying the client
+    // ends them, and neither step may hold shutdown for longer than the bound.
+    await withDeadline(new Promise<void>((resolve) => this.client.destroy(() => resolve())), CLOSE_TIMEOUT_MS);
+    await withDeadline(Promise.allSettled([...this.pending.values()]), CLOSE_TIMEOUT_MS);
     this.seeded.clear();
     await rm(this.options.dataDir, { recursive: true, force: true });
   }
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
