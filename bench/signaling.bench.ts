@@ -17,7 +17,6 @@ import { WebSocket } from 'ws';
 const CONNECT_CONCURRENCY = 200;
 const CONNECT_TIMEOUT_MS = 120_000;
 const CHILD_TIMEOUT_MS = 300_000;
-const DRAIN_TIMEOUT_MS = 30_000;
 /** Distinct assets on the simulated site; each peer holds a few. */
 const ASSET_POOL = 2_000;
 const ASSETS_HELD = 4;

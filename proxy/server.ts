@@ -69,7 +69,7 @@ export class PeerConnectServer {
     });
     this.httpServer = createServer({ keepAliveTimeout: 5_000 }, (req, res) => void this.onRequest(req, res));
     this.httpServer.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.httpServer.on('clientError', (err, socket) => {
+    this.httpServer.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       socket.destroy();
     });

@@ -19,7 +19,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   private clientGone = false;
 
   constructor(
-    private readonly res: ServerResponse,
+    res: ServerResponse,
     /** Called once with the final status and headers; returns where the body goes. */
     private readonly onHead: (statusCode: number, headers: IncomingHttpHeaders) => Writable,
     private readonly settle: (result: RelayResult) => void,
