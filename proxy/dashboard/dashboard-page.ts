@@ -77,17 +77,18 @@ function renderSources(stats) {
   for (const source of SOURCES) setText('bytes-' + source, formatBytes(stats.bytes ? stats.bytes[source] : undefined));
 }
 
+function showEmpty(body, text, columns) {
+  const td = el('td', text, 'empty');
+  td.colSpan = columns;
+  const tr = el('tr');
+  tr.append(td);
+  body.replaceChildren(tr);
+}
+
 function renderAssets(stats) {
   const body = $('assets');
   const assets = Array.isArray(stats.topAssets) ? stats.topAssets : [];
-  if (assets.length === 0) {
-    const tr = el('tr');
-    const td = el('td', 'No reports yet', 'empty');
-    td.colSpan = 4;
-    tr.append(td);
-    body.replaceChildren(tr);
-    return;
-  }
+  if (assets.length === 0) return showEmpty(body, 'No reports yet', 4);
   body.replaceChildren(...assets.map((asset) => {
     const tr = el('tr');
     const share = el('td');
@@ -104,14 +105,7 @@ function renderFallbacks(stats) {
   const body = $('fallbacks');
   const entries = Object.entries(stats.fallbacks || {}).filter((e) => Number(e[1]) > 0).sort((a, b) => b[1] - a[1]);
   const max = entries.length ? entries[0][1] : 0;
-  if (entries.length === 0) {
-    const tr = el('tr');
-    const td = el('td', 'No fallbacks', 'empty');
-    td.colSpan = 3;
-    tr.append(td);
-    body.replaceChildren(tr);
-    return;
-  }
+  if (entries.length === 0) return showEmpty(body, 'No fallbacks', 3);
   body.replaceChildren(...entries.map(([reason, count]) => {
     const tr = el('tr');
     const cell = el('td');
