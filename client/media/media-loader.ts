@@ -138,27 +138,39 @@ export class MediaLoader {
     }, MEDIA_STATS_INTERVAL_MS);
   }
 
-  /** Adds the webseed once peers stop making progress, or at once when playback stalls. */
+  /**
+   * Adds the webseed once peers stop making progress, or when playback stalls.
+   * A stall within the first grace period is expected (wires are still being
+   * set up; the seeder is always in the swarm) and does not count: otherwise the
+   * webseed, fast over HTTP, would take every piece before a peer could send one.
+   * The interval check still adds it after the grace period if peers sent nothing.
+   */
   private scheduleWebseed(el: HTMLMediaElement, torrent: WtTorrent, url: string): void {
+    const startedAt = performance.now();
     let added = false;
     let last = -1;
     const add = (): void => {
       if (added) return;
       added = true;
       clearInterval(timer);
+      el.removeEventListener('waiting', onStall);
+      el.removeEventListener('stalled', onStall);
       try {
         torrent.addWebSeed(url);
       } catch {
         // torrent destroyed
       }
     };
+    const onStall = (): void => {
+      if (performance.now() - startedAt >= WEBSEED_GRACE_MS) add();
+    };
     const timer = setInterval(() => {
       if (torrent.done) return clearInterval(timer);
       if (torrent.downloaded <= last) add();
       last = torrent.downloaded;
     }, WEBSEED_GRACE_MS);
-    el.addEventListener('waiting', add, { once: true });
-    el.addEventListener('stalled', add, { once: true });
+    el.addEventListener('waiting', onStall);
+    el.addEventListener('stalled', onStall);
   }
 
   private webtorrent(registration: ServiceWorkerRegistration): Promise<WtClient> {
