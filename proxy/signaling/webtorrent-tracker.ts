@@ -8,7 +8,7 @@ import type { GeoLookup } from './geo-lookup.js';
 import { networkKey } from './network-key.js';
 import type { PeerLocation } from './pairing.js';
 import { rejectUpgrade } from './reject-upgrade.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../utils/token-bucket.js';
 import { ProximitySwarm } from './tracker-swarm.js';
 import { TrackerMessageError, validateTrackerMessage } from './tracker-message.js';
 

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { TokenBucket } from '../utils/token-bucket.js';
 
 export interface RateLimiterOptions {
   /** Requests a client may send in a burst. */
@@ -10,18 +11,13 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
-interface Bucket {
-  tokens: number;
-  updated: number;
-}
-
 /**
  * Token bucket per client address. The map is bounded: a flood from many
  * addresses evicts old buckets instead of growing memory (a forgotten client
  * simply starts again with a full bucket).
  */
 export class RateLimiter {
-  private readonly buckets: LRUCache<string, Bucket>;
+  private readonly buckets: LRUCache<string, TokenBucket>;
   private readonly now: () => number;
 
   constructor(private readonly options: RateLimiterOptions) {
@@ -34,22 +30,16 @@ export class RateLimiter {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = { tokens: this.options.burst, updated: now };
+      bucket = new TokenBucket(this.options.burst, this.options.perSecond, now);
       this.buckets.set(key, bucket);
     }
-    const refill = ((now - bucket.updated) / 1000) * this.options.perSecond;
-    bucket.tokens = Math.min(this.options.burst, bucket.tokens + refill);
-    bucket.updated = now;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    return bucket.take(now);
   }
 
   /** Seconds until `key` has a token again (for Retry-After). */
   retryAfterSeconds(key: string): number {
     const bucket = this.buckets.peek(key);
-    if (!bucket || bucket.tokens >= 1) return 0;
-    return Math.ceil((1 - bucket.tokens) / this.options.perSecond);
+    return bucket ? Math.ceil(bucket.msUntil(this.now()) / 1000) : 0;
   }
 
   get size(): number {
