@@ -17,7 +17,8 @@ import { request } from 'undici';
 import WebTorrent from 'webtorrent';
 import type { ManifestResponse } from '../client/protocol/manifest.js';
 import { startTestApp } from '../test/seeder/app-harness.js';
-import { BrowserLikePeer, sha256Hex } from '../test/seeder/browser-like-peer.js';
+import { BrowserLikePeer } from '../test/seeder/browser-like-peer.js';
+import { sha256 } from '../test/helpers/test-origin.js';
 import { CountingOrigin, pseudoRandomBytes } from '../test/seeder/counting-origin.js';
 
 const { values } = parseArgs({
@@ -64,7 +65,7 @@ try {
     const started = performance.now();
     const got = await peer.fetch(seeder!, entry.id!, imageUrl);
     const total = performance.now() - started;
-    if (sha256Hex(got.bytes) !== entry.sha256) throw new Error('data channel bytes differ');
+    if (sha256(got.bytes) !== entry.sha256) throw new Error('data channel bytes differ');
     retries += got.attempts - 1;
     dc.push(mbps(SIZE, total - got.setupMs));
     setups.push(got.setupMs);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { PeerConnection, type DataChannel } from 'node-datachannel';
 import { WebSocket } from 'ws';
 import {
@@ -165,8 +164,4 @@ function withTimeout<T>(promise: Promise<T>, what: string, ms = PEER_WAIT_MS): P
     promise,
     new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} not within ${ms} ms`)), ms); }),
   ]).finally(() => clearTimeout(timer));
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -92,6 +92,4 @@ export function pseudoRandomBytes(size: number, seed = 1): Buffer {
   return out;
 }
 
-export function sha256(bytes: Buffer | Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256 } from '../helpers/test-origin.js';

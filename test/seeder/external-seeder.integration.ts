@@ -10,20 +10,14 @@ import { loadConfig } from '../../proxy/config/load-config.js';
 import { createLogger } from '../../proxy/logger.js';
 import { SeederFeature } from '../../seeder/seeder-feature.js';
 import { startTestApp } from './app-harness.js';
-import { BrowserLikePeer, sha256Hex } from './browser-like-peer.js';
+import { BrowserLikePeer } from './browser-like-peer.js';
+import { sha256 } from '../helpers/test-origin.js';
 import { CountingOrigin, pseudoRandomBytes } from './counting-origin.js';
+import { waitFor } from '../helpers/wait.js';
 
 const VIDEO = pseudoRandomBytes(1024 * 1024 + 99, 123);
 const PHOTO = pseudoRandomBytes(120_000, 321);
 const WAIT_MS = 30_000;
-
-async function waitFor(check: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Asks the proxy's tracker, as a WebTorrent browser would, how many complete peers a swarm has. */
 async function trackerCompleteCount(proxy: URL, infoHash: string): Promise<number> {
@@ -70,7 +64,7 @@ describe('SEEDER_MODE=external: the seeder as its own peer joining the proxy', (
     });
     external = new SeederFeature({ config, origin: origin.url, logger: createLogger('silent') });
     await external.startPeer(app.url);
-    await waitFor(() => external.peer?.signal.connected === true, 'external seeder joining signaling');
+    await waitFor(() => external.peer?.signal.connected === true, 'external seeder joining signaling', WAIT_MS);
   });
 
   after(async () => {
@@ -94,7 +88,7 @@ describe('SEEDER_MODE=external: the seeder as its own peer joining the proxy', (
     const seederId = external.peer!.signal.peerId!;
     assert.ok(holders.includes(seederId));
     const { bytes } = await peer.fetch(seederId, entry.id!, new URL('/img/photo.png', app.url).href);
-    assert.equal(sha256Hex(bytes), entry.sha256);
+    assert.equal(sha256(bytes), entry.sha256);
   });
 
   test('it seeds torrents the proxy built (from the shared torrentRoute via the webseed)', async () => {
@@ -102,7 +96,7 @@ describe('SEEDER_MODE=external: the seeder as its own peer joining the proxy', (
     const infoHash = ((await res.body.json()) as ManifestResponse).assets[0]!.infoHash!;
     assert.ok(infoHash);
     assert.equal(await external.peer!.scanTorrents(), 1);
-    await waitFor(() => external.peer!.torrentSeeder.isComplete(infoHash), 'external seeder holding every piece');
+    await waitFor(() => external.peer!.torrentSeeder.isComplete(infoHash), 'external seeder holding every piece', WAIT_MS);
 
     // The swarm on the proxy's tracker now counts the external seeder as a
     // complete peer (the WebRTC transfer itself is covered with the embedded

@@ -5,19 +5,13 @@ import { request } from 'undici';
 import type { ManifestResponse } from '../../client/protocol/manifest.js';
 import type { RunningApp } from '../../proxy/app.js';
 import { startTestApp } from './app-harness.js';
-import { BrowserLikePeer, sha256Hex } from './browser-like-peer.js';
+import { BrowserLikePeer } from './browser-like-peer.js';
+import { sha256 } from '../helpers/test-origin.js';
 import { CountingOrigin, pseudoRandomBytes } from './counting-origin.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PHOTO = pseudoRandomBytes(300_000, 42);
 const CONNECT_WAIT_MS = 10_000;
-
-async function waitFor(check: () => boolean, what: string, ms = CONNECT_WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('headless seeder peer over WebRTC data channels (real signaling)', () => {
   let origin: CountingOrigin;
@@ -29,7 +23,7 @@ describe('headless seeder peer over WebRTC data channels (real signaling)', () =
     await origin.listen();
     origin.add('/img/photo.png', PHOTO, 'image/png');
     app = await startTestApp(origin, { seederMode: 'embedded' });
-    await waitFor(() => app.seeder.peer?.signal.connected === true, 'seeder joining signaling');
+    await waitFor(() => app.seeder.peer?.signal.connected === true, 'seeder joining signaling', CONNECT_WAIT_MS);
   });
 
   after(async () => {
@@ -55,7 +49,7 @@ describe('headless seeder peer over WebRTC data channels (real signaling)', () =
     t.diagnostic(`data channel setup ${setupMs.toFixed(0)} ms (attempts: ${attempts})`);
     assert.equal(header.type, 'header');
     assert.equal(bytes.length, PHOTO.length);
-    assert.equal(sha256Hex(bytes), entry.sha256);
+    assert.equal(sha256(bytes), entry.sha256);
     assert.equal(origin.hitsOf('/img/photo.png'), 1);
   });
 

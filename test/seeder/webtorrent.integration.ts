@@ -11,7 +11,10 @@ import type { RunningApp } from '../../proxy/app.js';
 import { iceCompleteFixStats, installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
 import { startTestApp } from './app-harness.js';
 import { CountingOrigin, pseudoRandomBytes, sha256 } from './counting-origin.js';
+import { waitFor } from '../helpers/wait.js';
 
+/** Default wait for seeder state in these tests. */
+const SEEDER_WAIT_MS = 20_000;
 const VIDEO = pseudoRandomBytes(2 * 1024 * 1024 + 777, 99);
 const DOWNLOAD_WAIT_MS = 45_000;
 
@@ -54,14 +57,6 @@ function download(client: WebTorrent, file: Buffer, path: string): Promise<{ tor
   });
 }
 
-async function waitFor(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe('video over WebTorrent in Node', () => {
   let origin: CountingOrigin;
   let dir: string;
@@ -87,7 +82,7 @@ describe('video over WebTorrent in Node', () => {
     const app = await startTestApp(origin, { seederMode: 'embedded' });
     apps.push(app);
     const { infoHash, file } = await torrentOf(app, '/videos/clip.webm');
-    await waitFor(() => app.seeder.peer?.torrentSeeder.infoHashes.includes(infoHash) === true, 'seeder seeding the torrent');
+    await waitFor(() => app.seeder.peer?.torrentSeeder.infoHashes.includes(infoHash) === true, 'seeder seeding the torrent', SEEDER_WAIT_MS);
 
     const endOfCandidatesBefore = iceCompleteFixStats.endOfCandidates;
     const client = leecher({ webSeeds: false, tracker: true });

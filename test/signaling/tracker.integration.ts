@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { startApp, type RunningApp } from '../../proxy/app.js';
 import { loadConfig } from '../../proxy/config/load-config.js';
 import { createLogger } from '../../proxy/logger.js';
 import { installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
+import { sha256 } from '../helpers/test-origin.js';
 
 // Real WebRTC between two Node WebTorrent clients: runs inside the test network
 // namespace (scripts/run-tests.mjs). Generous bound: the ICE setup alone may take
@@ -17,7 +18,6 @@ import { installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
 const TRANSFER_TIMEOUT_MS = 60_000;
 const WARNING_TIMEOUT_MS = 15_000;
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 function nodeClient(): WebTorrent {
   const client = new WebTorrent({ dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false, tracker: { rtcConfig: {} } });
