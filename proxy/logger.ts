@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { normalizeAddress } from './http/client-address.js';
 import type { Config } from './config/options.js';
 
 export type { Logger };
@@ -125,7 +126,7 @@ export function maskAddressesIn(text: string): string {
 /** Keep only the network part of an address when privacy is strict (/24 for IPv4, /48 for IPv6). */
 export function maskAddress(address: string | undefined, strict: boolean): string | undefined {
   if (!strict || address === undefined) return address;
-  if (address.startsWith('::ffff:') && isIP(address.slice(7)) === 4) return maskAddress(address.slice(7), true);
+  address = normalizeAddress(address);
   if (isIP(address) === 6) {
     const groups = expandIpv6(address);
     return `${groups.slice(0, 3).join(':')}::`;

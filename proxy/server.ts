@@ -4,9 +4,8 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config/options.js';
 import type { Logger } from './logger.js';
-import { maskAddress } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { clientAddress } from './http/client-address.js';
+import { clientAddress, normalizeAddress } from './http/client-address.js';
 import { sendErrorPage, sendJsonError } from './http/error-page.js';
 import { OriginForwarder, type ResponseRewriter } from './http/forward.js';
 import { forwardUpgrade } from './http/upgrade.js';
@@ -170,7 +169,8 @@ export class PeerConnectServer {
         this.logger.info({
           reqId: requestId, method: req.method, url: req.url, status,
           ms: Math.round(seconds * 1e4) / 10, bytes: res.getHeader('content-length'),
-          ip: maskAddress(req.socket.remoteAddress, this.config.privacy === 'strict'),
+          // P2P_PRIVACY=strict masking happens in the logger's scrubber, for every line alike.
+          ip: normalizeAddress(req.socket.remoteAddress ?? ''),
           aborted: !res.writableFinished,
         }, 'request');
       }
