@@ -17,12 +17,12 @@ const BUILD_MANIFEST = 'dist/client/manifest.json';
 const VENDOR_MAX_FILES = 16;
 
 interface ServedFile {
-  body: Buffer;
-  gzip: Buffer;
-  br: Buffer;
-  contentType: string;
-  etag: string;
-  cacheControl: string;
+  readonly body: Buffer;
+  readonly gzip: Buffer;
+  readonly br: Buffer;
+  readonly contentType: string;
+  readonly etag: string;
+  readonly cacheControl: string;
 }
 
 export interface ClientBundleOptions {
@@ -169,15 +169,30 @@ export class ClientBundle implements Feature {
   }
 }
 
+/**
+ * Compressed variants of files already prepared in this process, by content: max
+ * quality brotli of WebTorrent's 223 KB build takes about half a second, and every
+ * server instance in a process (tests start many) serves the same few files.
+ */
+const preparedFiles = new Map<string, ServedFile>();
+const PREPARED_FILES_MAX = 32;
+
 function servedFile(body: Buffer, contentType: string, cacheControl: string): ServedFile {
-  return {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  const key = `${etag} ${contentType} ${cacheControl}`;
+  const prepared = preparedFiles.get(key);
+  if (prepared) return prepared;
+  const file: ServedFile = {
     body,
     gzip: gzipSync(body, { level: 9 }),
     br: brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
     contentType,
-    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+    etag,
     cacheControl,
   };
+  if (preparedFiles.size >= PREPARED_FILES_MAX) preparedFiles.delete(preparedFiles.keys().next().value as string);
+  preparedFiles.set(key, file);
+  return file;
 }
 
 /** The nearest directory above this file with a package.json (works from source and from dist/). */
