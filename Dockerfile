@@ -5,9 +5,11 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.base.json tsconfig.server.json tsconfig.browser.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY types ./types
+COPY protocol ./protocol
+COPY core ./core
 COPY proxy ./proxy
 COPY injector ./injector
 COPY seeder ./seeder

@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { createLogger } from '../proxy/logger.js';
+import { createLogger } from '../core/logger.js';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '3' } } });
 const LINES = Number(values.lines);

@@ -13,7 +13,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createInjector } from '../injector/index.js';
-import { assetIdFor } from '../seeder/index/asset-id.js';
+import { assetIdFor } from '../core/asset-id.js';
 
 type Impl = 'injector' | 'cheerio';
 interface ChildResult {

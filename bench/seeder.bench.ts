@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
 import { request } from 'undici';
 import WebTorrent from 'webtorrent';
-import type { ManifestResponse } from '../client/protocol/manifest.js';
+import type { ManifestResponse } from '../protocol/manifest.js';
 import { startTestApp } from '../test/seeder/app-harness.js';
 import { BrowserLikePeer } from '../test/seeder/browser-like-peer.js';
 import { sha256 } from '../test/helpers/test-origin.js';

@@ -130,9 +130,9 @@ type ToServer = { cmd: 'stats' } | { cmd: 'close' };
 interface ServerFigures { kind: 'figures'; rss: number; heapUsed: number; connections: number; messagesTotal: number; cpuMicros: number }
 
 async function server(): Promise<void> {
-  const { loadConfig } = await import('../proxy/config/load-config.js');
+  const { loadConfig } = await import('../core/config/load-config.js');
   const { startApp } = await import('../proxy/app.js');
-  const { createLogger } = await import('../proxy/logger.js');
+  const { createLogger } = await import('../core/logger.js');
   const config = loadConfig({}, {
     port: 0, host: '127.0.0.1', logLevel: 'silent', seederMode: 'off',
     signalMaxPeers: 20_000, signalMaxPeersPerIp: 20_000,

@@ -2,7 +2,7 @@
 //
 // P2P is an optimisation: whatever happens here, every tagged element ends up
 // with its original URL unless verified bytes from a peer were painted.
-import { ATTR } from './protocol/client-config.js';
+import { ATTR } from '../protocol/client-config.js';
 import { readConfig } from './config/read-config.js';
 import { optOutReason } from './config/opt-out.js';
 import { releaseToHttp } from './dom/media-elements.js';

@@ -1,6 +1,6 @@
-import { ATTR, type ClientConfig } from './protocol/client-config.js';
-import type { ByteSource } from './protocol/report.js';
-import type { AssetId, PeerId, ServerMessage } from './protocol/signal-messages.js';
+import { ATTR, type ClientConfig } from '../protocol/client-config.js';
+import type { ByteSource } from '../protocol/report.js';
+import type { AssetId, PeerId, ServerMessage } from '../protocol/signal-messages.js';
 import { kindOf } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
 import { ManifestClient } from './images/manifest-client.js';

@@ -1,6 +1,6 @@
-import type { ClientConfig } from './protocol/client-config.js';
-import type { ByteSource } from './protocol/report.js';
-import type { AssetId, PeerId } from './protocol/signal-messages.js';
+import type { ClientConfig } from '../protocol/client-config.js';
+import type { ByteSource } from '../protocol/report.js';
+import type { AssetId, PeerId } from '../protocol/signal-messages.js';
 import type { ManifestClient } from './images/manifest-client.js';
 import type { PeerPool } from './peer/peer-pool.js';
 import type { Reporter } from './report/reporter.js';

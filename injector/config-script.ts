@@ -1,4 +1,4 @@
-import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../client/protocol/client-config.js';
+import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../protocol/client-config.js';
 
 /**
  * JSON that is safe inside `<script type="application/json">`: `<`, `>` and `&`

@@ -1,5 +1,5 @@
 import { HTMLRewriter, type Element } from 'html-rewriter-wasm';
-import { ATTR } from '../client/protocol/client-config.js';
+import { ATTR } from '../protocol/client-config.js';
 import { charsetFromContentType, isUtf8Label } from './charset.js';
 import { injectionMarkup } from './config-script.js';
 import type { DeliveryMode, MediaKind, ResolvedInjectorOptions } from './options.js';

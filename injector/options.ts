@@ -1,4 +1,4 @@
-import type { ClientConfig } from '../client/protocol/client-config.js';
+import type { ClientConfig } from '../protocol/client-config.js';
 
 export type MediaKind = 'image' | 'video' | 'audio';
 export type DeliveryMode = 'peer' | 'http';

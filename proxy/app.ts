@@ -1,5 +1,5 @@
-import type { Config } from './config/options.js';
-import { createLogger, loggerOptionsFor, type Logger } from './logger.js';
+import type { Config } from '../core/config/options.js';
+import { createLogger, loggerOptionsFor, type Logger } from '../core/logger.js';
 import { PeerConnectServer } from './server.js';
 import { buildDemoSite } from './demo/demo-site.js';
 import { StaticOrigin } from './demo/static-origin.js';

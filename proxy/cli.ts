@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig, toFlag } from './config/load-config.js';
-import { helpText } from './config/help.js';
-import { OPTIONS, type OptionName } from './config/options.js';
-import { ConfigError } from './errors.js';
-import { createLogger, loggerOptionsFor } from './logger.js';
+import { loadConfig, toFlag } from '../core/config/load-config.js';
+import { helpText } from '../core/config/help.js';
+import { OPTIONS, type OptionName } from '../core/config/options.js';
+import { ConfigError } from '../core/errors.js';
+import { createLogger, loggerOptionsFor } from '../core/logger.js';
 import { startApp, type RunningApp } from './app.js';
 import { p2pStatusLine } from './stats/status-line.js';
 import { InMemoryPeerRegistry } from './signaling/peer-registry.js';

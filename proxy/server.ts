@@ -2,27 +2,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import type { Config } from './config/options.js';
-import type { Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import type { Config } from '../core/config/options.js';
+import type { Logger } from '../core/logger.js';
+import { createMetrics, type Metrics } from '../core/metrics.js';
 import { clientAddress, normalizeAddress } from './http/client-address.js';
-import { sendErrorPage, sendJsonError } from './http/error-page.js';
+import { sendErrorPage, sendJsonError } from '../core/http/error-response.js';
 import { OriginForwarder, type ResponseRewriter } from './http/forward.js';
 import { forwardUpgrade } from './http/upgrade.js';
-import { P2pRouter, type RouteContext } from './routes/router.js';
+import { P2pRouter } from './routes/router.js';
+import type { Feature, RouteContext } from '../core/feature.js';
 
 const READY_PROBE_TIMEOUT_MS = 2_000;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** A part of the product (injector, seeder, signaling…) with its own lifetime. */
-export interface Feature {
-  readonly name: string;
-  start?(): Promise<void>;
-  close?(): Promise<void>;
-  /** False while the feature cannot serve (reported by /readyz). */
-  ready?(): boolean;
-}
-
 export interface PeerConnectServerOptions {
   config: Config;
   origin: URL;

@@ -2,16 +2,13 @@
 // so it can be served with immutable caching.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const entry = 'client/index.ts';
 const outDir = 'dist/client';
+// dist/client holds only what this script writes: start from an empty folder.
+rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
-// tsc emits the shared client/protocol modules into dist/client too (the proxy
-// imports them at run time): remove only earlier bundles, never the whole folder.
-for (const name of readdirSync(outDir)) {
-  if (/^client\.[0-9a-f]+\.js$/.test(name) || name === 'manifest.json') rmSync(`${outDir}/${name}`);
-}
 if (!existsSync(entry)) {
   console.log(`build-client: ${entry} not present yet, nothing to bundle`);
   process.exit(0);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Regenerates the README's option table from the config schema (proxy/config/options.ts),
+// Regenerates the README's option table from the config schema (core/config/options.ts),
 // so the documentation cannot drift from what the code accepts. A test checks it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 const START = '<!-- options:start -->';
 const END = '<!-- options:end -->';
 const table = spawnSync(process.execPath, ['--import', 'tsx', '-e',
-  "import('./proxy/config/help.ts').then((m) => process.stdout.write(m.markdownTable()))"], { encoding: 'utf8' });
+  "import('./core/config/help.ts').then((m) => process.stdout.write(m.markdownTable()))"], { encoding: 'utf8' });
 if (table.status !== 0) {
   console.error(table.stderr);
   process.exit(1);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
-import { loadConfig } from '../proxy/config/load-config.js';
-import { ConfigError } from '../proxy/errors.js';
-import { createLogger, loggerOptionsFor } from '../proxy/logger.js';
+import { loadConfig } from '../core/config/load-config.js';
+import { ConfigError } from '../core/errors.js';
+import { createLogger, loggerOptionsFor } from '../core/logger.js';
 import { SeederFeature } from './seeder-feature.js';
 
 const EXIT_CONFIG = 2;

@@ -1,9 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import type { Config } from '../proxy/config/options.js';
-import type { Metrics } from '../proxy/metrics.js';
-import type { P2pRouter } from '../proxy/routes/router.js';
-import type { Feature } from '../proxy/server.js';
+import type { Config } from '../core/config/options.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Feature, Routes } from '../core/feature.js';
 import { ByteCache, type CachedBody } from './cache/byte-cache.js';
 import { registerSeederRoutes } from './http/seeder-routes.js';
 import { MediaIndex, type AssetRecord } from './index/media-index.js';
@@ -18,7 +17,7 @@ export interface SeederFeatureOptions {
   logger?: Logger;
   metrics?: Metrics;
   /** When given, manifest, webseed and torrent routes are registered on it. */
-  router?: P2pRouter;
+  router?: Routes;
   /** Index freshness (tests shorten it). */
   freshMs?: number;
   dispatcher?: Dispatcher;

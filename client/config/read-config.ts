@@ -1,4 +1,4 @@
-import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../protocol/client-config.js';
+import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../../protocol/client-config.js';
 
 const FAULTS = ['throw-at-start', 'corrupt-bytes', 'close-mid-transfer'] as const;
 const MEDIA_TYPES = ['image', 'video', 'audio'] as const;

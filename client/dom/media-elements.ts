@@ -1,4 +1,4 @@
-import { ATTR } from '../protocol/client-config.js';
+import { ATTR } from '../../protocol/client-config.js';
 
 /** What the page is tagged with: one entry per element carrying `data-p2p-id`. */
 export type MediaKind = 'image' | 'video' | 'audio';

@@ -1,4 +1,4 @@
-import { MAX_MANIFEST_URLS, type ManifestEntry, type ManifestResponse } from '../protocol/manifest.js';
+import { MAX_MANIFEST_URLS, type ManifestEntry, type ManifestResponse } from '../../protocol/manifest.js';
 
 /** A manifest request that takes longer than this counts as failed. */
 export const MANIFEST_TIMEOUT_MS = 3_000;

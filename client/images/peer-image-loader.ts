@@ -1,6 +1,6 @@
-import type { ManifestEntry } from '../protocol/manifest.js';
-import type { FallbackReason } from '../protocol/report.js';
-import type { PeerId } from '../protocol/signal-messages.js';
+import type { ManifestEntry } from '../../protocol/manifest.js';
+import type { FallbackReason } from '../../protocol/report.js';
+import type { PeerId } from '../../protocol/signal-messages.js';
 import { LinkError, type PendingRequest } from '../peer/peer-link.js';
 import { applyImageUrl, chooseImage, imagePainted, releaseToHttp, type ImageChoice } from '../dom/media-elements.js';
 import { sha256Hex } from '../utils/sha256.js';

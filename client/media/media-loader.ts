@@ -1,5 +1,5 @@
-import type { FallbackReason } from '../protocol/report.js';
-import { ATTR } from '../protocol/client-config.js';
+import type { FallbackReason } from '../../protocol/report.js';
+import { ATTR } from '../../protocol/client-config.js';
 import { mediaUrl, relatedSources, releaseToHttp } from '../dom/media-elements.js';
 import type { MediaRecord } from '../report/reporter.js';
 import type { Services } from '../services.js';

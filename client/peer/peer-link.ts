@@ -2,9 +2,9 @@ import {
   CHUNK_PAYLOAD_BYTES, MAX_INFLIGHT_REQUESTS, PEER_CHANNEL_LABEL, PEER_WIRE_VERSION, SEND_BUFFER_HIGH_BYTES,
   SEND_BUFFER_LOW_BYTES, decodeChunk, encodeChunk, parseControlMessage,
   type DeclineReason, type PeerControlMessage,
-} from '../protocol/peer-wire.js';
-import type { ClientMessage, PeerId } from '../protocol/signal-messages.js';
-import type { FallbackReason } from '../protocol/report.js';
+} from '../../protocol/peer-wire.js';
+import type { ClientMessage, PeerId } from '../../protocol/signal-messages.js';
+import type { FallbackReason } from '../../protocol/report.js';
 
 /** ICE + DTLS + channel open must finish within this, or the link counts as failed. */
 export const LINK_CONNECT_TIMEOUT_MS = 5_000;

@@ -1,5 +1,5 @@
-import type { ClientMessage, PeerId, ServerMessage } from '../protocol/signal-messages.js';
-import { MAX_INFLIGHT_REQUESTS } from '../protocol/peer-wire.js';
+import type { ClientMessage, PeerId, ServerMessage } from '../../protocol/signal-messages.js';
+import { MAX_INFLIGHT_REQUESTS } from '../../protocol/peer-wire.js';
 import { randomId } from '../utils/random-id.js';
 import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
 

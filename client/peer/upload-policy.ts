@@ -1,4 +1,4 @@
-import type { DeclineReason } from '../protocol/peer-wire.js';
+import type { DeclineReason } from '../../protocol/peer-wire.js';
 import type { ServeDecision } from './peer-link.js';
 import type { AssetStore } from '../store/asset-store.js';
 

@@ -1,4 +1,4 @@
-import { REPORT_MAX_ASSETS, REPORT_MAX_BYTES, type AssetReport, type ByteSource, type FallbackReason, type ReportBody } from '../protocol/report.js';
+import { REPORT_MAX_ASSETS, REPORT_MAX_BYTES, type AssetReport, type ByteSource, type FallbackReason, type ReportBody } from '../../protocol/report.js';
 
 /** Reports are sent this long after the last asset settled (and on pagehide/hidden). */
 export const REPORT_DEBOUNCE_MS = 1_000;

@@ -1,4 +1,4 @@
-import type { AssetId, PeerId } from '../protocol/signal-messages.js';
+import type { AssetId, PeerId } from '../../protocol/signal-messages.js';
 
 /** How long to wait for `holders` after a `want`. */
 export const HOLDERS_TIMEOUT_MS = 1_500;

@@ -1,7 +1,7 @@
 import {
   MAX_ASSETS_PER_MESSAGE, MAX_SIGNAL_MESSAGE_BYTES, parseServerMessage,
   type AssetId, type ClientMessage, type PeerId, type ServerMessage,
-} from '../protocol/signal-messages.js';
+} from '../../protocol/signal-messages.js';
 
 /** How long the socket may take to open and say `welcome`. */
 export const SIGNAL_CONNECT_TIMEOUT_MS = 4_000;

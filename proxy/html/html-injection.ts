@@ -1,14 +1,14 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import * as nodeStream from 'node:stream';
 import type { Duplex } from 'node:stream';
-import type { ClientConfig } from '../../client/protocol/client-config.js';
+import type { ClientConfig } from '../../protocol/client-config.js';
 import { charsetFromContentType, createInjector, isAsciiCompatibleLabel, type AssetRef, type DeliveryMode } from '../../injector/index.js';
-import { assetIdFor } from '../../seeder/index/asset-id.js';
-import type { Config } from '../config/options.js';
+import { assetIdFor } from '../../core/asset-id.js';
+import type { Config } from '../../core/config/options.js';
 import type { BodyRewrite, ResponseContext, ResponseRewriter } from '../http/forward.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import type { Feature } from '../server.js';
+import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { Feature } from '../../core/feature.js';
 import { accepts, createDecoder, createEncoder, parseContentEncoding } from './content-coding.js';
 import { planCsp } from './csp.js';
 

@@ -2,8 +2,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { pipeline, type Duplex } from 'node:stream';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ResponseRelay, type RelayResult } from './response-relay.js';
-import type { Logger } from '../logger.js';
-import { sendErrorPage } from './error-page.js';
+import type { Logger } from '../../core/logger.js';
+import { sendErrorPage } from '../../core/http/error-response.js';
 import { clientResponseHeaders, originRequestHeaders, type ForwardedInfo } from './headers.js';
 
 /** Keep-alive sockets kept to the origin; bounded so a flood cannot exhaust the origin. */

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../core/logger.js';
 import { originRequestHeaders, type ForwardedInfo } from './headers.js';
 
 const UPGRADE_TIMEOUT_MS = 10_000;

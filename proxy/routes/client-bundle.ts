@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import type { Logger } from '../logger.js';
-import type { Feature } from '../server.js';
+import type { Logger } from '../../core/logger.js';
+import type { Feature } from '../../core/feature.js';
 import { accepts } from '../html/content-coding.js';
 import type { P2pRouter } from './router.js';
 

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
-import type { Feature } from '../server.js';
+import type { Logger } from '../../core/logger.js';
+import type { Feature } from '../../core/feature.js';
 import type { ClientBundle } from './client-bundle.js';
 import type { P2pRouter } from './router.js';
 

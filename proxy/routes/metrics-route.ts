@@ -1,4 +1,4 @@
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../../core/metrics.js';
 import type { StatsSources } from '../stats/stats-sources.js';
 import { collectSources } from './stats-route.js';
 import type { P2pRouter } from './router.js';

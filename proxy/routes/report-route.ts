@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { REPORT_MAX_BYTES } from '../../client/protocol/report.js';
-import { sendJsonError } from '../http/error-page.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import { REPORT_MAX_BYTES } from '../../protocol/report.js';
+import { sendJsonError } from '../../core/http/error-response.js';
+import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../core/metrics.js';
 import { readBoundedBody } from '../stats/read-bounded-body.js';
 import { parseReport } from '../stats/report-schema.js';
 import type { RateLimiter } from '../stats/rate-limiter.js';
 import type { StatsAggregator } from '../stats/stats-aggregator.js';
-import type { P2pRouter, RouteContext } from './router.js';
+import type { P2pRouter } from './router.js';
+import type { RouteContext } from '../../core/feature.js';
 
 /** A beacon that has not arrived whole by then is dropped. */
 export const REPORT_BODY_TIMEOUT_MS = 5_000;

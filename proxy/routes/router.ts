@@ -1,19 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { sendJsonError } from '../http/error-page.js';
+import type { RouteContext, RouteHandler, RouteOptions, Routes, UpgradeHandler } from '../../core/feature.js';
+import { sendJsonError } from '../../core/http/error-response.js';
 import { isAdminAuthorized } from './admin-guard.js';
-
-export interface RouteContext {
-  url: URL;
-  /** Path after the prefix, e.g. `seed/abc` for `/__p2p/seed/abc`. */
-  subpath: string;
-  requestId: string;
-  clientAddress: string;
-  publicBase: string;
-}
-
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => void | Promise<void>;
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, ctx: RouteContext) => void;
 
 interface Route {
   methods: ReadonlySet<string>;
@@ -21,17 +10,11 @@ interface Route {
   admin: boolean;
 }
 
-export interface RouteOptions {
-  methods?: string[];
-  /** Requires ADMIN_TOKEN when one is configured. */
-  admin?: boolean;
-}
-
 /**
  * Routes under the reserved prefix. A path ending in `/` matches everything
  * below it (`seed/` matches `seed/<id>`); otherwise the match is exact.
  */
-export class P2pRouter {
+export class P2pRouter implements Routes {
   readonly prefix: string;
   private readonly exact = new Map<string, Route>();
   private readonly below = new Map<string, Route>();

@@ -1,5 +1,5 @@
 import { sendJson } from '../server.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../../core/metrics.js';
 import type { StatsAggregator } from '../stats/stats-aggregator.js';
 import { peersAndSwarms, type StatsSources } from '../stats/stats-sources.js';
 import type { P2pRouter } from './router.js';

@@ -1,4 +1,4 @@
-import type { PeerId, PeerRole } from '../../client/protocol/signal-messages.js';
+import type { PeerId, PeerRole } from '../../protocol/signal-messages.js';
 
 /** What pairing knows about a peer's place in the network (all derived from its address). */
 export interface PeerLocation {

@@ -1,4 +1,4 @@
-import type { AssetId, PeerId, PeerRole } from '../../client/protocol/signal-messages.js';
+import type { AssetId, PeerId, PeerRole } from '../../protocol/signal-messages.js';
 import type { PeerLocation } from './pairing.js';
 
 export interface PeerRecord extends PeerLocation {

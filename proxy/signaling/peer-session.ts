@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
-import type { AssetId, PeerId, PeerRole, ServerMessage } from '../../client/protocol/signal-messages.js';
+import type { AssetId, PeerId, PeerRole, ServerMessage } from '../../protocol/signal-messages.js';
 import type { PeerLocation } from './pairing.js';
-import { TokenBucket } from '../utils/token-bucket.js';
+import { TokenBucket } from '../../core/utils/token-bucket.js';
 
 /** Holders one peer may have been handed and not yet used (oldest forgotten first). */
 const MAX_OFFERED = 512;

@@ -1,8 +1,8 @@
-import type { Config } from '../config/options.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Config } from '../../core/config/options.js';
+import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../core/metrics.js';
 import type { P2pRouter } from '../routes/router.js';
-import type { Feature } from '../server.js';
+import type { Feature } from '../../core/feature.js';
 import { AddressLimiter } from './address-limiter.js';
 import { GeoLookup } from './geo-lookup.js';
 import { InMemoryPeerRegistry, type PeerRegistry, type RegistryStats } from './peer-registry.js';

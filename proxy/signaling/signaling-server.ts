@@ -5,9 +5,9 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   MAX_HOLDERS_PER_ASSET, MAX_SIGNAL_MESSAGE_BYTES, SIGNAL_PROTOCOL_VERSION, SignalProtocolError, parseClientMessage,
   type ClientMessage, type HoldersMessage, type SignalErrorCode,
-} from '../../client/protocol/signal-messages.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+} from '../../protocol/signal-messages.js';
+import type { Logger } from '../../core/logger.js';
+import type { Metrics } from '../../core/metrics.js';
 import type { AddressLimiter } from './address-limiter.js';
 import type { GeoLookup } from './geo-lookup.js';
 import { networkKey } from './network-key.js';

@@ -2,13 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import TrackerServer from 'bittorrent-tracker/server';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { AddressLimiter } from './address-limiter.js';
 import type { GeoLookup } from './geo-lookup.js';
 import { networkKey } from './network-key.js';
 import type { PeerLocation } from './pairing.js';
 import { rejectUpgrade } from './reject-upgrade.js';
-import { TokenBucket } from '../utils/token-bucket.js';
+import { TokenBucket } from '../../core/utils/token-bucket.js';
 import { ProximitySwarm } from './tracker-swarm.js';
 import { TrackerMessageError, validateTrackerMessage } from './tracker-message.js';
 

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { clientAddress } from '../http/client-address.js';
-import { sendJsonError } from '../http/error-page.js';
-import type { Logger } from '../logger.js';
+import { sendJsonError } from '../../core/http/error-response.js';
+import type { Logger } from '../../core/logger.js';
 import type { P2pRouter } from '../routes/router.js';
 
 const ADMIN_KEEP_ALIVE_MS = 5_000;

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { TokenBucket } from '../utils/token-bucket.js';
+import { TokenBucket } from '../../core/utils/token-bucket.js';
 
 export interface RateLimiterOptions {
   /** Requests a client may send in a burst. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REPORT_MAX_ASSETS, type ByteSource, type FallbackReason, type ReportBody } from '../../client/protocol/report.js';
+import { REPORT_MAX_ASSETS, type ByteSource, type FallbackReason, type ReportBody } from '../../protocol/report.js';
 
 /** Every source and fallback reason the client may report, in a stable order. */
 export const BYTE_SOURCES = ['peer', 'seeder', 'server', 'webseed'] as const satisfies readonly ByteSource[];

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { ByteSource, FallbackReason, ReportBody } from '../../client/protocol/report.js';
-import type { Metrics } from '../metrics.js';
+import type { ByteSource, FallbackReason, ReportBody } from '../../protocol/report.js';
+import type { Metrics } from '../../core/metrics.js';
 import { BYTE_SOURCES, FALLBACK_REASONS } from './report-schema.js';
 import { SampleWindow } from './sample-window.js';
 

@@ -1,4 +1,4 @@
-import type { Config } from '../config/options.js';
+import type { Config } from '../../core/config/options.js';
 
 export interface StatusInputs {
   config: Pick<Config, 'mediaTypes' | 'threshold' | 'seederMode' | 'adminToken' | 'geoLocate' | 'privacy' | 'redisUrl'>;

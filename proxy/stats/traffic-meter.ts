@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../../core/metrics.js';
 
 export type TrafficKind = 'html' | 'media' | 'other' | 'p2p';
 

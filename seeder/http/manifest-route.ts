@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_MANIFEST_URLS, type ManifestEntry, type ManifestResponse } from '../../client/protocol/manifest.js';
-import { assetIdFor } from '../index/asset-id.js';
+import { MAX_MANIFEST_URLS, type ManifestEntry, type ManifestResponse } from '../../protocol/manifest.js';
+import { assetIdFor } from '../../core/asset-id.js';
 import { IndexError, type MediaIndex } from '../index/media-index.js';
 import { UrlRefusedError } from '../index/url-scope.js';
 

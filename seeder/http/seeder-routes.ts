@@ -1,4 +1,4 @@
-import type { P2pRouter } from '../../proxy/routes/router.js';
+import type { Routes } from '../../core/feature.js';
 import type { MediaIndex } from '../index/media-index.js';
 import type { TorrentStore } from '../torrent/torrent-store.js';
 import { serveManifest } from './manifest-route.js';
@@ -14,7 +14,7 @@ export interface SeederRouteDeps {
 const TORRENT_FILE = /^torrents\/([0-9a-f]{40})\.torrent$/;
 
 /** Registers manifest, webseed and torrent routes under the reserved prefix. */
-export function registerSeederRoutes(router: P2pRouter, deps: SeederRouteDeps): void {
+export function registerSeederRoutes(router: Routes, deps: SeederRouteDeps): void {
   router.route('manifest', (req, res, ctx) => serveManifest(req, res, ctx.url, ctx.publicBase, deps));
   router.route('seed/', (req, res, ctx) => serveWebseed(req, res, ctx.subpath.slice('seed/'.length), {
     index: deps.index, onBytes: deps.onWebseedBytes,

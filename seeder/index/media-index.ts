@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { discardBody, type ByteCache, type CachedBody } from '../cache/byte-cache.js';
 import type { TorrentStore } from '../torrent/torrent-store.js';
-import { assetIdFor } from './asset-id.js';
+import { assetIdFor } from '../../core/asset-id.js';
 import { fetchFromOrigin, OriginFetchError, type FetchFailure, type FetchOutcome, type Validators } from './origin-fetch.js';
 import type { UrlScope } from './url-scope.js';
 

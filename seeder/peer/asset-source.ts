@@ -1,6 +1,6 @@
-import type { DeclineReason } from '../../client/protocol/peer-wire.js';
+import type { DeclineReason } from '../../protocol/peer-wire.js';
 import type { CachedBody } from '../cache/byte-cache.js';
-import { assetIdFor } from '../index/asset-id.js';
+import { assetIdFor } from '../../core/asset-id.js';
 import type { MediaIndex } from '../index/media-index.js';
 import { UrlRefusedError } from '../index/url-scope.js';
 

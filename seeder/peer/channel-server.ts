@@ -2,7 +2,7 @@ import type { DataChannel } from 'node-datachannel';
 import {
   CHUNK_PAYLOAD_BYTES, MAX_INFLIGHT_REQUESTS, PEER_WIRE_VERSION, PeerWireError, SEND_BUFFER_HIGH_BYTES,
   SEND_BUFFER_LOW_BYTES, encodeChunk, parseControlMessage, type DeclineReason, type PeerControlMessage,
-} from '../../client/protocol/peer-wire.js';
+} from '../../protocol/peer-wire.js';
 import { readRange, type CachedBody } from '../cache/byte-cache.js';
 import type { AssetOpenResult } from './asset-source.js';
 import type { UploadBudget } from './upload-budget.js';
@@ -21,7 +21,7 @@ export interface ChannelServerOptions {
 }
 
 /**
- * Serves one peer's data channel (wire protocol of client/protocol/peer-wire.ts):
+ * Serves one peer's data channel (wire protocol of protocol/peer-wire.ts):
  * request → header → chunks, one request sent at a time, at most
  * MAX_INFLIGHT_REQUESTS queued, paced by the upload budget and by bufferedAmount.
  */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ClientMessage, ServerMessage } from '../../client/protocol/signal-messages.js';
+import type { ClientMessage, ServerMessage } from '../../protocol/signal-messages.js';
 import { ChannelServer } from './channel-server.js';
 import type { AssetOpenResult } from './asset-source.js';
 import { PeerSession } from './peer-session.js';

@@ -1,5 +1,5 @@
 import { PeerConnection, type DataChannel } from 'node-datachannel';
-import { PEER_CHANNEL_LABEL } from '../../client/protocol/peer-wire.js';
+import { PEER_CHANNEL_LABEL } from '../../protocol/peer-wire.js';
 
 /** The answer waits this long for ICE gathering to finish before it goes out with what was found. */
 export const GATHER_TIMEOUT_MS = 2_000;

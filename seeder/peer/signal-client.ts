@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import {
   MAX_SIGNAL_MESSAGE_BYTES, parseServerMessage, SignalProtocolError, type ClientMessage, type ServerMessage,
-} from '../../client/protocol/signal-messages.js';
+} from '../../protocol/signal-messages.js';
 
 export const RECONNECT_MIN_MS = 500;
 export const RECONNECT_MAX_MS = 10_000;

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../../proxy/utils/token-bucket.js';
+import { TokenBucket } from '../../core/utils/token-bucket.js';
 
 /** The bucket always holds at least a few frames, so a tiny budget slows senders instead of stalling them. */
 const MIN_BURST_BYTES = 64 * 1024;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { LinkError, PeerLink, type PeerLinkOptions } from '../../client/peer/peer-link.js';
-import type { ClientMessage } from '../../client/protocol/signal-messages.js';
+import type { ClientMessage } from '../../protocol/signal-messages.js';
 
 // The client's link code runs unchanged on node-datachannel's RTCPeerConnection.
 (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection ??= RTCPeerConnection;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import type { RunningApp } from '../../proxy/app.js';
-import type { ReportBody } from '../../client/protocol/report.js';
+import type { ReportBody } from '../../protocol/report.js';
 import { launchBrowser, newVisitor } from '../helpers/browser.js';
 import { startProxy } from '../helpers/proxy.js';
 import { scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../helpers/p2p-page.js';

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext } from 'playwright-core';
-import type { ClientConfig } from '../../client/protocol/client-config.js';
+import type { ClientConfig } from '../../protocol/client-config.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startProxy } from '../helpers/proxy.js';
 import { imageStates, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../helpers/p2p-page.js';

@@ -1,6 +1,6 @@
-import { loadConfig } from '../../proxy/config/load-config.js';
+import { loadConfig } from '../../core/config/load-config.js';
 import { startApp, type RunningApp } from '../../proxy/app.js';
-import { createLogger } from '../../proxy/logger.js';
+import { createLogger } from '../../core/logger.js';
 
 /**
  * Starts the real proxy in-process on a free loopback port. `env` uses the same

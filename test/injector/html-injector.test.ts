@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { createInjector, HtmlInjectorEngine, type AssetRef } from '../../injector/index.js';
 import type { EngineFactory, RewriteEngine } from '../../injector/create-injector.js';
-import { assetIdFor } from '../../seeder/index/asset-id.js';
+import { assetIdFor } from '../../core/asset-id.js';
 import { injectorOptions, runInjector, TEST_PAGE_URL } from './injector-harness.js';
 
 const html = (s: string): Buffer => Buffer.from(s);

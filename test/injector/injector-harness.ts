@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { ClientConfig } from '../../client/protocol/client-config.js';
+import type { ClientConfig } from '../../protocol/client-config.js';
 import { createInjector, type AssetRef, type DeliveryMode, type InjectorOptions, type InjectorStream } from '../../injector/index.js';
 import type { EngineFactory } from '../../injector/create-injector.js';
-import { assetIdFor } from '../../seeder/index/asset-id.js';
+import { assetIdFor } from '../../core/asset-id.js';
 
 export const TEST_PAGE_URL = 'http://site.test/dir/page.html';
 export const TEST_SCRIPT_SRC = '/__p2p/client.0123456789ab.js';

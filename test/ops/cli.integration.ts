@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
+import { readTsconfig } from '../helpers/tsconfig.js';
 
 const CLI = 'proxy/cli.ts';
 const START_TIMEOUT_MS = 60_000;
@@ -46,9 +47,8 @@ function run(args: string[], env: Record<string, string> = {}, until?: (stdout: 
 test('bin: package.json points at the compiled cli, whose shebang survives the TypeScript build', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
   assert.equal(pkg.bin.peerconnect, 'dist/proxy/cli.js');
-  const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { extends: string };
-  const base = JSON.parse(readFileSync(build.extends, 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
-  assert.equal(`${base.compilerOptions.outDir}/${CLI.replace(/\.ts$/, '.js')}`, pkg.bin.peerconnect);
+  const build = readTsconfig('tsconfig.build.json');
+  assert.equal(`${build.compilerOptions.outDir}/${CLI.replace(/\.ts$/, '.js')}`, pkg.bin.peerconnect);
   const out = ts.transpileModule(readFileSync(CLI, 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.NodeNext, target: ts.ScriptTarget.ES2022 },
   }).outputText;

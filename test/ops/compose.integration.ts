@@ -4,10 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { OPTIONS } from '../../proxy/config/options.js';
+import { OPTIONS } from '../../core/config/options.js';
 import { launchBrowser, newVisitor } from '../helpers/browser.js';
 import { freePort, startNginx } from '../helpers/nginx.js';
 import { parsePrometheusText, sampleValue } from './prom-text.js';
+import { readTsconfig } from '../helpers/tsconfig.js';
 
 /**
  * No Docker engine runs here, so this proves docker-compose.yml another way: its
@@ -180,7 +181,7 @@ test('docker-compose.yml: every env name is an option, every option is listed an
   for (const [name, service] of Object.entries(compose.services)) {
     if (name === 'origin' || name === 'redis') continue;
     for (const env of Object.keys(service.environment ?? {})) {
-      assert.ok(OPTION_ENVS.has(env) || NON_OPTION_ENV.has(env), `${name}: ${env} is not an option in proxy/config/options.ts`);
+      assert.ok(OPTION_ENVS.has(env) || NON_OPTION_ENV.has(env), `${name}: ${env} is not an option in core/config/options.ts`);
     }
   }
   const listed = new Set(Object.keys(compose.services.peerconnect?.environment ?? {}));
@@ -207,8 +208,9 @@ test('Dockerfile: multi-stage, production deps only, non-root, healthz check, no
   assert.match(text, /^ENTRYPOINT \["node", "dist\/proxy\/cli\.js"\]$/m);
   assert.match(readFileSync('proxy/cli.ts', 'utf8'), /process\.once\('SIGTERM'/);
   // Every source folder the build compiles is copied into the build stage.
-  const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { include: string[] };
-  for (const pattern of build.include) {
+  // The server build compiles one set of folders; the browser bundle reads another.
+  const folders = [...readTsconfig('tsconfig.build.json').include, ...readTsconfig('tsconfig.browser.json').include];
+  for (const pattern of folders) {
     const folder = pattern.split('/')[0] as string;
     assert.match(text, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'), `COPY ${folder}`);
   }

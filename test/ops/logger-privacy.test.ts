@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger, loggerOptionsFor, maskAddress, maskAddressesIn } from '../../proxy/logger.js';
-import { loadConfig } from '../../proxy/config/load-config.js';
+import { createLogger, loggerOptionsFor, maskAddress, maskAddressesIn } from '../../core/logger.js';
+import { loadConfig } from '../../core/config/load-config.js';
 import { startApp } from '../../proxy/app.js';
 
 const TOKEN = 'privacy-test-admin-token-0123456789';

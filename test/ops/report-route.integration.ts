@@ -2,7 +2,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { RunningApp } from '../../proxy/app.js';
-import { REPORT_MAX_BYTES, type ReportBody } from '../../client/protocol/report.js';
+import { REPORT_MAX_BYTES, type ReportBody } from '../../protocol/report.js';
 import { startProxy } from '../helpers/proxy.js';
 import { parsePrometheusText, sampleValue } from './prom-text.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ReportBody } from '../../client/protocol/report.js';
-import { createMetrics } from '../../proxy/metrics.js';
+import type { ReportBody } from '../../protocol/report.js';
+import { createMetrics } from '../../core/metrics.js';
 import { offloadRatios, StatsAggregator } from '../../proxy/stats/stats-aggregator.js';
 import { RateLimiter } from '../../proxy/stats/rate-limiter.js';
 import { SampleWindow } from '../../proxy/stats/sample-window.js';

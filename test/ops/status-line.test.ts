@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../proxy/config/load-config.js';
+import { loadConfig } from '../../core/config/load-config.js';
 import { p2pStatusLine } from '../../proxy/stats/status-line.js';
 
 test('status line: P2P on with its settings, open admin routes flagged', () => {

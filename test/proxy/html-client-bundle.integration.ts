@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createLogger } from '../../proxy/logger.js';
+import { createLogger } from '../../core/logger.js';
 import { ClientBundle } from '../../proxy/routes/client-bundle.js';
 import { P2pRouter } from '../../proxy/routes/router.js';
 

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../proxy/app.js';
-import { loadConfig } from '../../proxy/config/load-config.js';
-import type { OptionName } from '../../proxy/config/options.js';
-import { createLogger } from '../../proxy/logger.js';
+import { loadConfig } from '../../core/config/load-config.js';
+import type { OptionName } from '../../core/config/options.js';
+import { createLogger } from '../../core/logger.js';
 import type { CountingOrigin } from './counting-origin.js';
 
 /** The whole app (signaling, tracker, embedded seeder…) in front of a test origin. */

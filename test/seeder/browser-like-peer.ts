@@ -2,8 +2,8 @@ import { PeerConnection, type DataChannel } from 'node-datachannel';
 import { WebSocket } from 'ws';
 import {
   PEER_CHANNEL_LABEL, decodeChunk, parseControlMessage, type PeerControlMessage,
-} from '../../client/protocol/peer-wire.js';
-import { parseServerMessage, type ServerMessage } from '../../client/protocol/signal-messages.js';
+} from '../../protocol/peer-wire.js';
+import { parseServerMessage, type ServerMessage } from '../../protocol/signal-messages.js';
 
 export const PEER_WAIT_MS = 15_000;
 const MAX_ATTEMPTS = 3;

@@ -1,8 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel, { PeerConnection, type DataChannel } from 'node-datachannel';
-import { PEER_CHANNEL_LABEL, decodeChunk, parseControlMessage } from '../../client/protocol/peer-wire.js';
-import type { ClientMessage } from '../../client/protocol/signal-messages.js';
+import { PEER_CHANNEL_LABEL, decodeChunk, parseControlMessage } from '../../protocol/peer-wire.js';
+import type { ClientMessage } from '../../protocol/signal-messages.js';
 import { HeadlessPeer } from '../../seeder/peer/headless-peer.js';
 import { pseudoRandomBytes, sha256 } from './counting-origin.js';
 

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel from 'node-datachannel';
 import { request } from 'undici';
-import type { ManifestResponse } from '../../client/protocol/manifest.js';
+import type { ManifestResponse } from '../../protocol/manifest.js';
 import type { RunningApp } from '../../proxy/app.js';
 import { startTestApp } from './app-harness.js';
 import { BrowserLikePeer } from './browser-like-peer.js';

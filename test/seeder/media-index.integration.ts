@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import type { ManifestResponse } from '../../client/protocol/manifest.js';
-import { MAX_MANIFEST_URLS } from '../../client/protocol/manifest.js';
-import { assetIdFor } from '../../seeder/index/asset-id.js';
+import type { ManifestResponse } from '../../protocol/manifest.js';
+import { MAX_MANIFEST_URLS } from '../../protocol/manifest.js';
+import { assetIdFor } from '../../core/asset-id.js';
 import { CountingOrigin, pseudoRandomBytes, sha256 } from './counting-origin.js';
 import { startSeederHarness, type SeederHarness } from './seeder-harness.js';
 

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../proxy/config/load-config.js';
-import type { OptionName } from '../../proxy/config/options.js';
-import { createLogger } from '../../proxy/logger.js';
+import { loadConfig } from '../../core/config/load-config.js';
+import type { OptionName } from '../../core/config/options.js';
+import { createLogger } from '../../core/logger.js';
 import { PeerConnectServer } from '../../proxy/server.js';
 import { SeederFeature } from '../../seeder/seeder-feature.js';
 import { CountingOrigin } from './counting-origin.js';

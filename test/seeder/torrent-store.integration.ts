@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import parseTorrent from 'parse-torrent';
-import type { ManifestResponse } from '../../client/protocol/manifest.js';
+import type { ManifestResponse } from '../../protocol/manifest.js';
 import { pieceLengthFor } from '../../seeder/torrent/piece-length.js';
 import { safeName } from '../../seeder/torrent/torrent-store.js';
 import { CountingOrigin, pseudoRandomBytes } from './counting-origin.js';

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import type { ManifestResponse } from '../../client/protocol/manifest.js';
+import type { ManifestResponse } from '../../protocol/manifest.js';
 import { pseudoRandomBytes, sha256 } from './counting-origin.js';
 import { startSeederHarness, type SeederHarness } from './seeder-harness.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import nodeDataChannel from 'node-datachannel';
 import { request } from 'undici';
 import WebTorrent, { type Torrent } from 'webtorrent';
-import type { ManifestResponse } from '../../client/protocol/manifest.js';
+import type { ManifestResponse } from '../../protocol/manifest.js';
 import type { RunningApp } from '../../proxy/app.js';
 import { iceCompleteFixStats, installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
 import { startTestApp } from './app-harness.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InMemoryPeerRegistry, type PeerRecord } from '../../proxy/signaling/peer-registry.js';
 import { createThresholdPolicy } from '../../proxy/signaling/threshold-policy.js';
-import { TokenBucket } from '../../proxy/utils/token-bucket.js';
+import { TokenBucket } from '../../core/utils/token-bucket.js';
 import { AddressLimiter } from '../../proxy/signaling/address-limiter.js';
 
 const browser = (id: string): PeerRecord => ({ id, role: 'browser', network: 'local' });

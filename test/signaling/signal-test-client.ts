@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { parseServerMessage, type ServerMessage } from '../../client/protocol/signal-messages.js';
+import { parseServerMessage, type ServerMessage } from '../../protocol/signal-messages.js';
 
 export const WAIT_MS = 5_000;
 

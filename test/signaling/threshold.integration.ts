@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as cheerio from 'cheerio';
 import type { RunningApp } from '../../proxy/app.js';
-import { ATTR } from '../../client/protocol/client-config.js';
+import { ATTR } from '../../protocol/client-config.js';
 import { startProxy } from '../helpers/proxy.js';
 import { SignalTestClient } from './signal-test-client.js';
 

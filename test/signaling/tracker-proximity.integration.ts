@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { startApp, type RunningApp } from '../../proxy/app.js';
-import { loadConfig } from '../../proxy/config/load-config.js';
-import { createLogger } from '../../proxy/logger.js';
+import { loadConfig } from '../../core/config/load-config.js';
+import { createLogger } from '../../core/logger.js';
 
 // The WebTorrent tracker protocol spoken by raw ws clients whose addresses come
 // from a trusted X-Forwarded-For, so each "peer" sits in a known country.

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import WebTorrent, { type Torrent } from 'webtorrent';
 import parseTorrent from 'parse-torrent';
 import { startApp, type RunningApp } from '../../proxy/app.js';
-import { loadConfig } from '../../proxy/config/load-config.js';
-import { createLogger } from '../../proxy/logger.js';
+import { loadConfig } from '../../core/config/load-config.js';
+import { createLogger } from '../../core/logger.js';
 import { installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
 import { sha256 } from '../helpers/test-origin.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MAX_ASSETS_PER_MESSAGE, MAX_SIGNAL_MESSAGE_BYTES, SignalProtocolError, parseClientMessage, parseServerMessage,
-} from '../../../client/protocol/signal-messages.js';
+} from '../../protocol/signal-messages.js';
 
 function code(fn: () => unknown): string | undefined {
   try {

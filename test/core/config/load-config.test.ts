@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadConfig } from '../../../proxy/config/load-config.js';
-import { ConfigError } from '../../../proxy/errors.js';
-import { OPTIONS } from '../../../proxy/config/options.js';
-import { helpText } from '../../../proxy/config/help.js';
+import { loadConfig } from '../../../core/config/load-config.js';
+import { ConfigError } from '../../../core/errors.js';
+import { OPTIONS } from '../../../core/config/options.js';
+import { helpText } from '../../../core/config/help.js';
 
 function configFile(content: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'pc-config-'));

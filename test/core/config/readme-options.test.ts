@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { markdownTable } from '../../../proxy/config/help.js';
+import { markdownTable } from '../../../core/config/help.js';
 
 test('README option table matches the config schema (regenerate with npm run docs)', () => {
   const readme = readFileSync('README.md', 'utf8');

@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** A part of the server with its own lifetime; the composition root starts and closes them in order. */
+export interface Feature {
+  readonly name: string;
+  start?(): Promise<void>;
+  close?(): Promise<void>;
+  /** False while the feature cannot serve (reported by /readyz). */
+  ready?(): boolean;
+}
+
+export interface RouteContext {
+  url: URL;
+  /** Path after the prefix, e.g. `seed/abc` for `/__p2p/seed/abc`. */
+  subpath: string;
+  requestId: string;
+  clientAddress: string;
+  publicBase: string;
+}
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => void | Promise<void>;
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, ctx: RouteContext) => void;
+
+export interface RouteOptions {
+  methods?: string[];
+  /** Requires ADMIN_TOKEN when one is configured. */
+  admin?: boolean;
+}
+
+/** Where features register their routes under the reserved prefix. */
+export interface Routes {
+  route(path: string, handler: RouteHandler, options?: RouteOptions): this;
+  upgrade(path: string, handler: UpgradeHandler): this;
+}
