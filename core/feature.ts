@@ -33,3 +33,23 @@ export interface Routes {
   route(path: string, handler: RouteHandler, options?: RouteOptions): this;
   upgrade(path: string, handler: UpgradeHandler): this;
 }
+
+/*
+ * Narrow views one feature gives another. The composition root (proxy/app.ts) is
+ * the only place that hands them over, once, through constructor arguments.
+ */
+
+/** Browser holders per asset id (signaling's registry): the threshold policy and the manifest read it. */
+export interface HolderCounts {
+  holderCount(assetId: string): number;
+}
+
+/** Torrents this server built (the seeder's store): the tracker opens swarms only for these. */
+export interface KnownTorrents {
+  known(infoHash: string): boolean;
+}
+
+/** The origin URL behind an asset id (the seeder's media index), for naming assets in /stats. */
+export interface AssetUrls {
+  urlOf(assetId: string): string | undefined;
+}

@@ -7,7 +7,7 @@ import { SignalingFeature } from './signaling/signaling-feature.js';
 import { StatsFeature } from './stats/stats-feature.js';
 import { ClientBundle } from './routes/client-bundle.js';
 import { MediaVendor } from './routes/media-vendor.js';
-import { createThresholdPolicy } from './signaling/threshold-policy.js';
+import { InMemoryPeerRegistry } from './signaling/peer-registry.js';
 import { HtmlInjectionFeature } from './html/html-injection.js';
 import { SeederFeature } from '../seeder/seeder-feature.js';
 
@@ -21,7 +21,7 @@ export interface RunningApp {
   signaling: SignalingFeature;
   /** Reports, stats, metrics, dashboard; `stats.adminUrl` is set when ADMIN_PORT is. */
   stats: StatsFeature;
-  /** The HTML injector; `injector.setPolicyProvider(...)` switches assets to peer delivery. */
+  /** The HTML injector (asks signaling's threshold policy per asset). */
   injector: HtmlInjectionFeature;
   /** The browser client bundle (`scriptSrc`, `addVendorFile`). */
   clientBundle: ClientBundle;
@@ -46,28 +46,30 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   }
 
   const server = new PeerConnectServer({ config, origin, logger });
-  // Features register here (injector, seeder, signaling, metrics…).
-  const signaling = new SignalingFeature({ config, logger, metrics: server.metrics }).attach(server.router);
-  server.addFeature(signaling);
-  const stats = new StatsFeature(server);
-  server.addFeature(stats);
-  // Peers and swarms in /stats and /metrics come from signaling.
-  stats.sources.set('signaling', signaling);
-  const clientBundle = new ClientBundle({ prefix: config.prefix, router: server.router, logger });
-  server.addFeature(clientBundle);
-  // Every asset loads over HTTP until a policy provider is set (P2P off).
-  const injector = new HtmlInjectionFeature({ config, metrics: server.metrics, logger, scriptSrc: () => clientBundle.scriptSrc });
-  server.addFeature(injector).addResponseRewriter(injector.rewriter);
+  const { metrics, router: routes } = server;
+  // Who holds what: read by signaling (pairing), its threshold policy and the seeder's manifests.
+  const registry = new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
+  const seeder = new SeederFeature({ config, origin, logger, metrics, routes, holders: registry });
+  const signaling = new SignalingFeature({ config, logger, metrics, routes, registry, knownTorrents: seeder.torrents });
+  const clientBundle = new ClientBundle({ prefix: config.prefix, router: routes, logger });
   // An asset switches to peer delivery once `threshold` browsers announced it.
-  const deliveryPolicy = createThresholdPolicy(signaling.registry, config.threshold);
-  injector.setPolicyProvider(() => deliveryPolicy);
-  // WebTorrent's browser build and streaming worker, for pages with video/audio.
-  server.addFeature(new MediaVendor({ router: server.router, clientBundle, logger }));
-  const seeder = new SeederFeature({ config, origin, logger, metrics: server.metrics, router: server.router });
-  stats.setAssetUrlResolver((id) => seeder.index.recordById(id)?.upstream);
-  server.addFeature(seeder);
-  seeder.setHoldersProvider((assetId) => signaling.registry.holderCount(assetId));
-  signaling.setTorrentFilter((infoHash) => seeder.torrents.known(infoHash));
+  const injector = new HtmlInjectionFeature({
+    config, metrics, logger, scriptSrc: () => clientBundle.scriptSrc, policy: () => signaling.policy,
+  });
+  const stats = new StatsFeature({
+    config, metrics, logger, routes, httpServer: server.httpServer, signaling,
+    assetUrls: { urlOf: (id) => seeder.index.recordById(id)?.upstream },
+  });
+  // Started in this order, closed after the server stops taking requests.
+  server
+    .addFeature(signaling)
+    .addFeature(stats)
+    .addFeature(clientBundle)
+    .addFeature(injector)
+    // WebTorrent's browser build and streaming worker, for pages with video/audio.
+    .addFeature(new MediaVendor({ router: routes, clientBundle, logger }))
+    .addFeature(seeder)
+    .addResponseRewriter(injector.rewriter);
 
   let url: URL;
   try {

@@ -15,7 +15,6 @@ import type { Feature, RouteContext } from '../core/feature.js';
 const READY_PROBE_TIMEOUT_MS = 2_000;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** A part of the product (injector, seeder, signaling…) with its own lifetime. */
 export interface PeerConnectServerOptions {
   config: Config;
   origin: URL;

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config/options.js';
 import type { Metrics } from '../core/metrics.js';
-import type { Feature, Routes } from '../core/feature.js';
+import type { Feature, HolderCounts, Routes } from '../core/feature.js';
 import { ByteCache, type CachedBody } from './cache/byte-cache.js';
 import { registerSeederRoutes } from './http/seeder-routes.js';
 import { MediaIndex, type AssetRecord } from './index/media-index.js';
@@ -17,7 +17,9 @@ export interface SeederFeatureOptions {
   logger?: Logger;
   metrics?: Metrics;
   /** When given, manifest, webseed and torrent routes are registered on it. */
-  router?: Routes;
+  routes?: Routes;
+  /** Browser holders per asset, reported in manifests (signaling's registry; none in the external seeder). */
+  holders?: HolderCounts;
   /** Index freshness (tests shorten it). */
   freshMs?: number;
   dispatcher?: Dispatcher;
@@ -43,7 +45,6 @@ export class SeederFeature implements Feature {
   readonly index: MediaIndex;
   readonly torrents: TorrentStore;
   peer: SeederPeer | undefined;
-  private holders: ((assetId: string) => number) | undefined;
   /** Records indexed before the peer started, seeded once it does. */
   private readonly unseeded = new Map<string, { record: AssetRecord; body: CachedBody }>();
   private closing: Promise<void> | undefined;
@@ -68,19 +69,14 @@ export class SeederFeature implements Feature {
       logger: logger?.child({ name: 'peerconnect:seeder:index' }),
       onTorrent: (record, body) => this.onTorrent(record, body),
     });
-    if (options.router) {
-      registerSeederRoutes(options.router, {
+    if (options.routes) {
+      registerSeederRoutes(options.routes, {
         index: this.index,
         torrents: this.torrents,
-        holdersOf: () => this.holders,
+        holders: options.holders,
         onWebseedBytes: (bytes) => metrics?.seederUploadBytes.inc({ channel: 'webseed' }, bytes),
       });
     }
-  }
-
-  /** Signaling supplies the number of browser holders per asset id for the manifest. */
-  setHoldersProvider(holdersOf: ((assetId: string) => number) | undefined): void {
-    this.holders = holdersOf;
   }
 
   /** Starts the headless peer against a proxy (embedded: this server over loopback). */

@@ -24,6 +24,8 @@ export interface HtmlInjectionOptions {
   logger: Logger;
   /** `<script src>` of the client bundle; undefined while no bundle exists (pages then pass untouched). */
   scriptSrc: () => string | undefined;
+  /** Per page, which assets load from peers (signaling's threshold policy); undefined: all HTTP. */
+  policy: PolicyProvider;
 }
 
 const DOCUMENT_DESTINATIONS = new Set(['document', 'iframe', 'frame', 'embed', 'object']);
@@ -36,13 +38,11 @@ const compose = (nodeStream as unknown as { compose(...streams: Duplex[]): Duple
  * The proxy side of the injector: picks which responses are rewritten, undoes
  * and redoes their content coding around the streaming injector, and fixes the
  * headers a changed body invalidates. Register `rewriter` with
- * `server.addResponseRewriter`; `setPolicyProvider` lets signaling decide
- * peer vs HTTP later (all HTTP until then).
+ * `server.addResponseRewriter`.
  */
 export class HtmlInjectionFeature implements Feature {
   readonly name = 'html-injection';
   readonly rewriter: ResponseRewriter = (ctx) => this.rewrite(ctx);
-  private policyProvider: PolicyProvider = () => undefined;
   private readonly clientConfig: ClientConfig;
 
   constructor(private readonly options: HtmlInjectionOptions) {
@@ -54,10 +54,6 @@ export class HtmlInjectionFeature implements Feature {
       iceServers: [...config.iceServers],
       mediaTypes: [...config.mediaTypes],
     });
-  }
-
-  setPolicyProvider(provider: PolicyProvider): void {
-    this.policyProvider = provider;
   }
 
   private count(result: RewriteResult): void {
@@ -100,7 +96,7 @@ export class HtmlInjectionFeature implements Feature {
     }
 
     const page = new URL(ctx.publicBase + ctx.url.pathname + ctx.url.search);
-    const policy = csp.peerAllowed ? (this.policyProvider({ req, url: page }) ?? HTTP_ALWAYS) : HTTP_ALWAYS;
+    const policy = csp.peerAllowed ? (this.options.policy({ req, url: page }) ?? HTTP_ALWAYS) : HTTP_ALWAYS;
     const { config, logger } = this.options;
     const injector = createInjector({
       pageUrl: page.href,

@@ -1,11 +1,10 @@
 import type { Config } from '../../core/config/options.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
-import type { P2pRouter } from '../routes/router.js';
-import type { Feature } from '../../core/feature.js';
+import type { Feature, KnownTorrents, Routes } from '../../core/feature.js';
 import { AddressLimiter } from './address-limiter.js';
 import { GeoLookup } from './geo-lookup.js';
-import { InMemoryPeerRegistry, type PeerRegistry, type RegistryStats } from './peer-registry.js';
+import type { PeerRegistry, RegistryStats } from './peer-registry.js';
 import { SignalingServer, type SignalingServerStats } from './signaling-server.js';
 import { createThresholdPolicy, type DeliveryPolicy } from './threshold-policy.js';
 import { WebTorrentTracker, type TrackerStats } from './webtorrent-tracker.js';
@@ -24,8 +23,12 @@ export interface SignalingFeatureOptions {
   config: Config;
   logger: Logger;
   metrics?: Metrics;
-  /** Defaults to the in-memory registry. */
-  registry?: PeerRegistry;
+  /** Where `<prefix>/signal` and `<prefix>/tracker` are registered (refused until start()). */
+  routes: Routes;
+  /** Who holds what; chosen by the composition root (in-memory today). */
+  registry: PeerRegistry;
+  /** The tracker opens swarms only for torrents this server built. */
+  knownTorrents: KnownTorrents;
 }
 
 /**
@@ -40,34 +43,20 @@ export class SignalingFeature implements Feature {
   private readonly limiter: AddressLimiter;
   private signaling: SignalingServer | undefined;
   private tracker: WebTorrentTracker | undefined;
-  private knownInfoHash: ((infoHash: string) => boolean) | undefined;
   private closed = false;
 
   constructor(private readonly options: SignalingFeatureOptions) {
-    this.registry = options.registry ?? new InMemoryPeerRegistry({ maxPeers: options.config.signalMaxPeers });
+    this.registry = options.registry;
     this.policy = createThresholdPolicy(this.registry, options.config.threshold);
     this.limiter = new AddressLimiter(options.config.signalMaxPeersPerIp);
-  }
-
-  /** Registers the two upgrade routes; sockets are refused until start(). */
-  attach(router: P2pRouter): this {
-    router.upgrade('signal', (req, socket, head, ctx) => {
+    options.routes.upgrade('signal', (req, socket, head, ctx) => {
       if (!this.signaling) return socket.destroy();
       this.signaling.handleUpgrade(req, socket, head, ctx.clientAddress);
     });
-    router.upgrade('tracker', (req, socket, head, ctx) => {
+    options.routes.upgrade('tracker', (req, socket, head, ctx) => {
       if (!this.tracker) return socket.destroy();
       this.tracker.handleUpgrade(req, socket, head, ctx.clientAddress);
     });
-    return this;
-  }
-
-  /**
-   * Restricts the tracker to torrents the seeder made (hex infohash → known).
-   * Without it every infohash may open a swarm, up to the swarm cap.
-   */
-  setTorrentFilter(known: (infoHash: string) => boolean): void {
-    this.knownInfoHash = known;
   }
 
   async start(): Promise<void> {
@@ -90,7 +79,7 @@ export class SignalingFeature implements Feature {
       limiter: this.limiter,
       maxPeersPerSwarm: TRACKER_MAX_PEERS_PER_SWARM,
       maxSwarms: TRACKER_MAX_SWARMS,
-      knownInfoHash: (infoHash) => this.knownInfoHash?.(infoHash) ?? true,
+      knownInfoHash: (infoHash) => this.options.knownTorrents.known(infoHash),
       ...(geo ? { geo } : {}),
       logger: logger.child({ module: 'peerconnect:tracker' }),
     });

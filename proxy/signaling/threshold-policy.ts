@@ -1,4 +1,4 @@
-import type { PeerRegistry } from './peer-registry.js';
+import type { HolderCounts } from '../../core/feature.js';
 
 /** What the injector knows about one media element. */
 export interface PolicyAsset {
@@ -16,6 +16,6 @@ export type DeliveryPolicy = (asset: PolicyAsset) => DeliveryMode;
  * from peers). The server seeder is the fallback and never counts. Threshold 0:
  * always peers, the seeder serves the first visitors.
  */
-export function createThresholdPolicy(registry: Pick<PeerRegistry, 'holderCount'>, threshold: number): DeliveryPolicy {
-  return (asset) => (threshold === 0 || registry.holderCount(asset.id) >= threshold ? 'peer' : 'http');
+export function createThresholdPolicy(holders: HolderCounts, threshold: number): DeliveryPolicy {
+  return (asset) => (threshold === 0 || holders.holderCount(asset.id) >= threshold ? 'peer' : 'http');
 }

@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_MANIFEST_URLS, type ManifestEntry, type ManifestResponse } from '../../protocol/manifest.js';
 import { assetIdFor } from '../../core/asset-id.js';
+import type { HolderCounts } from '../../core/feature.js';
 import { IndexError, type MediaIndex } from '../index/media-index.js';
 import { UrlRefusedError } from '../index/url-scope.js';
 
 export interface ManifestDeps {
   index: MediaIndex;
   /** Browser holders online for an asset id (from signaling, when it runs). */
-  holdersOf?: () => ((assetId: string) => number) | undefined;
+  holders?: HolderCounts;
 }
 
 type EntryError = NonNullable<ManifestEntry['error']>;
@@ -32,8 +33,7 @@ export async function manifestEntry(raw: string, publicBase: string, deps: Manif
     if (record.sha256 !== undefined) entry.sha256 = record.sha256;
     if (record.infoHash !== undefined) entry.infoHash = record.infoHash;
     if (record.tooLarge && record.kind !== 'image') entry.error = 'too-large';
-    const holders = deps.holdersOf?.();
-    if (holders) entry.holders = holders(id);
+    if (deps.holders) entry.holders = deps.holders.holderCount(id);
     return entry;
   } catch (err) {
     if (err instanceof IndexError) return { url: raw, id, error: err.type };

@@ -1,4 +1,4 @@
-import type { Routes } from '../../core/feature.js';
+import type { HolderCounts, Routes } from '../../core/feature.js';
 import type { MediaIndex } from '../index/media-index.js';
 import type { TorrentStore } from '../torrent/torrent-store.js';
 import { serveManifest } from './manifest-route.js';
@@ -7,7 +7,8 @@ import { serveWebseed } from './webseed-route.js';
 export interface SeederRouteDeps {
   index: MediaIndex;
   torrents: TorrentStore;
-  holdersOf?: () => ((assetId: string) => number) | undefined;
+  /** Browser holders online per asset (signaling's registry; absent in the external seeder). */
+  holders?: HolderCounts;
   onWebseedBytes?: (bytes: number) => void;
 }
 

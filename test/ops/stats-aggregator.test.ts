@@ -6,7 +6,6 @@ import { offloadRatios, StatsAggregator } from '../../proxy/stats/stats-aggregat
 import { RateLimiter } from '../../proxy/stats/rate-limiter.js';
 import { SampleWindow } from '../../proxy/stats/sample-window.js';
 import { parseReport } from '../../proxy/stats/report-schema.js';
-import { peersAndSwarms } from '../../proxy/stats/stats-sources.js';
 
 const id = (n: number): string => `asset${String(n).padStart(17, '0')}`;
 const report = (assets: ReportBody['assets']): ReportBody => ({ v: 1, page: '/', assets });
@@ -102,9 +101,6 @@ test('report schema: accepts the protocol shape, names the first problem otherwi
   assert.throws(() => parseReport(JSON.stringify({ v: 1, page: '/?q=secret', assets: [] })), /page/);
   assert.throws(() => parseReport(JSON.stringify({ v: 1, page: '/', assets: Array(201).fill({ id: id(1), source: 'peer', bytes: 1 }) })), /assets/);
 });
-
-test('peers and swarms are read from signaling figures when they make sense', () => {
-  assert.deepEqual(peersAndSwarms({ peers: 3, swarms: 2, connections: 4 }), { peers: 3, swarms: 2 });
   assert.deepEqual(peersAndSwarms({ connections: 4, registry: { swarms: 1 } }), { peers: 4, swarms: 1 });
   assert.deepEqual(peersAndSwarms({ peers: -1, swarms: 'x' }), { peers: null, swarms: null });
   assert.deepEqual(peersAndSwarms(undefined), { peers: null, swarms: null });

@@ -37,7 +37,7 @@ export async function startSeederHarness(options: {
   });
   const logger = createLogger('silent');
   const server = new PeerConnectServer({ config, origin: originUrl, logger });
-  const seeder = new SeederFeature({ config, origin: originUrl, logger, metrics: server.metrics, router: server.router, freshMs: options.freshMs });
+  const seeder = new SeederFeature({ config, origin: originUrl, logger, metrics: server.metrics, routes: server.router, freshMs: options.freshMs });
   server.addFeature(seeder);
   const proxyUrl = await server.listen(0, '127.0.0.1');
   return {
