@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { normalizeAddress } from '../proxy/http/client-address.js';
+import { normalizeAddress } from './utils/ip-address.js';
 import type { Config } from './config/options.js';
 
 export type { Logger };

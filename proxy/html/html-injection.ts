@@ -2,7 +2,8 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import * as nodeStream from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { ClientConfig } from '../../protocol/client-config.js';
-import { charsetFromContentType, createInjector, isAsciiCompatibleLabel, type AssetRef, type DeliveryMode } from '../../injector/index.js';
+import { charsetFromContentType, createInjector, isAsciiCompatibleLabel, type AssetRef } from '../../injector/index.js';
+import { HTTP_ALWAYS, type DeliveryMode } from '../../protocol/media.js';
 import { assetIdFor } from '../../core/asset-id.js';
 import type { Config } from '../../core/config/options.js';
 import type { BodyRewrite, ResponseContext, ResponseRewriter } from '../http/forward.js';
@@ -30,7 +31,6 @@ export interface HtmlInjectionOptions {
 
 const DOCUMENT_DESTINATIONS = new Set(['document', 'iframe', 'frame', 'embed', 'object']);
 const HTML_TYPE = /^\s*text\/html\s*(;|$)/i;
-const HTTP_ALWAYS = (): DeliveryMode => 'http';
 /** `stream.compose` (Node ≥ 16.9) chains transforms into one Duplex with shared error and destroy; @types/node 20 lacks the declaration. */
 const compose = (nodeStream as unknown as { compose(...streams: Duplex[]): Duplex }).compose;
 
