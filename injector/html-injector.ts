@@ -2,7 +2,8 @@ import { HTMLRewriter, type Element } from 'html-rewriter-wasm';
 import { ATTR } from '../protocol/client-config.js';
 import { charsetFromContentType, isUtf8Label } from './charset.js';
 import { injectionMarkup } from './config-script.js';
-import type { DeliveryMode, MediaKind, ResolvedInjectorOptions } from './options.js';
+import type { DeliveryMode, MediaKind } from '../protocol/media.js';
+import type { ResolvedInjectorOptions } from './options.js';
 import { SRCSET_MAX_CANDIDATES, srcsetUrls } from './srcset.js';
 import { movable, UrlJudge, type EligibleUrl } from './url-judge.js';
 

@@ -4,6 +4,6 @@
  */
 export { createInjector, type InjectorStream, type InjectorEvents, type RewriteEngine, type EngineFactory } from './create-injector.js';
 export { HtmlInjectorEngine, type InjectorStats } from './html-injector.js';
-export { resolveInjectorOptions, DEFAULT_FOLD_COUNT, type InjectorOptions, type AssetRef, type DeliveryMode, type MediaKind } from './options.js';
+export { resolveInjectorOptions, DEFAULT_FOLD_COUNT, type InjectorOptions, type AssetRef } from './options.js';
 export { charsetFromContentType, isAsciiCompatibleLabel } from './charset.js';
 export { injectionMarkup, scriptSafeJson } from './config-script.js';

@@ -1,7 +1,5 @@
 import type { ClientConfig } from '../protocol/client-config.js';
-
-export type MediaKind = 'image' | 'video' | 'audio';
-export type DeliveryMode = 'peer' | 'http';
+import { HTTP_ALWAYS, MEDIA_KINDS, type DeliveryMode, type MediaKind } from '../protocol/media.js';
 
 /** One eligible asset, as the policy sees it. */
 export interface AssetRef {
@@ -75,7 +73,6 @@ export interface ResolvedInjectorOptions {
 }
 
 export const DEFAULT_FOLD_COUNT = 4;
-const HTTP_ALWAYS = (): DeliveryMode => 'http';
 const NONCE_PATTERN = /^[A-Za-z0-9+/_=-]{1,256}$/;
 
 /** Merges defaults and validates once, so the per-element code never re-checks. */
@@ -98,7 +95,7 @@ export function resolveInjectorOptions(options: InjectorOptions): ResolvedInject
   return Object.freeze({
     pageUrl,
     sameOriginHosts: hosts,
-    mediaTypes: new Set<MediaKind>(options.mediaTypes ?? ['image', 'video', 'audio']),
+    mediaTypes: new Set<MediaKind>(options.mediaTypes ?? MEDIA_KINDS),
     excludeFormats: new Set((options.excludeFormats ?? ['gif']).map((f) => f.toLowerCase())),
     foldLoading: options.foldLoading ?? false,
     foldCount,

@@ -1,5 +1,6 @@
 import { decodeAttributeValue } from './entities.js';
-import type { MediaKind, ResolvedInjectorOptions } from './options.js';
+import type { MediaKind } from '../protocol/media.js';
+import type { ResolvedInjectorOptions } from './options.js';
 
 export interface EligibleUrl {
   /** Absolute URL as the browser resolves it. */

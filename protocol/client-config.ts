@@ -3,6 +3,8 @@
  * `<script type="application/json" id="__p2p-config">` and the client reads.
  * All URLs are paths on the proxy (same origin as the page).
  */
+import type { MediaKind } from './media.js';
+
 export const CLIENT_CONFIG_ELEMENT_ID = '__p2p-config';
 
 export interface ClientConfig {
@@ -13,7 +15,7 @@ export interface ClientConfig {
   peerTimeoutMs: number;
   /** STUN/TURN URLs for RTCPeerConnection (empty: host candidates only). */
   iceServers: string[];
-  mediaTypes: ('image' | 'video' | 'audio')[];
+  mediaTypes: MediaKind[];
   /** Test-only fault injection, honoured only when the proxy runs with NODE_ENV=test. */
   fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer';
 }

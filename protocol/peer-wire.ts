@@ -11,6 +11,8 @@
  * - The receiver verifies SHA-256 of the whole asset against the manifest before
  *   using it; the sender's word is never trusted.
  */
+import { isAssetId } from './asset-id.js';
+
 export const PEER_WIRE_VERSION = 1;
 export const PEER_CHANNEL_LABEL = 'peerconnect/1';
 export const MAX_FRAME_BYTES = 16 * 1024;
@@ -60,7 +62,7 @@ export function parseControlMessage(raw: string): PeerControlMessage {
   if (m === null || typeof m !== 'object' || m.v !== PEER_WIRE_VERSION) throw new PeerWireError('unsupported version');
   switch (m.type) {
     case 'request':
-      if (typeof m.asset !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(m.asset)) throw new PeerWireError('asset: expected an id');
+      if (!isAssetId(m.asset)) throw new PeerWireError('asset: expected an asset id');
       if (typeof m.url !== 'string' || m.url.length > 2048) throw new PeerWireError('url: expected a string');
       return { v: 1, type: 'request', req: requestId(m.req), asset: m.asset, url: m.url };
     case 'header':

@@ -1,7 +1,5 @@
 import { ATTR } from '../../protocol/client-config.js';
-
-/** What the page is tagged with: one entry per element carrying `data-p2p-id`. */
-export type MediaKind = 'image' | 'video' | 'audio';
+import { isMediaKind, type MediaKind } from '../../protocol/media.js';
 
 export interface ImageChoice {
   /** Absolute URL the browser would have loaded. */
@@ -20,7 +18,7 @@ const MOVED: readonly [string, string][] = [
 
 export function kindOf(el: Element): MediaKind | undefined {
   const declared = el.getAttribute(ATTR.kind);
-  if (declared === 'image' || declared === 'video' || declared === 'audio') return declared;
+  if (isMediaKind(declared)) return declared;
   const tag = el.tagName;
   if (tag === 'IMG') return 'image';
   if (tag === 'VIDEO') return 'video';

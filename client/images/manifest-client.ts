@@ -1,3 +1,4 @@
+import { isAssetId } from '../../protocol/asset-id.js';
 import { MAX_MANIFEST_URLS, type ManifestEntry, type ManifestResponse } from '../../protocol/manifest.js';
 
 /** A manifest request that takes longer than this counts as failed. */
@@ -68,7 +69,7 @@ export function validEntry(raw: unknown, url: string): ManifestEntry {
   if (raw === null || typeof raw !== 'object') return { url, error: 'origin-error' };
   const e = raw as Record<string, unknown>;
   const entry: ManifestEntry = { url };
-  if (typeof e.id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(e.id)) entry.id = e.id;
+  if (isAssetId(e.id)) entry.id = e.id;
   if (typeof e.contentType === 'string') entry.contentType = e.contentType.slice(0, 128);
   if (typeof e.size === 'number' && Number.isInteger(e.size) && e.size >= 0) entry.size = e.size;
   if (typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256)) entry.sha256 = e.sha256;

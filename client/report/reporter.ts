@@ -1,10 +1,10 @@
+import { isAssetId } from '../../protocol/asset-id.js';
 import { REPORT_MAX_ASSETS, REPORT_MAX_BYTES, type AssetReport, type ByteSource, type FallbackReason, type ReportBody } from '../../protocol/report.js';
 
 /** Reports are sent this long after the last asset settled (and on pagehide/hidden). */
 export const REPORT_DEBOUNCE_MS = 1_000;
 /** Asset reports kept while waiting to be sent. */
 const MAX_QUEUED_REPORTS = 1_000;
-const ASSET_ID = /^[A-Za-z0-9_-]{22}$/;
 /** Longer times are a background tab, not a load time; the server refuses them. */
 const MAX_REPORT_MS = 10 * 60 * 1000;
 const MAX_PAGE_CHARS = 512;
@@ -83,7 +83,7 @@ export class Reporter {
     if (record.ms !== undefined) report.ms = Math.min(MAX_REPORT_MS, Math.max(0, Math.round(record.ms)));
     if (record.fallback) report.fallback = record.fallback;
     // Only what the server accepts (asset ids are 22 base64url characters): one bad entry would void the batch.
-    if (ASSET_ID.test(report.id) && this.queue.length < MAX_QUEUED_REPORTS) this.queue.push(report);
+    if (isAssetId(report.id) && this.queue.length < MAX_QUEUED_REPORTS) this.queue.push(report);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), REPORT_DEBOUNCE_MS);
   }

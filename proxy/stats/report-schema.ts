@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ASSET_ID_PATTERN } from '../../protocol/asset-id.js';
 import { REPORT_MAX_ASSETS, type ByteSource, type FallbackReason, type ReportBody } from '../../protocol/report.js';
 
 /** Every source and fallback reason the client may report, in a stable order. */
@@ -15,8 +16,6 @@ const reasonsComplete: Missing<FallbackReason, (typeof FALLBACK_REASONS)[number]
 void sourcesComplete;
 void reasonsComplete;
 
-/** Asset ids are 22 base64url characters (seeder/index/asset-id.ts). */
-const ASSET_ID = /^[A-Za-z0-9_-]{22}$/;
 /** One asset larger than this is a lie, not a measurement (long videos stay far below). */
 export const REPORT_ASSET_MAX_BYTES = 64 * 1024 ** 3;
 /** Time-to-image beyond ten minutes is a tab left in the background, not a load time. */
@@ -24,7 +23,7 @@ export const REPORT_MAX_MS = 10 * 60 * 1000;
 const PAGE_MAX_CHARS = 512;
 
 const assetSchema = z.strictObject({
-  id: z.string().regex(ASSET_ID),
+  id: z.string().regex(ASSET_ID_PATTERN),
   source: z.enum(BYTE_SOURCES),
   bytes: z.number().int().nonnegative().max(REPORT_ASSET_MAX_BYTES),
   ms: z.number().nonnegative().max(REPORT_MAX_MS).optional(),

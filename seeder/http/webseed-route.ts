@@ -2,21 +2,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isAssetId } from '../../protocol/asset-id.js';
+import { sendJsonError } from '../../core/http/error-response.js';
 import { readRange, type CachedBody } from '../cache/byte-cache.js';
 import type { AssetRecord, MediaIndex } from '../index/media-index.js';
 import { parseRange, type ByteRange } from './range.js';
 
 /** The bytes behind an id never change (a new origin body gets a new ETag), but the origin may change: cache briefly. */
 export const WEBSEED_CACHE_CONTROL = 'public, max-age=300';
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface WebseedDeps {
   index: MediaIndex;
   onBytes?: (bytes: number) => void;
 }
 
-function sendStatus(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
-  res.writeHead(status, { 'content-length': 0, ...headers }).end();
+function sendNotModified(res: ServerResponse, headers: Record<string, string>): void {
+  res.writeHead(304, headers).end();
 }
 
 /**
@@ -26,15 +27,15 @@ function sendStatus(res: ServerResponse, status: number, headers: Record<string,
  * than a map lookup and a slice: no hashing, no origin round trip on a hit.
  */
 export async function serveWebseed(req: IncomingMessage, res: ServerResponse, id: string, deps: WebseedDeps): Promise<void> {
-  const record = ID_PATTERN.test(id) ? deps.index.recordById(id) : undefined;
-  if (!record || !record.p2p || record.sha256 === undefined) return sendStatus(res, 404, { 'cache-control': 'no-store' });
+  const record = isAssetId(id) ? deps.index.recordById(id) : undefined;
+  if (!record || !record.p2p || record.sha256 === undefined) return sendJsonError(res, 'PC_ERR_NOT_FOUND');
   let found: { record: AssetRecord; body: CachedBody } | undefined;
   try {
     found = await deps.index.body(record);
   } catch {
     found = undefined;
   }
-  if (!found) return sendStatus(res, 404, { 'cache-control': 'no-store' });
+  if (!found) return sendJsonError(res, 'PC_ERR_NOT_FOUND');
   const { body } = found;
   const size = body.size;
   const etag = `"${found.record.sha256}"`;
@@ -45,7 +46,7 @@ export async function serveWebseed(req: IncomingMessage, res: ServerResponse, id
     'access-control-allow-origin': '*',
     'access-control-expose-headers': 'content-range, content-length, etag, accept-ranges',
   };
-  if (matchesAny(req.headers['if-none-match'], etag)) return sendStatus(res, 304, common);
+  if (matchesAny(req.headers['if-none-match'], etag)) return sendNotModified(res, common);
 
   let ranges: ByteRange[] | undefined;
   const ifRange = req.headers['if-range'];
@@ -53,7 +54,9 @@ export async function serveWebseed(req: IncomingMessage, res: ServerResponse, id
   const rangeAllowed = ifRange === undefined || ifRange === etag;
   const parsed = rangeAllowed ? parseRange(req.headers.range, size) : { type: 'ignore' as const };
   if (parsed.type === 'unsatisfiable') {
-    return sendStatus(res, 416, { ...common, 'content-range': `bytes */${size}` });
+    // Keep the validators and CORS headers: a client learns the size from Content-Range and retries.
+    const { 'cache-control': _cacheable, ...rest } = common;
+    return sendJsonError(res, 'PC_ERR_RANGE', undefined, { headers: { ...rest, 'content-range': `bytes */${size}` } });
   }
   if (parsed.type === 'ranges') ranges = parsed.ranges;
   const head = req.method === 'HEAD';

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { discardBody, type ByteCache, type CachedBody } from '../cache/byte-cache.js';
 import type { TorrentStore } from '../torrent/torrent-store.js';
 import { assetIdFor } from '../../core/asset-id.js';
+import type { MediaKind } from '../../protocol/media.js';
 import { fetchFromOrigin, OriginFetchError, type FetchFailure, type FetchOutcome, type Validators } from './origin-fetch.js';
 import type { UrlScope } from './url-scope.js';
 
@@ -13,14 +14,15 @@ export const INDEX_FRESH_MS = 60_000;
 const MAX_RECORDS = 10_000;
 const MAX_ALIASES = 20_000;
 
-export type MediaKind = 'image' | 'video' | 'audio' | 'other';
+/** What the origin's content type says an indexed body is; `other` is never offered peer-to-peer. */
+export type IndexedKind = MediaKind | 'other';
 
 export interface AssetRecord {
   /** assetIdFor(upstream URL): the id used in webseed URLs. */
   readonly id: string;
   readonly upstream: string;
   readonly contentType: string;
-  readonly kind: MediaKind;
+  readonly kind: IndexedKind;
   readonly size?: number;
   /** Lower-case hex SHA-256 of the whole body (absent when too large to index). */
   readonly sha256?: string;
@@ -46,7 +48,7 @@ export interface MediaIndexOptions {
   torrents?: TorrentStore;
   /** Images larger than this are indexed as `p2p: false`. */
   imageMaxBytes: number;
-  mediaTypes: readonly ('image' | 'video' | 'audio')[];
+  mediaTypes: readonly MediaKind[];
   freshMs?: number;
   dispatcher?: Dispatcher;
   logger?: Logger;
@@ -54,7 +56,7 @@ export interface MediaIndexOptions {
   onTorrent?: (record: AssetRecord, body: CachedBody) => void;
 }
 
-export function kindOf(contentType: string): MediaKind {
+export function kindOf(contentType: string): IndexedKind {
   if (contentType.startsWith('image/')) return 'image';
   if (contentType.startsWith('video/')) return 'video';
   if (contentType.startsWith('audio/')) return 'audio';
@@ -186,7 +188,7 @@ export class MediaIndex {
     return record;
   }
 
-  private limitFor(kind: MediaKind): number {
+  private limitFor(kind: IndexedKind): number {
     if (kind === 'image') return Math.min(this.options.imageMaxBytes, this.cache.maxBytes);
     return this.cache.maxBytes;
   }

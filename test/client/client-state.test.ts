@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validEntry } from '../../client/images/manifest-client.js';
+import { ASSET_ID_LENGTH } from '../../protocol/asset-id.js';
 import { AssetStore } from '../../client/store/asset-store.js';
 import { UploadPolicy } from '../../client/peer/upload-policy.js';
 import { HolderDirectory } from '../../client/signal/holder-directory.js';
@@ -8,9 +9,11 @@ import { HolderDirectory } from '../../client/signal/holder-directory.js';
 const SHA = 'a'.repeat(64);
 
 test('validEntry keeps well-formed fields only', () => {
-  const entry = validEntry({ id: 'abc_-1', size: 10, sha256: SHA, infoHash: 'F'.repeat(40), contentType: 'image/png', extra: 1 }, '/x.png');
-  assert.deepEqual(entry, { url: '/x.png', id: 'abc_-1', size: 10, sha256: SHA, infoHash: 'f'.repeat(40), contentType: 'image/png' });
+  const id = 'abc_-1'.padEnd(ASSET_ID_LENGTH, 'x');
+  const entry = validEntry({ id, size: 10, sha256: SHA, infoHash: 'F'.repeat(40), contentType: 'image/png', extra: 1 }, '/x.png');
+  assert.deepEqual(entry, { url: '/x.png', id, size: 10, sha256: SHA, infoHash: 'f'.repeat(40), contentType: 'image/png' });
   assert.deepEqual(validEntry({ id: '../etc', size: -1, sha256: 'zz' }, '/y'), { url: '/y' });
+  assert.deepEqual(validEntry({ id: 'abc_-1' }, '/short'), { url: '/short' }, 'an id shorter than an asset id is dropped');
   assert.equal(validEntry(undefined, '/z').error, 'origin-error');
 });
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { LinkError, PeerLink, type PeerLinkOptions } from '../../client/peer/peer-link.js';
+import { ASSET_ID_LENGTH } from '../../protocol/asset-id.js';
 import type { ClientMessage } from '../../protocol/signal-messages.js';
 
 // The client's link code runs unchanged on node-datachannel's RTCPeerConnection.
@@ -76,9 +77,11 @@ async function openPair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions
 }
 
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+/** A well-formed asset id (the wire parser refuses anything else) that still reads as its name. */
+const idOf = (name: string): string => name.padEnd(ASSET_ID_LENGTH, '0');
 
 test('pipelined requests over one link deliver exact bytes; unknown assets are declined', async () => {
-  const assets = new Map(Array.from({ length: 12 }, (_, i) => [`asset${i}`, new Uint8Array(randomBytes(20_000 + i * 37_000))]));
+  const assets = new Map(Array.from({ length: 12 }, (_, i) => [idOf(`asset${i}`), new Uint8Array(randomBytes(20_000 + i * 37_000))]));
   let done = 0;
   const requester = await openPair((asset) => {
     const bytes = assets.get(asset);
@@ -87,35 +90,35 @@ test('pipelined requests over one link deliver exact bytes; unknown assets are d
   const results = await Promise.all([...assets].map(([id, bytes]) => requester.request(id, `/x/${id}`, bytes.length).promise));
   [...assets.values()].forEach((bytes, i) => assert.equal(sha(results[i] as Uint8Array), sha(bytes)));
   assert.equal(done, assets.size);
-  await assert.rejects(requester.request('missing', '/x/missing', 10).promise, (err: LinkError) => err.reason === 'peer-declined');
+  await assert.rejects(requester.request(idOf('missing'), '/x/missing', 10).promise, (err: LinkError) => err.reason === 'peer-declined');
 });
 
 test('a header announcing another size than the manifest is a protocol violation', async () => {
   const requester = await openPair(() => ({ bytes: new Uint8Array(100) }));
-  await assert.rejects(requester.request('a', '/a', 99).promise, (err: LinkError) => err.reason === 'protocol-violation');
+  await assert.rejects(requester.request(idOf('a'), '/a', 99).promise, (err: LinkError) => err.reason === 'protocol-violation');
   assert.equal(requester.closed, true);
 });
 
 test('fault corrupt-bytes: bytes arrive but differ (the caller\'s hash check catches it)', async () => {
   const original = new Uint8Array(randomBytes(50_000));
   const requester = await openPair(() => ({ bytes: original }), 'corrupt-bytes');
-  const received = await requester.request('a', '/a', original.length).promise;
+  const received = await requester.request(idOf('a'), '/a', original.length).promise;
   assert.equal(received.length, original.length);
   assert.notEqual(sha(received), sha(original));
 });
 
 test('fault close-mid-transfer: pending requests fail with peer-closed', async () => {
   const requester = await openPair(() => ({ bytes: new Uint8Array(randomBytes(100_000)) }), 'close-mid-transfer');
-  await assert.rejects(requester.request('a', '/a', 100_000).promise, (err: LinkError) => err.reason === 'peer-closed');
+  await assert.rejects(requester.request(idOf('a'), '/a', 100_000).promise, (err: LinkError) => err.reason === 'peer-closed');
 });
 
 test('cancel: the request rejects with the given reason and the link stays usable', async () => {
   const big = new Uint8Array(randomBytes(4 * 1024 * 1024));
   const small = new Uint8Array(randomBytes(1000));
-  const requester = await openPair((asset) => ({ bytes: asset === 'big' ? big : small }));
-  const pending = requester.request('big', '/big', big.length);
+  const requester = await openPair((asset) => ({ bytes: asset === idOf('big') ? big : small }));
+  const pending = requester.request(idOf('big'), '/big', big.length);
   pending.cancel('timeout');
   await assert.rejects(pending.promise, (err: LinkError) => err.reason === 'timeout');
-  const again = await requester.request('small', '/small', small.length).promise;
+  const again = await requester.request(idOf('small'), '/small', small.length).promise;
   assert.equal(sha(again), sha(small));
 });

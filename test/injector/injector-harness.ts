@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ClientConfig } from '../../protocol/client-config.js';
-import { createInjector, type AssetRef, type DeliveryMode, type InjectorOptions, type InjectorStream } from '../../injector/index.js';
+import { createInjector, type AssetRef, type InjectorOptions, type InjectorStream } from '../../injector/index.js';
+import type { DeliveryMode } from '../../protocol/media.js';
 import type { EngineFactory } from '../../injector/create-injector.js';
 import { assetIdFor } from '../../core/asset-id.js';
 

@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeDataChannel, { PeerConnection, type DataChannel } from 'node-datachannel';
+import { ASSET_ID_LENGTH } from '../../protocol/asset-id.js';
 import { PEER_CHANNEL_LABEL, decodeChunk, parseControlMessage } from '../../protocol/peer-wire.js';
 import type { ClientMessage } from '../../protocol/signal-messages.js';
 import { HeadlessPeer } from '../../seeder/peer/headless-peer.js';
@@ -84,7 +85,7 @@ test('the seeder answers up to seederMaxPeers offers, serves the bytes, and clos
         received += frame.payload.byteLength;
         if (received === body!.length) resolve(body!);
       });
-      first!.dc.sendMessage(JSON.stringify({ v: 1, type: 'request', req: 7, asset: 'abc', url: 'http://site.test/a.png' }));
+      first!.dc.sendMessage(JSON.stringify({ v: 1, type: 'request', req: 7, asset: 'abc'.padEnd(ASSET_ID_LENGTH, '0'), url: 'http://site.test/a.png' }));
     }), 'asset bytes');
     assert.equal(sha256(bytes), sha256(ASSET));
     assert.ok(sent.every((m) => !('to' in m) || m.to === 'browserA'), 'nothing sent to the peer over the limit');
