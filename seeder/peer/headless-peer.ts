@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ClientMessage, ServerMessage } from '../../protocol/signal-messages.js';
 import { ChannelServer } from './channel-server.js';
 import type { AssetOpenResult } from './asset-source.js';
-import { PeerSession } from './peer-session.js';
+import { ChannelSession } from './channel-session.js';
 import { UploadBudget } from './upload-budget.js';
 
 export interface HeadlessPeerOptions {
@@ -21,7 +21,7 @@ export interface HeadlessPeerOptions {
  * messages come in through `handle` and go out through the `send` callback.
  */
 export class HeadlessPeer {
-  private readonly sessions = new Map<string, PeerSession>();
+  private readonly sessions = new Map<string, ChannelSession>();
   private readonly servers = new Set<ChannelServer>();
   private readonly budget: UploadBudget;
   private closed = false;
@@ -64,7 +64,7 @@ export class HeadlessPeer {
       this.options.logger?.warn({ peers: this.sessions.size }, 'seeder at its peer limit: offer ignored');
       return;
     }
-    const session = new PeerSession({
+    const session = new ChannelSession({
       name: `seeder-${k}`,
       iceServers: this.options.iceServers,
       bindAddress: this.options.bindAddress,

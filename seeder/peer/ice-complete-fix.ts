@@ -1,5 +1,5 @@
 import { RTCPeerConnection, RTCPeerConnectionIceEvent } from 'webrtc-polyfill';
-import { preferPassiveDtls } from './peer-session.js';
+import { preferPassiveDtls } from './channel-session.js';
 
 /**
  * WebTorrent's tracker client (simple-peer, non-trickle) sends its offer/answer

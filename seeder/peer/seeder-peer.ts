@@ -5,7 +5,7 @@ import type { TorrentStore } from '../torrent/torrent-store.js';
 import { trackerUrl } from '../torrent/torrent-store.js';
 import { AssetSource } from './asset-source.js';
 import { HeadlessPeer } from './headless-peer.js';
-import { SignalClient } from './signal-client.js';
+import { SeederSignalClient } from './seeder-signal-client.js';
 import { TorrentSeeder } from './torrent-seeder.js';
 
 /** How often the external seeder looks for new torrents in torrentRoute. */
@@ -36,7 +36,7 @@ export interface SeederPeerOptions {
 export class SeederPeer {
   readonly headless: HeadlessPeer;
   readonly torrentSeeder: TorrentSeeder;
-  readonly signal: SignalClient;
+  readonly signal: SeederSignalClient;
   private closing: Promise<void> | undefined;
   private scanTimer: NodeJS.Timeout | undefined;
   /** Info hashes already tried by scans (each is attempted once per process). */
@@ -62,7 +62,7 @@ export class SeederPeer {
       logger: options.logger?.child({ name: 'peerconnect:seeder:webtorrent' }),
       onBytes: (bytes) => options.onBytes?.('webtorrent', bytes),
     });
-    this.signal = new SignalClient({
+    this.signal = new SeederSignalClient({
       url: `${base.replace(/^http/, 'ws')}${options.prefix}/signal`,
       token: options.adminToken,
       logger: options.logger?.child({ name: 'peerconnect:seeder:signal' }),

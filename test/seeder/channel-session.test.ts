@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { preferPassiveDtls } from '../../seeder/peer/peer-session.js';
+import { preferPassiveDtls } from '../../seeder/peer/channel-session.js';
 
 test('an actpass offer is read as active so the seeder answers passive; other roles are kept', () => {
   const offer = 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=setup:actpass\r\na=mid:0\r\n';

@@ -23,7 +23,7 @@ export type SessionSignal =
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; candidate: string; mid: string };
 
-export interface PeerSessionOptions {
+export interface ChannelSessionOptions {
   name: string;
   iceServers: string[];
   /** Restricts ICE candidates to one local address (tests on loopback). */
@@ -34,11 +34,12 @@ export interface PeerSessionOptions {
 }
 
 /**
- * One WebRTC connection where a browser is the offerer (native node-datachannel
- * API). The answer carries every candidate gathered in time, so a browser that
+ * The seeder's side of one WebRTC connection a browser offered (native
+ * node-datachannel API): answers the offer, keeps the connection's data channels
+ * referenced and hands each to `onChannel` (a ChannelServer serves it). The answer carries every candidate gathered in time, so a browser that
  * ignores trickled candidates still connects; later candidates are trickled.
  */
-export class PeerSession {
+export class ChannelSession {
   private readonly pc: PeerConnection;
   private readonly channels = new Set<DataChannel>();
   private answered = false;
@@ -46,7 +47,7 @@ export class PeerSession {
   private readonly connectTimer: NodeJS.Timeout;
   destroyed = false;
 
-  constructor(private readonly options: PeerSessionOptions) {
+  constructor(private readonly options: ChannelSessionOptions) {
     this.pc = new PeerConnection(options.name, {
       iceServers: options.iceServers,
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),

@@ -10,7 +10,7 @@ export const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** After `bye`, the socket gets this long to close politely before it is cut. */
 export const CLOSE_GRACE_MS = 1_000;
 
-export interface SignalClientOptions {
+export interface SeederSignalClientOptions {
   /** `ws(s)://<proxy>/<prefix>/signal` */
   url: string;
   token?: string;
@@ -23,14 +23,14 @@ export interface SignalClientOptions {
  * The seeder's connection to the proxy's signaling, as `role: 'seeder'`.
  * Reconnects with capped exponential backoff until closed.
  */
-export class SignalClient {
+export class SeederSignalClient {
   private ws: WebSocket | undefined;
   private retryMs = RECONNECT_MIN_MS;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   peerId: string | undefined;
 
-  constructor(private readonly options: SignalClientOptions) {}
+  constructor(private readonly options: SeederSignalClientOptions) {}
 
   start(): void {
     if (this.closed || this.ws) return;
