@@ -7,6 +7,7 @@
  * `parseClientMessage` / `parseServerMessage` are pure and throw SignalProtocolError.
  */
 export const SIGNAL_PROTOCOL_VERSION = 1;
+export type SignalProtocolVersion = typeof SIGNAL_PROTOCOL_VERSION;
 /** Largest frame either side accepts (SDP with many candidates stays well below). */
 export const MAX_SIGNAL_MESSAGE_BYTES = 64 * 1024;
 /** Most asset ids in one `have`/`want`. */
@@ -27,33 +28,34 @@ export type PeerRole = 'browser' | 'seeder';
  * proxy's ADMIN_TOKEN (or, with none set, a loopback connection), else the server
  * answers `unauthorized` and closes. The server sends `welcome` on connect, before any hello.
  */
-export interface HelloMessage { v: 1; type: 'hello'; role: PeerRole; page?: string; token?: string }
-export interface HaveMessage { v: 1; type: 'have'; assets: AssetId[] }
-export interface LostMessage { v: 1; type: 'lost'; assets: AssetId[] }
-export interface WantMessage { v: 1; type: 'want'; assets: AssetId[] }
-export interface OfferMessage { v: 1; type: 'offer'; to: PeerId; session: string; sdp: string }
-export interface AnswerMessage { v: 1; type: 'answer'; to: PeerId; session: string; sdp: string }
-export interface CandidateMessage { v: 1; type: 'candidate'; to: PeerId; session: string; candidate: string; mid: string }
+export interface HelloMessage { v: SignalProtocolVersion; type: 'hello'; role: PeerRole; page?: string; token?: string }
+export interface HaveMessage { v: SignalProtocolVersion; type: 'have'; assets: AssetId[] }
+export interface LostMessage { v: SignalProtocolVersion; type: 'lost'; assets: AssetId[] }
+export interface WantMessage { v: SignalProtocolVersion; type: 'want'; assets: AssetId[] }
+export interface OfferMessage { v: SignalProtocolVersion; type: 'offer'; to: PeerId; session: string; sdp: string }
+export interface AnswerMessage { v: SignalProtocolVersion; type: 'answer'; to: PeerId; session: string; sdp: string }
+export interface CandidateMessage { v: SignalProtocolVersion; type: 'candidate'; to: PeerId; session: string; candidate: string; mid: string }
 /** A peer sent bytes that failed verification: the server stops offering it for that asset. */
-export interface BadPeerMessage { v: 1; type: 'bad-peer'; peer: PeerId; asset: AssetId }
-export interface ByeMessage { v: 1; type: 'bye' }
+export interface BadPeerMessage { v: SignalProtocolVersion; type: 'bad-peer'; peer: PeerId; asset: AssetId }
+export interface ByeMessage { v: SignalProtocolVersion; type: 'bye' }
 
 export type ClientMessage =
   | HelloMessage | HaveMessage | LostMessage | WantMessage | OfferMessage | AnswerMessage
   | CandidateMessage | BadPeerMessage | ByeMessage;
+export type ClientMessageType = ClientMessage['type'];
 
 // ── server → client ─────────────────────────────────────────────────────────
-export interface WelcomeMessage { v: 1; type: 'welcome'; id: PeerId; iceServers: string[] }
+export interface WelcomeMessage { v: SignalProtocolVersion; type: 'welcome'; id: PeerId; iceServers: string[] }
 /**
  * `seeders` (optional) names which of `peers` are server-side seeders, so the
  * client can report their bytes as `seeder` rather than `peer`.
  */
-export interface HoldersMessage { v: 1; type: 'holders'; asset: AssetId; peers: PeerId[]; seeders?: PeerId[] }
-export interface RelayedOffer { v: 1; type: 'offer'; from: PeerId; session: string; sdp: string }
-export interface RelayedAnswer { v: 1; type: 'answer'; from: PeerId; session: string; sdp: string }
-export interface RelayedCandidate { v: 1; type: 'candidate'; from: PeerId; session: string; candidate: string; mid: string }
-export interface PeerGoneMessage { v: 1; type: 'peer-gone'; peer: PeerId }
-export interface ErrorMessage { v: 1; type: 'error'; code: SignalErrorCode; message: string }
+export interface HoldersMessage { v: SignalProtocolVersion; type: 'holders'; asset: AssetId; peers: PeerId[]; seeders?: PeerId[] }
+export interface RelayedOffer { v: SignalProtocolVersion; type: 'offer'; from: PeerId; session: string; sdp: string }
+export interface RelayedAnswer { v: SignalProtocolVersion; type: 'answer'; from: PeerId; session: string; sdp: string }
+export interface RelayedCandidate { v: SignalProtocolVersion; type: 'candidate'; from: PeerId; session: string; candidate: string; mid: string }
+export interface PeerGoneMessage { v: SignalProtocolVersion; type: 'peer-gone'; peer: PeerId }
+export interface ErrorMessage { v: SignalProtocolVersion; type: 'error'; code: SignalErrorCode; message: string }
 
 export type ServerMessage =
   | WelcomeMessage | HoldersMessage | RelayedOffer | RelayedAnswer | RelayedCandidate | PeerGoneMessage | ErrorMessage;
@@ -63,9 +65,18 @@ export type SignalErrorCode =
   | 'rate-limited' | 'not-ready' | 'unsupported-version' | 'unauthorized';
 
 export class SignalProtocolError extends Error {
-  constructor(readonly code: SignalErrorCode, message: string) {
+  /** What was wrong; sent to the peer as the `code` of an `error` message. */
+  readonly reason: SignalErrorCode;
+
+  constructor(reason: SignalErrorCode, message: string) {
     super(message);
     this.name = 'SignalProtocolError';
+    this.reason = reason;
+  }
+
+  /** @deprecated Read `reason`; kept while callers move over. */
+  get code(): SignalErrorCode {
+    return this.reason;
   }
 }
 
@@ -127,28 +138,44 @@ function candidateFields(m: Json): { session: string; candidate: string; mid: st
   };
 }
 
+type ClientParsers = { [T in ClientMessageType]: (m: Json) => Extract<ClientMessage, { type: T }> };
+
+/**
+ * One schema per client message type. The mapped type makes the compiler insist
+ * on exactly one entry per member of ClientMessage, so CLIENT_MESSAGE_TYPES below
+ * cannot drift from what the parser accepts.
+ */
+const CLIENT_PARSERS: ClientParsers = {
+  hello: (m) => {
+    if (m.role !== 'browser' && m.role !== 'seeder') fail('bad-message', 'role: expected browser or seeder');
+    const page = text(m.page, 'page', MAX_PAGE_CHARS, true);
+    const token = text(m.token, 'token', 256, true);
+    return { v: SIGNAL_PROTOCOL_VERSION, type: 'hello', role: m.role, ...(page !== undefined ? { page } : {}), ...(token !== undefined ? { token } : {}) };
+  },
+  have: (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'have', assets: idList(m.assets, 'assets') }),
+  lost: (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'lost', assets: idList(m.assets, 'assets') }),
+  want: (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'want', assets: idList(m.assets, 'assets') }),
+  offer: (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'offer', to: id(m.to, 'to'), ...descriptionFields(m) }),
+  answer: (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'answer', to: id(m.to, 'to'), ...descriptionFields(m) }),
+  candidate: (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'candidate', to: id(m.to, 'to'), ...candidateFields(m) }),
+  'bad-peer': (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'bad-peer', peer: id(m.peer, 'peer'), asset: id(m.asset, 'asset') }),
+  bye: () => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'bye' }),
+};
+
+/** Every message type a peer may send, as the parser knows them (e.g. for metric labels). */
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = Object.freeze(Object.keys(CLIENT_PARSERS) as ClientMessageType[]);
+
+/** Own keys only, so `constructor` or `__proto__` from a peer never counts as a type. */
+export function isClientMessageType(type: string): type is ClientMessageType {
+  return Object.hasOwn(CLIENT_PARSERS, type);
+}
+
 /** Validates one frame from a peer; returns a fresh object holding only known fields. */
 export function parseClientMessage(raw: string | Json): ClientMessage {
   const m = envelope(raw);
-  switch (m.type) {
-    case 'hello': {
-      if (m.role !== 'browser' && m.role !== 'seeder') fail('bad-message', 'role: expected browser or seeder');
-      const page = text(m.page, 'page', MAX_PAGE_CHARS, true);
-      const token = text(m.token, 'token', 256, true);
-      return { v: 1, type: 'hello', role: m.role, ...(page !== undefined ? { page } : {}), ...(token !== undefined ? { token } : {}) };
-    }
-    case 'have': return { v: 1, type: 'have', assets: idList(m.assets, 'assets') };
-    case 'lost': return { v: 1, type: 'lost', assets: idList(m.assets, 'assets') };
-    case 'want': return { v: 1, type: 'want', assets: idList(m.assets, 'assets') };
-    case 'offer':
-    case 'answer':
-      return { v: 1, type: m.type, to: id(m.to, 'to'), ...descriptionFields(m) };
-    case 'candidate':
-      return { v: 1, type: 'candidate', to: id(m.to, 'to'), ...candidateFields(m) };
-    case 'bad-peer': return { v: 1, type: 'bad-peer', peer: id(m.peer, 'peer'), asset: id(m.asset, 'asset') };
-    case 'bye': return { v: 1, type: 'bye' };
-    default: return fail('unknown-type', `type: unknown message type`);
-  }
+  const type = m.type as string;
+  if (!isClientMessageType(type)) return fail('unknown-type', 'type: unknown message type');
+  return CLIENT_PARSERS[type](m);
 }
 
 /** Validates one frame from the server (used by the client and the external seeder). */
@@ -157,20 +184,20 @@ export function parseServerMessage(raw: string | Json): ServerMessage {
   switch (m.type) {
     case 'welcome': {
       if (!Array.isArray(m.iceServers) || m.iceServers.some((s) => typeof s !== 'string')) fail('bad-message', 'iceServers');
-      return { v: 1, type: 'welcome', id: id(m.id, 'id'), iceServers: m.iceServers as string[] };
+      return { v: SIGNAL_PROTOCOL_VERSION, type: 'welcome', id: id(m.id, 'id'), iceServers: m.iceServers as string[] };
     }
     case 'holders': {
       const peers = idList(m.peers, 'peers');
       const seeders = m.seeders === undefined ? undefined : idList(m.seeders, 'seeders').filter((s) => peers.includes(s));
-      return { v: 1, type: 'holders', asset: id(m.asset, 'asset'), peers, ...(seeders ? { seeders } : {}) };
+      return { v: SIGNAL_PROTOCOL_VERSION, type: 'holders', asset: id(m.asset, 'asset'), peers, ...(seeders ? { seeders } : {}) };
     }
     case 'offer':
     case 'answer':
-      return { v: 1, type: m.type, from: id(m.from, 'from'), ...descriptionFields(m) };
+      return { v: SIGNAL_PROTOCOL_VERSION, type: m.type, from: id(m.from, 'from'), ...descriptionFields(m) };
     case 'candidate':
-      return { v: 1, type: 'candidate', from: id(m.from, 'from'), ...candidateFields(m) };
-    case 'peer-gone': return { v: 1, type: 'peer-gone', peer: id(m.peer, 'peer') };
-    case 'error': return { v: 1, type: 'error', code: text(m.code, 'code', 64) as SignalErrorCode, message: text(m.message, 'message', 512) as string };
+      return { v: SIGNAL_PROTOCOL_VERSION, type: 'candidate', from: id(m.from, 'from'), ...candidateFields(m) };
+    case 'peer-gone': return { v: SIGNAL_PROTOCOL_VERSION, type: 'peer-gone', peer: id(m.peer, 'peer') };
+    case 'error': return { v: SIGNAL_PROTOCOL_VERSION, type: 'error', code: text(m.code, 'code', 64) as SignalErrorCode, message: text(m.message, 'message', 512) as string };
     default: return fail('unknown-type', 'type: unknown message type');
   }
 }

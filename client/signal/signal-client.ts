@@ -1,5 +1,5 @@
 import {
-  MAX_ASSETS_PER_MESSAGE, MAX_SIGNAL_MESSAGE_BYTES, parseServerMessage,
+  MAX_ASSETS_PER_MESSAGE, MAX_SIGNAL_MESSAGE_BYTES, SIGNAL_PROTOCOL_VERSION, parseServerMessage,
   type AssetId, type ClientMessage, type PeerId, type ServerMessage,
 } from '../../protocol/signal-messages.js';
 
@@ -53,7 +53,7 @@ export class SignalClient {
         return;
       }
       this.ws = ws;
-      ws.onopen = () => this.send({ v: 1, type: 'hello', role: 'browser', page }, true);
+      ws.onopen = () => this.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'hello', role: 'browser', page }, true);
       ws.onerror = () => fail('signaling error');
       ws.onclose = () => {
         if (!settled) return fail('signaling closed');
@@ -94,7 +94,7 @@ export class SignalClient {
   /** `have`/`want`/`lost` for any number of assets, split to the per-message limit. */
   sendAssets(type: 'have' | 'want' | 'lost', assets: AssetId[]): void {
     for (let i = 0; i < assets.length; i += MAX_ASSETS_PER_MESSAGE) {
-      this.send({ v: 1, type, assets: assets.slice(i, i + MAX_ASSETS_PER_MESSAGE) });
+      this.send({ v: SIGNAL_PROTOCOL_VERSION, type, assets: assets.slice(i, i + MAX_ASSETS_PER_MESSAGE) });
     }
   }
 
@@ -104,7 +104,7 @@ export class SignalClient {
     const ws = this.ws;
     if (!ws) return;
     try {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: 1, type: 'bye' }));
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: SIGNAL_PROTOCOL_VERSION, type: 'bye' } satisfies ClientMessage));
       ws.close();
     } catch {
       // already gone
