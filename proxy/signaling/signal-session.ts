@@ -1,7 +1,8 @@
 import type { WebSocket } from 'ws';
 import type { AssetId, PeerId, PeerRole, ServerMessage } from '../../protocol/signal-messages.js';
-import type { PeerLocation } from './pairing.js';
 import { TokenBucket } from '../../core/utils/token-bucket.js';
+import type { PeerLocation } from './pairing.js';
+import { StrikeCounter } from './strike-policy.js';
 
 /** Holders one peer may have been handed and not yet used (oldest forgotten first). */
 const MAX_OFFERED = 512;
@@ -16,17 +17,18 @@ const MAX_AWAITING = 512;
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
- * Server-side state of one signaling connection. Kept here, keyed by the socket
- * in the server, rather than hung on the ws object.
+ * Server-side state of one `/signal` connection, held in the server's session
+ * table by peer id rather than hung on the ws object (relays address peers by
+ * id, and the ws object belongs to the library).
  */
-export class PeerSession implements PeerLocation {
+export class SignalSession implements PeerLocation {
   role: PeerRole = 'browser';
   network: string;
   country?: string;
   asn?: number;
   /** Messages handled; a hello is accepted only first. */
   messages = 0;
-  strikes = 0;
+  readonly strikes = new StrikeCounter();
   alive = true;
   closed = false;
   lastServedAt = 0;

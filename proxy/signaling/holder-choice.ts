@@ -1,0 +1,104 @@
+import {
+  MAX_HOLDERS_PER_ASSET, SIGNAL_PROTOCOL_VERSION, type AssetId, type BadPeerMessage, type HoldersMessage,
+} from '../../protocol/signal-messages.js';
+import { pickHolders, type HolderCandidate, type PairingOptions } from './pairing.js';
+import type { PeerRegistry } from './peer-registry.js';
+import { isPairedWith, type SessionLookup } from './relay.js';
+import type { SignalSession } from './signal-session.js';
+import type { MessageRefusal } from './strike-policy.js';
+
+/** Holders scanned per asset per `want` (least recently served first), bounding CPU on hot assets. */
+export const HOLDER_SCAN_LIMIT = 256;
+/** How long a holder counts a handed-out transfer as busy if the asker never reports `have`. */
+export const UPLOAD_SLOT_MS = 15_000;
+/** Concurrent transfers one browser holder is handed. */
+export const MAX_UPLOADS_PER_BROWSER = 4;
+
+export interface HolderChoiceOptions {
+  registry: PeerRegistry;
+  lookup: SessionLookup;
+  /** Rank holders by closeness (geoLocate on). */
+  geo: boolean;
+  /** Concurrent transfers a seeder is handed. */
+  seederMaxUploads: number;
+}
+
+/**
+ * Holdings (`have`/`lost`) and the answer to `want`: which holders an asker
+ * gets (pairing.ts ranks them) and the upload slot each hand-out takes on its
+ * holder, so a busy holder is skipped until the asker reports `have` or
+ * UPLOAD_SLOT_MS pass.
+ */
+export class HolderChoice {
+  constructor(private readonly options: HolderChoiceOptions) {}
+
+  /** A browser finished downloading: it now holds the assets, and the holders it was given are free again. */
+  have(session: SignalSession, assets: readonly AssetId[]): void {
+    // A seeder holds everything already.
+    if (session.role === 'seeder') return;
+    this.options.registry.have(session.id, assets);
+    for (const asset of assets) releaseSlots(session, asset, this.options.lookup);
+  }
+
+  lost(session: SignalSession, assets: readonly AssetId[]): void {
+    if (session.role !== 'seeder') this.options.registry.lost(session.id, assets);
+  }
+
+  /** Chooses holders of `asset` for `session`, takes an upload slot on each and returns the `holders` answer. */
+  want(session: SignalSession, asset: AssetId, now: number): HoldersMessage {
+    const { registry, lookup } = this.options;
+    const candidates: HolderCandidate[] = [];
+    for (const record of registry.holders(asset, HOLDER_SCAN_LIMIT)) {
+      const holder = lookup(record.id);
+      if (!holder || holder.closed) continue;
+      // An explicit literal, not a spread: spreading records was the hot spot of `want` at 10k peers.
+      candidates.push({
+        id: record.id, role: record.role, network: record.network, country: record.country, asn: record.asn,
+        lastServedAt: holder.lastServedAt,
+        activeUploads: holder.activeUploads(now),
+        maxUploads: holder.role === 'seeder' ? this.options.seederMaxUploads : MAX_UPLOADS_PER_BROWSER,
+      });
+    }
+    const blocked = session.blocked.get(asset);
+    const pairing: PairingOptions = { limit: MAX_HOLDERS_PER_ASSET, geo: this.options.geo };
+    if (blocked) pairing.exclude = blocked;
+    const chosen = pickHolders(session, candidates, pairing);
+    const seeders: string[] = [];
+    for (const id of chosen) {
+      const holder = lookup(id) as SignalSession;
+      holder.lastServedAt = now;
+      holder.uploads.set(uploadKey(session, asset), now + UPLOAD_SLOT_MS);
+      session.addOffered(id);
+      if (holder.role === 'seeder') seeders.push(id);
+    }
+    registry.served(asset, chosen);
+    session.expect(asset, chosen);
+    const reply: HoldersMessage = { v: SIGNAL_PROTOCOL_VERSION, type: 'holders', asset, peers: chosen };
+    if (seeders.length > 0) reply.seeders = seeders;
+    return reply;
+  }
+
+  /** The reporter is no longer given that holder for that asset; only peers it was given can be reported. */
+  badPeer(session: SignalSession, message: BadPeerMessage): MessageRefusal | undefined {
+    if (!isPairedWith(session, message.peer)) return { reason: 'not-paired', message: 'report only peers you were given' };
+    session.block(message.asset, message.peer);
+    return undefined;
+  }
+}
+
+/** The asker finished (or gave up on) an asset: its holders' upload slots free up. */
+export function releaseSlots(session: SignalSession, asset: AssetId, lookup: SessionLookup): void {
+  const holders = session.awaiting.get(asset);
+  if (!holders) return;
+  session.awaiting.delete(asset);
+  for (const id of holders) lookup(id)?.uploads.delete(uploadKey(session, asset));
+}
+
+/** Frees every slot a leaving asker still holds on others. */
+export function releaseAllSlots(session: SignalSession, lookup: SessionLookup): void {
+  for (const asset of [...session.awaiting.keys()]) releaseSlots(session, asset, lookup);
+}
+
+function uploadKey(asker: SignalSession, asset: AssetId): string {
+  return `${asker.id} ${asset}`;
+}
