@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { createMetrics, type Metrics } from '../core/metrics.js';
 import { clientAddress } from './http/client-address.js';
 import { normalizeAddress } from '../core/utils/ip-address.js';
-import { sendErrorPage, sendJsonError } from '../core/http/error-response.js';
+import { sendErrorPage, sendErrorStatus, sendJsonError, sendSocketError } from '../core/http/error-response.js';
 import { OriginForwarder, type ResponseRewriter } from './http/forward.js';
 import { forwardUpgrade } from './http/upgrade.js';
 import { P2pRouter } from './routes/router.js';
@@ -61,10 +61,7 @@ export class PeerConnectServer {
     });
     this.httpServer = createServer({ keepAliveTimeout: 5_000 }, (req, res) => void this.onRequest(req, res));
     this.httpServer.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.httpServer.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      socket.destroy();
-    });
+    this.httpServer.on('clientError', (_err, socket) => sendSocketError(socket, 'PC_ERR_BAD_REQUEST'));
 
     this.router.route('healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.route('readyz', async (_req, res) => {
@@ -188,8 +185,7 @@ export class PeerConnectServer {
         return;
       }
       if (req.method === 'CONNECT') {
-        res.writeHead(405, { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' }).end();
-        return;
+        return sendErrorStatus(res, 'PC_ERR_METHOD_NOT_ALLOWED', { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
       }
       const ctx = this.context(req, url, '', requestId);
       const outcome = await this.forwarder.forward(req, res, {
@@ -200,9 +196,10 @@ export class PeerConnectServer {
       }, ctx.publicBase, url);
       if (outcome !== 'ok') this.metrics.originFailures.inc({ outcome });
     } catch (err) {
-      this.logger.error({ err, reqId: requestId }, 'request handler failed');
-      if (subpath !== undefined) sendJsonError(res, 'PC_ERR_BAD_REQUEST', 'internal error');
-      else sendErrorPage(res, 'PC_ERR_ORIGIN_PROTOCOL', requestId);
+      // A bug of ours, not a bad request: the log keeps the stack, the answer only the code and request id.
+      this.logger.error({ err, reqId: requestId, url: req.url }, 'request handler failed');
+      if (subpath !== undefined) sendJsonError(res, 'PC_ERR_INTERNAL', undefined, { fields: { requestId } });
+      else sendErrorPage(res, 'PC_ERR_INTERNAL', requestId);
     }
   }
 
@@ -213,14 +210,18 @@ export class PeerConnectServer {
     try {
       url = new URL(req.url ?? '/', 'http://placeholder');
     } catch {
-      socket.destroy();
+      sendSocketError(socket, 'PC_ERR_BAD_REQUEST');
       return;
     }
     const subpath = this.router.match(url.pathname);
     const ctx = this.context(req, url, subpath ?? '', requestId);
     if (subpath !== undefined) {
-      if (!this.router.handleUpgrade(req, socket, head, ctx)) {
-        socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      try {
+        if (!this.router.handleUpgrade(req, socket, head, ctx)) sendSocketError(socket, 'PC_ERR_NOT_FOUND');
+      } catch (err) {
+        // Thrown from an 'upgrade' listener this would take the whole process down.
+        this.logger.error({ err, reqId: requestId, url: req.url }, 'upgrade handler failed');
+        sendSocketError(socket, 'PC_ERR_INTERNAL');
       }
       return;
     }

@@ -104,6 +104,11 @@ export class OriginForwarder {
       return 'origin-timeout';
     }
     this.logger.warn({ err: (err as Error).message, code, requestId: info.requestId }, 'origin request failed');
+    // The origin answered, but not in HTTP we can parse: not the same fault as a refused connection.
+    if (err instanceof undiciErrors.HTTPParserError || code?.startsWith('HPE_')) {
+      sendErrorPage(res, 'PC_ERR_ORIGIN_PROTOCOL', info.requestId);
+      return 'origin-error';
+    }
     sendErrorPage(res, 'PC_ERR_ORIGIN_UNREACHABLE', info.requestId);
     return 'origin-unreachable';
   }

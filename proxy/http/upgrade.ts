@@ -1,6 +1,8 @@
 import { request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '../../core/errors.js';
+import { sendSocketError } from '../../core/http/error-response.js';
 import type { Logger } from '../../core/logger.js';
 import { originRequestHeaders, type ForwardedInfo } from './headers.js';
 
@@ -32,18 +34,21 @@ export function forwardUpgrade(
     timeout: UPGRADE_TIMEOUT_MS,
   });
 
-  const fail = (status: number, reason: string): void => {
-    if (clientSocket.writable) clientSocket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    clientSocket.destroy();
+  let failed = false;
+  const fail = (code: ErrorCode): void => {
+    // A timeout destroys the request, which then also reports an error: answer once.
+    if (failed) return;
+    failed = true;
+    sendSocketError(clientSocket, code);
   };
 
   originReq.on('timeout', () => {
+    fail('PC_ERR_ORIGIN_TIMEOUT');
     originReq.destroy();
-    fail(504, 'Gateway Timeout');
   });
   originReq.on('error', (err) => {
     logger.warn({ err: err.message, requestId: info.requestId }, 'upgrade to origin failed');
-    fail(502, 'Bad Gateway');
+    fail('PC_ERR_ORIGIN_UNREACHABLE');
   });
   originReq.on('response', (res) => {
     // The origin declined the upgrade: relay its plain answer.

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteContext, RouteHandler, RouteOptions, Routes, UpgradeHandler } from '../../core/feature.js';
-import { sendJsonError } from '../../core/http/error-response.js';
+import { sendErrorStatus, sendJsonError } from '../../core/http/error-response.js';
 import { isAdminAuthorized } from './admin-guard.js';
 
 interface Route {
@@ -50,13 +50,10 @@ export class P2pRouter implements Routes {
     const route = this.find(ctx.subpath);
     if (!route) return sendJsonError(res, 'PC_ERR_NOT_FOUND');
     if (!route.methods.has(req.method ?? 'GET')) {
-      res.setHeader('allow', [...route.methods].join(', '));
-      res.writeHead(405).end();
-      return;
+      return sendErrorStatus(res, 'PC_ERR_METHOD_NOT_ALLOWED', { allow: [...route.methods].join(', ') });
     }
     if (route.admin && !isAdminAuthorized(req, ctx.url, this.adminToken)) {
-      res.setHeader('www-authenticate', 'Bearer realm="peerconnect"');
-      return sendJsonError(res, 'PC_ERR_UNAUTHORIZED');
+      return sendJsonError(res, 'PC_ERR_UNAUTHORIZED', undefined, { headers: { 'www-authenticate': 'Bearer realm="peerconnect"' } });
     }
     await route.handler(req, res, ctx);
   }

@@ -1,14 +1,18 @@
 import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '../../core/errors.js';
+import { sendSocketError } from '../../core/http/error-response.js';
 
-const REASONS: Record<number, string> = { 429: 'Too Many Requests', 503: 'Service Unavailable' };
+/** Why signaling or the tracker refuses a WebSocket before the handshake. */
+export type UpgradeRefusal = Extract<ErrorCode, 'PC_ERR_RATE_LIMITED' | 'PC_ERR_OVERLOADED' | 'PC_ERR_SHUTTING_DOWN'>;
 
-/** Refuses a WebSocket upgrade with a bare HTTP status before any handshake. */
-export function rejectUpgrade(socket: Duplex, status: 429 | 503): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  // Destroy only once the status line is flushed, or the client sees a bare reset.
-  socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+/** Bare statuses some callers still pass, mapped onto the catalog. */
+const LEGACY_STATUS: Record<429 | 503, UpgradeRefusal> = { 429: 'PC_ERR_RATE_LIMITED', 503: 'PC_ERR_OVERLOADED' };
+
+/**
+ * Refuses a WebSocket upgrade with a catalog error before any handshake. A bare
+ * 429 or 503 is still accepted (as rate limited / overloaded) until every caller
+ * names the catalog code.
+ */
+export function rejectUpgrade(socket: Duplex, refusal: UpgradeRefusal | 429 | 503): void {
+  sendSocketError(socket, typeof refusal === 'number' ? LEGACY_STATUS[refusal] : refusal);
 }

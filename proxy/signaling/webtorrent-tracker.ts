@@ -96,9 +96,9 @@ export class WebTorrentTracker {
 
   /** Router upgrade hook for `<prefix>/tracker`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, clientAddress: string): void {
-    if (this.closed) return rejectUpgrade(socket, 503);
+    if (this.closed) return rejectUpgrade(socket, 'PC_ERR_SHUTTING_DOWN');
     const release = this.options.limiter.acquire(clientAddress);
-    if (!release) return rejectUpgrade(socket, 429);
+    if (!release) return rejectUpgrade(socket, 'PC_ERR_RATE_LIMITED');
     socket.once('close', release);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, clientAddress));
   }

@@ -71,8 +71,8 @@ export class AdminListener {
         publicBase: `http://${req.headers.host ?? 'localhost'}`,
       });
     } catch (err) {
-      this.logger.error({ err, reqId: requestId }, 'admin request failed');
-      sendJsonError(res, 'PC_ERR_BAD_REQUEST', 'internal error');
+      this.logger.error({ err, reqId: requestId, url: req.url }, 'admin request failed');
+      sendJsonError(res, 'PC_ERR_INTERNAL', undefined, { fields: { requestId } });
     }
   }
 }
