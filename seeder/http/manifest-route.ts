@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_MANIFEST_URLS, type ManifestEntry, type ManifestResponse } from '../../protocol/manifest.js';
 import { assetIdFor } from '../../core/asset-id.js';
+import type { ErrorCode } from '../../core/errors.js';
+import { sendJsonError } from '../../core/http/error-response.js';
 import type { HolderCounts } from '../../core/feature.js';
 import { IndexError, type MediaIndex } from '../index/media-index.js';
 import { UrlRefusedError } from '../index/url-scope.js';
@@ -12,7 +14,14 @@ export interface ManifestDeps {
 }
 
 type EntryError = NonNullable<ManifestEntry['error']>;
-const STATUS_OF: Record<EntryError, number> = { 'not-found': 404, forbidden: 403, 'bad-url': 400, 'too-large': 200, 'origin-error': 502 };
+/** A single-URL answer takes its status from the entry's error; too large is still a valid (p2p: false) answer. */
+const CODE_OF: Record<EntryError, ErrorCode | undefined> = {
+  'not-found': 'PC_ERR_NOT_FOUND',
+  forbidden: 'PC_ERR_FORBIDDEN_URL',
+  'bad-url': 'PC_ERR_BAD_REQUEST',
+  'too-large': undefined,
+  'origin-error': 'PC_ERR_ORIGIN_FAILED',
+};
 
 /** Resolves one requested URL to its manifest entry; never throws. */
 export async function manifestEntry(raw: string, publicBase: string, deps: ManifestDeps): Promise<ManifestEntry> {
@@ -36,19 +45,20 @@ export async function manifestEntry(raw: string, publicBase: string, deps: Manif
     if (deps.holders) entry.holders = deps.holders.holderCount(id);
     return entry;
   } catch (err) {
-    if (err instanceof IndexError) return { url: raw, id, error: err.type };
+    if (err instanceof IndexError) return { url: raw, id, error: err.reason };
     return { url: raw, id, error: 'origin-error' };
   }
 }
 
 /**
  * `GET <prefix>/manifest?u=<url>[&u=<url>…]`: one entry per URL, in order. With a
- * single URL the status follows its outcome (404 when the origin has no such file).
+ * single URL the status follows its outcome (404 when the origin has no such file),
+ * and the body adds the catalog `error` code beside `assets`.
  */
 export async function serveManifest(_req: IncomingMessage, res: ServerResponse, url: URL, publicBase: string, deps: ManifestDeps): Promise<void> {
   const urls = url.searchParams.getAll('u');
   if (urls.length === 0 || urls.length > MAX_MANIFEST_URLS) {
-    return sendManifest(res, 400, { assets: [] }, `expected 1-${MAX_MANIFEST_URLS} u parameters`);
+    return sendJsonError(res, 'PC_ERR_BAD_REQUEST', `expected 1-${MAX_MANIFEST_URLS} u parameters`, { fields: { assets: [] } });
   }
   try {
     deps.index.scope.learnHost(new URL(publicBase).host);
@@ -57,13 +67,14 @@ export async function serveManifest(_req: IncomingMessage, res: ServerResponse, 
   }
   const assets = await Promise.all(urls.map((raw) => manifestEntry(raw, publicBase, deps)));
   const only = assets.length === 1 ? assets[0] : undefined;
-  const status = only?.error ? STATUS_OF[only.error] : 200;
-  return sendManifest(res, status, { assets });
+  const code = only?.error ? CODE_OF[only.error] : undefined;
+  if (code) return sendJsonError(res, code, undefined, { fields: { assets } });
+  return sendManifest(res, { assets });
 }
 
-function sendManifest(res: ServerResponse, status: number, body: ManifestResponse, message?: string): void {
-  const text = JSON.stringify(message ? { ...body, message } : body);
-  res.writeHead(status, {
+function sendManifest(res: ServerResponse, body: ManifestResponse): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     // Hashes can change when the origin changes: let browsers keep them only briefly.

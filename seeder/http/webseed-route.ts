@@ -16,10 +16,6 @@ export interface WebseedDeps {
   onBytes?: (bytes: number) => void;
 }
 
-function sendNotModified(res: ServerResponse, headers: Record<string, string>): void {
-  res.writeHead(304, headers).end();
-}
-
 /**
  * `GET <prefix>/seed/<id>`: the cached bytes of one asset with RFC 9110 ranges
  * (single → 206, several → multipart/byteranges, none overlapping → 416).
@@ -46,7 +42,10 @@ export async function serveWebseed(req: IncomingMessage, res: ServerResponse, id
     'access-control-allow-origin': '*',
     'access-control-expose-headers': 'content-range, content-length, etag, accept-ranges',
   };
-  if (matchesAny(req.headers['if-none-match'], etag)) return sendNotModified(res, common);
+  if (matchesAny(req.headers['if-none-match'], etag)) {
+    res.writeHead(304, common).end();
+    return;
+  }
 
   let ranges: ByteRange[] | undefined;
   const ifRange = req.headers['if-range'];
@@ -54,9 +53,10 @@ export async function serveWebseed(req: IncomingMessage, res: ServerResponse, id
   const rangeAllowed = ifRange === undefined || ifRange === etag;
   const parsed = rangeAllowed ? parseRange(req.headers.range, size) : { type: 'ignore' as const };
   if (parsed.type === 'unsatisfiable') {
-    // Keep the validators and CORS headers: a client learns the size from Content-Range and retries.
-    const { 'cache-control': _cacheable, ...rest } = common;
-    return sendJsonError(res, 'PC_ERR_RANGE', undefined, { headers: { ...rest, 'content-range': `bytes */${size}` } });
+    // Keep the validators and CORS headers: the client learns the size from Content-Range and asks again.
+    return sendJsonError(res, 'PC_ERR_RANGE', undefined, {
+      headers: { ...common, 'cache-control': 'no-store', 'content-range': `bytes */${size}` },
+    });
   }
   if (parsed.type === 'ranges') ranges = parsed.ranges;
   const head = req.method === 'HEAD';

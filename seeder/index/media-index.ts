@@ -36,7 +36,7 @@ export interface AssetRecord {
 }
 
 export class IndexError extends Error {
-  constructor(readonly type: FetchFailure, message: string) {
+  constructor(readonly reason: FetchFailure, message: string) {
     super(message);
     this.name = 'IndexError';
   }
@@ -141,8 +141,8 @@ export class MediaIndex {
       });
     } catch (err) {
       if (err instanceof OriginFetchError) {
-        if (err.type === 'not-found') this.forget(upstream.href);
-        throw new IndexError(err.type, err.message);
+        if (err.reason === 'not-found') this.forget(upstream.href);
+        throw new IndexError(err.reason, err.message);
       }
       throw err;
     }

@@ -11,7 +11,7 @@ export const ORIGIN_BODY_TIMEOUT_MS = 30_000;
 export type FetchFailure = 'not-found' | 'forbidden' | 'too-large' | 'origin-error';
 
 export class OriginFetchError extends Error {
-  constructor(readonly type: FetchFailure, message: string) {
+  constructor(readonly reason: FetchFailure, message: string) {
     super(message);
     this.name = 'OriginFetchError';
   }
