@@ -8,7 +8,7 @@ function code(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    return err instanceof SignalProtocolError ? err.code : 'not-a-protocol-error';
+    return err instanceof SignalProtocolError ? err.reason : 'not-a-protocol-error';
   }
   return undefined;
 }
