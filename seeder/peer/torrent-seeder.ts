@@ -37,6 +37,8 @@ export class TorrentSeeder {
   private readonly seeded = new Map<string, Torrent>();
   private readonly pending = new Map<string, Promise<Torrent | undefined>>();
   private closed = false;
+  /** Aborted by close(): waits inside a seed job end at once instead of at their timeouts. */
+  private readonly closeSignal = new AbortController();
 
   constructor(private readonly options: TorrentSeederOptions) {
     installIceCompleteFix();
@@ -74,6 +76,7 @@ export class TorrentSeeder {
   private async start(torrentFile: Uint8Array, source: { body?: CachedBody; webseedBase?: string }): Promise<Torrent | undefined> {
     if (this.closed) return undefined;
     const parsed = await parseTorrent(torrentFile);
+    if (this.closed) return undefined;
     const infoHash = parsed.infoHash;
     const existing = this.seeded.get(infoHash);
     if (existing) return existing;
@@ -82,6 +85,7 @@ export class TorrentSeeder {
     const job = (async () => {
       const dir = join(this.options.dataDir, infoHash);
       await mkdir(dir, { recursive: true });
+      if (this.closed) return undefined;
       const { body, webseedBase } = source;
       const target = join(dir, parsed.files[0]?.path ?? parsed.name);
       if (body?.kind === 'file') await copyFile(body.path, target);
@@ -95,30 +99,20 @@ export class TorrentSeeder {
         torrent.destroy();
         void rm(join(this.options.dataDir, oldest), { recursive: true, force: true });
       }
-      const torrent = await new Promise<Torrent>((resolve, reject) => {
-        const t = this.client.add({ ...parsed, announce: [this.options.trackerUrl], urlList }, { path: dir });
-        const timer = setTimeout(() => reject(new Error('torrent did not become ready')), SEED_READY_TIMEOUT_MS);
-        timer.unref();
-        t.once('error', (err: unknown) => {
-          clearTimeout(timer);
-          reject(err instanceof Error ? err : new Error(String(err)));
-        });
-        t.once('ready', () => {
-          clearTimeout(timer);
-          resolve(t);
-        });
-      });
-      // Joining the swarm before anyone else narrows a tracker race (bittorrent-tracker
-      // creates a swarm per first announce; two concurrent first announces overwrite
-      // each other, and the seeder can vanish from the swarm a visitor joins).
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, FIRST_ANNOUNCE_TIMEOUT_MS);
-        timer.unref();
-        torrent.once('trackerAnnounce', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const torrent = this.client.add({ ...parsed, announce: [this.options.trackerUrl], urlList }, { path: dir });
+      const ready = await firstEvent(torrent, ['ready', 'error'], SEED_READY_TIMEOUT_MS, this.closeSignal.signal);
+      // close() destroyed the client and with it this torrent.
+      if (this.closed) return undefined;
+      if (!ready || ready.event === 'error') {
+        // Leave nothing behind, so a later seed() of the same torrent can add it again.
+        torrent.destroy();
+        throw ready?.arg instanceof Error ? ready.arg : new Error(ready ? String(ready.arg) : 'torrent did not become ready');
+      }
+      // Resolve once the tracker has answered, so a visitor who asks for the torrent
+      // right after this finds the seeder in the swarm; bounded, because an
+      // unreachable tracker must not hold the job (WebTorrent keeps announcing).
+      await firstEvent(torrent, ['trackerAnnounce'], FIRST_ANNOUNCE_TIMEOUT_MS, this.closeSignal.signal);
+      if (this.closed) return undefined;
       let lastUploaded = 0;
       torrent.on('upload', () => {
         const delta = torrent.uploaded - lastUploaded;
@@ -139,13 +133,38 @@ export class TorrentSeeder {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Pending jobs may be waiting for a tracker that is gone: destroying the client
-    // ends them, and neither step may hold shutdown for longer than the bound.
+    this.closeSignal.abort();
+    // Destroying the client may wait for peers and trackers that are gone: neither
+    // step may hold shutdown for longer than the bound.
     await withDeadline(new Promise<void>((resolve) => this.client.destroy(() => resolve())), CLOSE_TIMEOUT_MS);
     await withDeadline(Promise.allSettled([...this.pending.values()]), CLOSE_TIMEOUT_MS);
     this.seeded.clear();
     await rm(this.options.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The first of `events` the emitter fires (with its argument), or undefined after
+ * `ms` or once `signal` aborts. Listeners are removed either way.
+ */
+function firstEvent(
+  emitter: Torrent, events: readonly string[], ms: number, signal: AbortSignal,
+): Promise<{ event: string; arg: unknown } | undefined> {
+  return new Promise((resolve) => {
+    const handlers = events.map((event) => [event, (arg: unknown) => settle({ event, arg })] as const);
+    const timer = setTimeout(() => settle(undefined), ms);
+    timer.unref();
+    const onAbort = (): void => settle(undefined);
+    function settle(result: { event: string; arg: unknown } | undefined): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      for (const [event, handler] of handlers) emitter.removeListener(event, handler);
+      resolve(result);
+    }
+    if (signal.aborted) return settle(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    for (const [event, handler] of handlers) emitter.once(event, handler);
+  });
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
