@@ -85,7 +85,7 @@ export class BrowserLikePeer {
       try {
         return { ...(await this.fetchOnce(holder, asset, url)), attempts: attempt };
       } catch (err) {
-        if (attempt >= MAX_ATTEMPTS || !/without ICE transport/.test(String(err))) throw err;
+        if (attempt >= MAX_ATTEMPTS || !/Got a remote candidate without ICE transport/.test(String(err))) throw err;
         // Signaling pairs an asker with a holder per `want`: ask again, as a client would.
         await this.holders(asset);
       }

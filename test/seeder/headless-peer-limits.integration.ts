@@ -61,7 +61,7 @@ test('the seeder answers up to seederMaxPeers offers, serves the bytes, and clos
       try {
         candidate.pc.setRemoteDescription(answer.sdp, 'answer');
       } catch (err) {
-        if (attempt >= 3 || !/without ICE transport/.test(String(err))) throw err;
+        if (attempt >= 3 || !/Got a remote candidate without ICE transport/.test(String(err))) throw err;
         peer.handle({ v: 1, type: 'peer-gone', peer: 'browserA' }, send);
         continue;
       }

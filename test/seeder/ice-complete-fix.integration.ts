@@ -34,7 +34,7 @@ test('webrtc-polyfill connections emit end-of-candidates (non-trickle setup wait
       await negotiateOnce(t);
       return;
     } catch (err) {
-      if (attempt >= MAX_ATTEMPTS || !/without ICE transport/.test(String(err))) throw err;
+      if (attempt >= MAX_ATTEMPTS || !/Got a remote candidate without ICE transport/.test(String(err))) throw err;
       t.diagnostic(`attempt ${attempt} refused by libdatachannel (${String(err)}); retrying with a fresh pair`);
     }
   }
