@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import { sendJsonError } from '../../core/http/error-response.js';
 import type { Logger } from '../../core/logger.js';
 import type { Feature } from '../../core/feature.js';
 import { accepts } from '../html/content-coding.js';
@@ -140,8 +141,7 @@ export class ClientBundle implements Feature {
 
   private serve(req: IncomingMessage, res: ServerResponse, file: ServedFile | undefined, cacheControl?: string): void {
     if (!file) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end('not found\n');
-      return;
+      return sendJsonError(res, 'PC_ERR_NOT_FOUND');
     }
     const headers: Record<string, string | number> = {
       'content-type': file.contentType,

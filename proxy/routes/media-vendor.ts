@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJsonError } from '../../core/http/error-response.js';
 import type { Logger } from '../../core/logger.js';
 import type { Feature } from '../../core/feature.js';
 import type { ClientBundle } from './client-bundle.js';
@@ -56,8 +57,7 @@ export class MediaVendor implements Feature {
 
   private serveWorker(req: IncomingMessage, res: ServerResponse): void {
     if (!this.worker) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end('not found\n');
-      return;
+      return sendJsonError(res, 'PC_ERR_NOT_FOUND');
     }
     const headers = {
       'content-type': JS,

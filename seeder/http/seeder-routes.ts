@@ -1,4 +1,5 @@
 import type { HolderCounts, Routes } from '../../core/feature.js';
+import { sendJsonError } from '../../core/http/error-response.js';
 import type { MediaIndex } from '../index/media-index.js';
 import type { TorrentStore } from '../torrent/torrent-store.js';
 import { serveManifest } from './manifest-route.js';
@@ -23,10 +24,7 @@ export function registerSeederRoutes(router: Routes, deps: SeederRouteDeps): voi
   router.route('torrents/', async (req, res, ctx) => {
     const match = TORRENT_FILE.exec(ctx.subpath);
     const torrent = match ? await deps.torrents.forBase(match[1]!, ctx.publicBase) : undefined;
-    if (!torrent) {
-      res.writeHead(404, { 'content-length': 0, 'cache-control': 'no-store' }).end();
-      return;
-    }
+    if (!torrent) return sendJsonError(res, 'PC_ERR_NOT_FOUND');
     res.writeHead(200, {
       'content-type': 'application/x-bittorrent',
       'content-length': torrent.length,
