@@ -84,6 +84,10 @@ export class SeederFeature implements Feature {
     if (this.peer) return this.peer;
     const { config, metrics, logger } = this.options;
     const dataDir = await this.cache.pinnedPath('seeding');
+    // close(), or another startPeer, may have run while the directory was made:
+    // a peer started now would never be closed.
+    if (this.closing) throw new Error('seeder closed before its peer started');
+    if (this.peer) return this.peer;
     this.peer = new SeederPeer({
       proxyUrl,
       prefix: config.prefix,

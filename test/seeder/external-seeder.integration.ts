@@ -1,7 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
 import nodeDataChannel from 'node-datachannel';
 import { request } from 'undici';
 import type { ManifestResponse } from '../../protocol/manifest.js';
@@ -14,37 +12,11 @@ import { BrowserLikePeer } from './browser-like-peer.js';
 import { sha256 } from '../helpers/test-origin.js';
 import { CountingOrigin, pseudoRandomBytes } from './counting-origin.js';
 import { waitFor } from '../helpers/wait.js';
+import { trackerCompleteCount } from './tracker-probe.js';
 
 const VIDEO = pseudoRandomBytes(1024 * 1024 + 99, 123);
 const PHOTO = pseudoRandomBytes(120_000, 321);
 const WAIT_MS = 30_000;
-
-/** Asks the proxy's tracker, as a WebTorrent browser would, how many complete peers a swarm has. */
-async function trackerCompleteCount(proxy: URL, infoHash: string): Promise<number> {
-  const ws = new WebSocket(new URL('/__p2p/tracker', proxy).href.replace(/^http/, 'ws'));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const answer = new Promise<{ complete?: number }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no announce answer')), WAIT_MS);
-      ws.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { action?: string; complete?: number; offer?: unknown };
-        if (message.action !== 'announce' || message.offer) return;
-        clearTimeout(timer);
-        resolve(message);
-      });
-    });
-    ws.send(JSON.stringify({
-      action: 'announce', event: 'started', left: 1, uploaded: 0, downloaded: 0, numwant: 0, offers: [],
-      info_hash: Buffer.from(infoHash, 'hex').toString('latin1'), peer_id: randomBytes(10).toString('hex'),
-    }));
-    return (await answer).complete ?? 0;
-  } finally {
-    ws.close();
-  }
-}
 
 describe('SEEDER_MODE=external: the seeder as its own peer joining the proxy', () => {
   let origin: CountingOrigin;
@@ -99,8 +71,8 @@ describe('SEEDER_MODE=external: the seeder as its own peer joining the proxy', (
     await waitFor(() => external.peer!.torrentSeeder.isComplete(infoHash), 'external seeder holding every piece', WAIT_MS);
 
     // The swarm on the proxy's tracker now counts the external seeder as a
-    // complete peer (the WebRTC transfer itself is covered with the embedded
-    // seeder in webtorrent.integration.ts and with Chromium in test/e2e).
+    // complete peer (the WebRTC transfer from the seeder process is covered in
+    // external-seeder-video.integration.ts).
     const complete = await trackerCompleteCount(app.url, infoHash);
     assert.equal(complete, 1);
   });
