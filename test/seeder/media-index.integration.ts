@@ -10,10 +10,13 @@ import { startSeederHarness, type SeederHarness } from './seeder-harness.js';
 const PNG = pseudoRandomBytes(150_000, 7);
 const BIG_PNG = pseudoRandomBytes(300_000, 8);
 
-async function manifest(h: SeederHarness, ...urls: string[]): Promise<{ status: number; body: ManifestResponse }> {
+/** Error answers add the catalog code beside `assets`. */
+type ManifestAnswer = ManifestResponse & { error?: string };
+
+async function manifest(h: SeederHarness, ...urls: string[]): Promise<{ status: number; code: unknown; body: ManifestAnswer }> {
   const query = urls.map((u) => `u=${encodeURIComponent(u)}`).join('&');
   const res = await request(new URL(`/__p2p/manifest?${query}`, h.proxyUrl));
-  return { status: res.statusCode, body: (await res.body.json()) as ManifestResponse };
+  return { status: res.statusCode, code: res.headers['x-peerconnect-error'], body: (await res.body.json()) as ManifestAnswer };
 }
 
 describe('seeder media index through /__p2p/manifest', () => {
@@ -32,7 +35,8 @@ describe('seeder media index through /__p2p/manifest', () => {
       .add('/img/changing.png', Buffer.from('version one'), 'image/png')
       .add('/page.html', Buffer.from('<p>hi</p>'), 'text/html')
       .redirect('/moved.png', '/img/photo.png')
-      .redirect('/away.png', `${other.url.origin}/secret.png`);
+      .redirect('/away.png', `${other.url.origin}/secret.png`)
+      .redirect('/loop.png', '/loop.png');
     h = await startSeederHarness({ origin, freshMs: 50, overrides: { imageMaxBytes: 200_000 } });
   });
 
@@ -85,8 +89,10 @@ describe('seeder media index through /__p2p/manifest', () => {
       `http://127.0.0.1:${other.url.port}/secret.png`,
     ];
     for (const url of refused) {
-      const { status, body } = await manifest(h, url);
+      const { status, code, body } = await manifest(h, url);
       assert.equal(status, 403, url);
+      assert.equal(code, 'PC_ERR_FORBIDDEN_URL', url);
+      assert.equal(body.error, 'PC_ERR_FORBIDDEN_URL', url);
       assert.equal(body.assets[0]?.error, 'forbidden', url);
     }
     assert.equal(other.hitsOf('/secret.png'), 0);
@@ -98,22 +104,33 @@ describe('seeder media index through /__p2p/manifest', () => {
     assert.equal(moved.body.assets[0]?.sha256, sha256(PNG));
     const away = await manifest(h, '/away.png');
     assert.equal(away.status, 403);
+    assert.equal(away.body.error, 'PC_ERR_FORBIDDEN_URL');
     assert.equal(away.body.assets[0]?.error, 'forbidden');
     assert.equal(other.hitsOf('/secret.png'), 0);
   });
 
   test('origin 404 gives a manifest 404', async () => {
-    const { status, body } = await manifest(h, '/nope.png');
+    const { status, code, body } = await manifest(h, '/nope.png');
     assert.equal(status, 404);
+    assert.equal(code, 'PC_ERR_NOT_FOUND');
+    assert.equal(body.error, 'PC_ERR_NOT_FOUND');
     assert.equal(body.assets[0]?.error, 'not-found');
+  });
+
+  test('an origin that cannot provide the file (redirect loop) gives 502 PC_ERR_ORIGIN_FAILED', async () => {
+    const { status, code, body } = await manifest(h, '/loop.png');
+    assert.equal(status, 502);
+    assert.equal(code, 'PC_ERR_ORIGIN_FAILED');
+    assert.equal(body.assets[0]?.error, 'origin-error');
   });
 
   test('bad requests: no u, too many u', async () => {
     const none = await request(new URL('/__p2p/manifest', h.proxyUrl));
     assert.equal(none.statusCode, 400);
-    await none.body.dump();
+    assert.deepEqual(await none.body.json(), { assets: [], error: 'PC_ERR_BAD_REQUEST', message: `expected 1-${MAX_MANIFEST_URLS} u parameters` });
     const many = await manifest(h, ...Array.from({ length: MAX_MANIFEST_URLS + 1 }, (_, i) => `/img/${i}.png`));
     assert.equal(many.status, 400);
+    assert.equal(many.code, 'PC_ERR_BAD_REQUEST');
   });
 
   test('images over imageMaxBytes are indexed as p2p:false', async () => {

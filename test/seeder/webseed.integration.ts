@@ -102,6 +102,8 @@ describe('webseed /__p2p/seed/<id> for a 20 MB video', () => {
       const res = await get(seedUrl, { range });
       assert.equal(res.status, 416, range);
       assert.equal(res.headers['content-range'], `bytes */${VIDEO.length}`, range);
+      assert.equal(res.headers['x-peerconnect-error'], 'PC_ERR_RANGE', range);
+      assert.equal((JSON.parse(res.body.toString()) as { error: string }).error, 'PC_ERR_RANGE', range);
     }
   });
 
@@ -129,7 +131,10 @@ describe('webseed /__p2p/seed/<id> for a 20 MB video', () => {
   test('unknown ids are 404', async () => {
     const res = await get(new URL('/__p2p/seed/AAAAAAAAAAAAAAAAAAAAAA', h.proxyUrl));
     assert.equal(res.status, 404);
+    assert.equal(res.headers['x-peerconnect-error'], 'PC_ERR_NOT_FOUND');
+    assert.equal((JSON.parse(res.body.toString()) as { error: string }).error, 'PC_ERR_NOT_FOUND');
     const bad = await get(new URL('/__p2p/seed/..%2f..%2fetc', h.proxyUrl));
     assert.equal(bad.status, 404);
+    assert.equal(bad.headers['x-peerconnect-error'], 'PC_ERR_NOT_FOUND');
   });
 });

@@ -95,7 +95,7 @@ export class SignalTestClient {
 }
 
 /** Opens a raw ws to the signal endpoint and resolves with the HTTP status of a refusal, or 101. */
-export function upgradeStatus(base: URL, path = '/__p2p/signal'): Promise<{ status: number; ws: WebSocket }> {
+export function upgradeStatus(base: URL, path = '/__p2p/signal'): Promise<{ status: number; code?: string; ws: WebSocket }> {
   const url = new URL(path, base);
   url.protocol = 'ws:';
   const ws = new WebSocket(url.href);
@@ -108,7 +108,8 @@ export function upgradeStatus(base: URL, path = '/__p2p/signal'): Promise<{ stat
     });
     ws.once('unexpected-response', (_req, res) => {
       clearTimeout(timer);
-      resolve({ status: res.statusCode ?? 0, ws });
+      const code = res.headers['x-peerconnect-error'];
+      resolve({ status: res.statusCode ?? 0, ...(typeof code === 'string' ? { code } : {}), ws });
     });
   });
 }

@@ -259,7 +259,10 @@ describe('signaling limits and seeder authentication', () => {
       const second = await SignalTestClient.connect(app.url);
       const third = await upgradeStatus(app.url);
       assert.equal(third.status, 429);
-      assert.equal((await upgradeStatus(app.url, '/__p2p/tracker')).status, 429);
+      assert.equal(third.code, 'PC_ERR_RATE_LIMITED');
+      const tracker = await upgradeStatus(app.url, '/__p2p/tracker');
+      assert.equal(tracker.status, 429);
+      assert.equal(tracker.code, 'PC_ERR_RATE_LIMITED');
       first.close();
       await eventually(async () => {
         const retry = await upgradeStatus(app.url);
