@@ -63,7 +63,7 @@ export class ChannelSession {
       if (state === 'complete') this.sendAnswer();
     });
     this.pc.onLocalDescription((_sdp, type) => {
-      if (type !== 'answer' || this.answered) return;
+      if (type !== 'answer' || this.answered || this.destroyed) return;
       this.gatherTimer = setTimeout(() => this.sendAnswer(), GATHER_TIMEOUT_MS);
       this.gatherTimer.unref();
     });

@@ -82,10 +82,12 @@ export class SeederPeer {
   async scanTorrents(): Promise<number> {
     let started = 0;
     for (const infoHash of await this.options.torrents.list()) {
+      if (this.closing) break;
       if (this.torrentSeeder.infoHashes.includes(infoHash) || this.attempted.has(infoHash)) continue;
       if (this.attempted.size >= MAX_SCANNED_TORRENTS) break;
       this.attempted.add(infoHash);
       const file = await this.options.torrents.read(infoHash);
+      if (this.closing) break;
       if (!file) continue;
       void this.torrentSeeder.fetchAndSeed(file, this.options.proxyUrl.href);
       started++;
@@ -95,7 +97,7 @@ export class SeederPeer {
 
   /** Starts periodic scans (external mode). */
   watchTorrents(): void {
-    if (this.scanTimer) return;
+    if (this.scanTimer || this.closing) return;
     const run = (): void => {
       void this.scanTorrents().catch((err: unknown) => this.options.logger?.warn({ err }, 'torrent scan failed'));
     };
@@ -108,7 +110,7 @@ export class SeederPeer {
   async seedRecord(record: AssetRecord, body: CachedBody): Promise<boolean> {
     if (!record.infoHash) return false;
     const file = await this.options.torrents.read(record.infoHash);
-    if (!file) return false;
+    if (!file || this.closing) return false;
     return (await this.torrentSeeder.seed(file, body)) !== undefined;
   }
 

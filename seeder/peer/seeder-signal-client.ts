@@ -43,7 +43,8 @@ export class SeederSignalClient {
       send({ v: 1, type: 'hello', role: 'seeder', ...(this.options.token ? { token: this.options.token } : {}) });
     });
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
+      // After close() the socket lingers up to CLOSE_GRACE_MS: nothing it says is acted on.
+      if (isBinary || this.closed) return;
       let message: ServerMessage;
       try {
         message = parseServerMessage(data.toString());
