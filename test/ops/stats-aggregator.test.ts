@@ -101,7 +101,3 @@ test('report schema: accepts the protocol shape, names the first problem otherwi
   assert.throws(() => parseReport(JSON.stringify({ v: 1, page: '/?q=secret', assets: [] })), /page/);
   assert.throws(() => parseReport(JSON.stringify({ v: 1, page: '/', assets: Array(201).fill({ id: id(1), source: 'peer', bytes: 1 }) })), /assets/);
 });
-  assert.deepEqual(peersAndSwarms({ connections: 4, registry: { swarms: 1 } }), { peers: 4, swarms: 1 });
-  assert.deepEqual(peersAndSwarms({ peers: -1, swarms: 'x' }), { peers: null, swarms: null });
-  assert.deepEqual(peersAndSwarms(undefined), { peers: null, swarms: null });
-});
