@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { parseServerMessage, type ServerMessage } from '../../protocol/signal-messages.js';
+import { SIGNAL_PROTOCOL_VERSION, parseServerMessage, type ServerMessage } from '../../protocol/signal-messages.js';
 
 export const WAIT_MS = 5_000;
 
@@ -47,7 +47,7 @@ export class SignalTestClient {
   }
 
   send(message: Outgoing): void {
-    this.ws.send(JSON.stringify({ v: 1, ...message }));
+    this.ws.send(JSON.stringify({ v: SIGNAL_PROTOCOL_VERSION, ...message }));
   }
 
   sendRaw(data: string | Buffer, binary = false): void {

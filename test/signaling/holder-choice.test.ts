@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_HOLDERS_PER_ASSET, SIGNAL_PROTOCOL_VERSION, type PeerId, type PeerRole } from '../../protocol/signal-messages.js';
+import {
+  HolderChoice, MAX_UPLOADS_PER_BROWSER, UPLOAD_SLOT_MS, releaseAllSlots,
+} from '../../proxy/signaling/holder-choice.js';
+import { InMemoryPeerRegistry } from '../../proxy/signaling/peer-registry.js';
+import { toRecord } from '../../proxy/signaling/session-lifetime.js';
+import type { SignalSession } from '../../proxy/signaling/signal-session.js';
+import { fakeSession } from './fake-signal-socket.js';
+
+const v = SIGNAL_PROTOCOL_VERSION;
+const SEEDER_MAX_UPLOADS = 2;
+
+function world() {
+  const registry = new InMemoryPeerRegistry();
+  const sessions = new Map<PeerId, SignalSession>();
+  const lookup = (id: PeerId) => sessions.get(id);
+  const choice = new HolderChoice({ registry, lookup, geo: false, seederMaxUploads: SEEDER_MAX_UPLOADS });
+  const join = (id: string, role: PeerRole = 'browser'): SignalSession => {
+    const { session } = fakeSession(id, { role });
+    sessions.set(id, session);
+    registry.join(toRecord(session));
+    return session;
+  };
+  return { registry, sessions, choice, join };
+}
+
+test('holder choice: want answers browsers first, seeders last and named, and remembers what it handed out', () => {
+  const { choice, join } = world();
+  join('seeder', 'seeder');
+  const holder = join('holder');
+  choice.have(holder, ['x']);
+  const asker = join('asker');
+  assert.deepEqual(choice.want(asker, 'x', 1_000), { v, type: 'holders', asset: 'x', peers: ['holder', 'seeder'], seeders: ['seeder'] });
+  assert.deepEqual(choice.want(asker, 'nobody-has', 1_000), { v, type: 'holders', asset: 'nobody-has', peers: ['seeder'], seeders: ['seeder'] });
+  assert.ok(asker.offered.has('holder') && asker.offered.has('seeder'), 'the asker may now offer to both');
+  assert.equal(holder.lastServedAt, 1_000);
+  assert.deepEqual(asker.awaiting.get('x'), ['holder', 'seeder']);
+});
+
+test('holder choice: at most MAX_HOLDERS_PER_ASSET holders, never the asker itself', () => {
+  const { choice, join } = world();
+  const holders = Array.from({ length: MAX_HOLDERS_PER_ASSET + 3 }, (_, i) => join(`h${i}`));
+  for (const holder of holders) choice.have(holder, ['x']);
+  const answer = choice.want(holders[0] as SignalSession, 'x', 0);
+  assert.equal(answer.peers.length, MAX_HOLDERS_PER_ASSET);
+  assert.ok(!answer.peers.includes('h0'));
+  assert.equal(answer.seeders, undefined, 'no seeders field without a seeder');
+});
+
+test('holder choice: a browser holder handed out MAX_UPLOADS_PER_BROWSER times is skipped until an asker reports have', () => {
+  const { choice, join } = world();
+  const holder = join('holder');
+  choice.have(holder, ['x']);
+  const askers = Array.from({ length: MAX_UPLOADS_PER_BROWSER }, (_, i) => join(`a${i}`));
+  for (const asker of askers) assert.deepEqual(choice.want(asker, 'x', 0).peers, ['holder']);
+  const late = join('late');
+  assert.deepEqual(choice.want(late, 'x', 0).peers, [], 'holder busy');
+  choice.have(askers[0] as SignalSession, ['x']);
+  assert.ok(choice.want(late, 'x', 0).peers.includes('holder'), 'a finished download frees a slot');
+});
+
+test('holder choice: an upload slot lapses after UPLOAD_SLOT_MS when the asker never reports have', () => {
+  const { choice, join } = world();
+  const holder = join('holder');
+  choice.have(holder, ['x']);
+  for (let i = 0; i < MAX_UPLOADS_PER_BROWSER; i++) choice.want(join(`a${i}`), 'x', 0);
+  const late = join('late');
+  assert.deepEqual(choice.want(late, 'x', UPLOAD_SLOT_MS - 1).peers, []);
+  assert.deepEqual(choice.want(late, 'x', UPLOAD_SLOT_MS).peers, ['holder']);
+});
+
+test('holder choice: a seeder takes seederMaxUploads transfers, and its have/lost change nothing', () => {
+  const { registry, choice, join } = world();
+  const seeder = join('seeder', 'seeder');
+  choice.have(seeder, ['x']);
+  choice.lost(seeder, ['x']);
+  assert.equal(registry.holderCount('x'), 0, 'a seeder never counts as a holder');
+  for (let i = 0; i < SEEDER_MAX_UPLOADS; i++) assert.deepEqual(choice.want(join(`a${i}`), 'x', 0).peers, ['seeder']);
+  assert.deepEqual(choice.want(join('late'), 'x', 0).peers, []);
+});
+
+test('holder choice: lost removes a browser holding', () => {
+  const { registry, choice, join } = world();
+  const holder = join('holder');
+  choice.have(holder, ['x', 'y']);
+  choice.lost(holder, ['x']);
+  assert.equal(registry.holderCount('x'), 0);
+  assert.equal(registry.holderCount('y'), 1);
+});
+
+test('holder choice: bad-peer only for a peer the reporter was given, and excludes it for that asset only', () => {
+  const { choice, join } = world();
+  const good = join('good');
+  const bad = join('bad');
+  for (const holder of [good, bad]) choice.have(holder, ['x', 'y']);
+  const reporter = join('reporter');
+  assert.deepEqual(choice.badPeer(reporter, { v, type: 'bad-peer', peer: 'bad', asset: 'x' }),
+    { reason: 'not-paired', message: 'report only peers you were given' });
+  assert.deepEqual(new Set(choice.want(reporter, 'x', 0).peers), new Set(['good', 'bad']));
+  assert.equal(choice.badPeer(reporter, { v, type: 'bad-peer', peer: 'bad', asset: 'x' }), undefined);
+  assert.deepEqual(choice.want(reporter, 'x', 0).peers, ['good']);
+  assert.ok(choice.want(reporter, 'y', 0).peers.includes('bad'), 'other assets unaffected');
+});
+
+test('holder choice: releaseAllSlots frees every slot a leaving asker held', () => {
+  const { sessions, choice, join } = world();
+  const holder = join('holder');
+  choice.have(holder, ['x', 'y']);
+  const asker = join('asker');
+  choice.want(asker, 'x', 0);
+  choice.want(asker, 'y', 0);
+  assert.equal(holder.activeUploads(0), 2);
+  releaseAllSlots(asker, (id) => sessions.get(id));
+  assert.equal(holder.activeUploads(0), 0);
+  assert.equal(asker.awaiting.size, 0);
+});
