@@ -1,15 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { HelloMessage, PeerRole } from '../../protocol/signal-messages.js';
 import type { AddressLimiter } from './address-limiter.js';
+import type { UpgradeRefusal as UpgradeErrorCode } from './reject-upgrade.js';
 import type { MessageRefusal } from './strike-policy.js';
 
 export type UpgradeRefusalReason = 'closing' | 'full' | 'per-address';
 
-/** Why an upgrade was refused, and the HTTP status it is refused with. */
+/** Why an upgrade was refused (the stats key), and the catalog error it is refused with. */
 export interface UpgradeRefusal {
   admitted: false;
   reason: UpgradeRefusalReason;
-  status: 429 | 503;
+  error: UpgradeErrorCode;
 }
 
 /** A place reserved for one upgrade; call `upgraded()` once the handshake completed. */
@@ -55,10 +56,10 @@ export class Admission {
    * until `upgraded()` or the socket closes, whichever comes first.
    */
   admit(socket: UpgradingSocket, address: string, sessions: number): UpgradeAdmitted | UpgradeRefusal {
-    if (this.stopped) return { admitted: false, reason: 'closing', status: 503 };
-    if (sessions + this.handshakes >= this.options.maxPeers) return { admitted: false, reason: 'full', status: 503 };
+    if (this.stopped) return { admitted: false, reason: 'closing', error: 'PC_ERR_SHUTTING_DOWN' };
+    if (sessions + this.handshakes >= this.options.maxPeers) return { admitted: false, reason: 'full', error: 'PC_ERR_OVERLOADED' };
     const release = this.options.limiter.acquire(address);
-    if (!release) return { admitted: false, reason: 'per-address', status: 429 };
+    if (!release) return { admitted: false, reason: 'per-address', error: 'PC_ERR_RATE_LIMITED' };
     socket.once('close', release);
     this.handshakes++;
     let settled = false;

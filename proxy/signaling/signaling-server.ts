@@ -84,7 +84,7 @@ export class SignalingServer {
     const admitted = this.admission.admit(socket, clientAddress, this.sessions.size);
     if (!admitted.admitted) {
       this.counters.refused(admitted.reason);
-      rejectUpgrade(socket, admitted.status);
+      rejectUpgrade(socket, admitted.error);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {

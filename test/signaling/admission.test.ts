@@ -20,33 +20,33 @@ function admitted(result: UpgradeAdmitted | UpgradeRefusal): UpgradeAdmitted {
   return result as UpgradeAdmitted;
 }
 
-function refusal(result: UpgradeAdmitted | UpgradeRefusal): Pick<UpgradeRefusal, 'reason' | 'status'> {
+function refusal(result: UpgradeAdmitted | UpgradeRefusal): Pick<UpgradeRefusal, 'reason' | 'error'> {
   assert.equal(result.admitted, false);
-  const { reason, status } = result as UpgradeRefusal;
-  return { reason, status };
+  const { reason, error } = result as UpgradeRefusal;
+  return { reason, error };
 }
 
 const hello = (role: 'browser' | 'seeder', token?: string): HelloMessage => ({
   v: SIGNAL_PROTOCOL_VERSION, type: 'hello', role, ...(token !== undefined ? { token } : {}),
 });
 
-test('admission: maxPeers counts open sessions and handshakes in progress (503 full)', () => {
+test('admission: maxPeers counts open sessions and handshakes in progress (overloaded)', () => {
   const gate = admission({ maxPeers: 3 });
   const first = admitted(gate.admit(new EventEmitter(), '198.51.100.1', 0));
   admitted(gate.admit(new EventEmitter(), '198.51.100.2', 0));
   assert.equal(gate.pending, 2);
-  assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.3', 1)), { reason: 'full', status: 503 });
+  assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.3', 1)), { reason: 'full', error: 'PC_ERR_OVERLOADED' });
   first.upgraded();
   assert.equal(gate.pending, 1, 'a finished handshake no longer counts as pending');
-  assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.3', 2)), { reason: 'full', status: 503 });
+  assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.3', 2)), { reason: 'full', error: 'PC_ERR_OVERLOADED' });
   admitted(gate.admit(new EventEmitter(), '198.51.100.3', 1));
 });
 
-test('admission: per-address limit answers 429 and frees the slot when the socket closes', () => {
+test('admission: per-address limit is rate limited and frees the slot when the socket closes', () => {
   const gate = admission({ perAddress: 1 });
   const socket = new EventEmitter();
   admitted(gate.admit(socket, '198.51.100.1', 0)).upgraded();
-  assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.1', 1)), { reason: 'per-address', status: 429 });
+  assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.1', 1)), { reason: 'per-address', error: 'PC_ERR_RATE_LIMITED' });
   admitted(gate.admit(new EventEmitter(), '198.51.100.2', 1));
   socket.emit('close');
   admitted(gate.admit(new EventEmitter(), '198.51.100.1', 1));
@@ -62,10 +62,10 @@ test('admission: a socket that closes mid-handshake frees its place exactly once
   assert.equal(gate.pending, 0, 'upgraded() after close does not count down twice');
 });
 
-test('admission: after stop() every upgrade is refused as closing (503)', () => {
+test('admission: after stop() every upgrade is refused as shutting down', () => {
   const gate = admission();
   gate.stop();
-  assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.1', 0)), { reason: 'closing', status: 503 });
+  assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.1', 0)), { reason: 'closing', error: 'PC_ERR_SHUTTING_DOWN' });
 });
 
 test('admission: hello must be first; browser always allowed; seeder needs the exact admin token', () => {
