@@ -60,10 +60,12 @@ export class MediaLoader {
   /** Original URL per element, kept before the element is pointed at the stream. */
   private readonly originals = new WeakMap<HTMLMediaElement, string>();
   private readonly failed = new WeakSet<HTMLMediaElement>();
+  private closed = false;
 
   constructor(private readonly s: Services) {}
 
   add(el: HTMLMediaElement): void {
+    if (this.closed) return;
     // The poster is a plain image: let it load over HTTP right away.
     const poster = el.getAttribute(ATTR.poster);
     if (poster !== null) {
@@ -72,7 +74,10 @@ export class MediaLoader {
     }
     const url = mediaUrl(el);
     if (url) this.originals.set(el, url);
-    void this.load(el).catch((err: unknown) => this.fallback(el, err instanceof MediaFailure ? err.reason : 'client-error'));
+    void this.load(el).catch((err: unknown) => {
+      // After close() the page is going away: nothing is put back or reported.
+      if (!this.closed) this.fallback(el, err instanceof MediaFailure ? err.reason : 'client-error');
+    });
   }
 
   /** Reports bytes per wire type received since the last report. */
@@ -87,7 +92,10 @@ export class MediaLoader {
     }
   }
 
+  /** Idempotent. A load still waiting (manifest, worker, WebTorrent, torrent file) stops at its next step. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     clearInterval(this.statsTimer);
     void this.client?.then((c) => c.destroy(), () => undefined);
   }
@@ -96,15 +104,19 @@ export class MediaLoader {
     const url = this.originals.get(el);
     if (!url) throw new MediaFailure('client-error');
     const entry = await this.s.manifest.lookup(url);
+    if (this.closed) return;
     if (!entry.infoHash || !entry.id || entry.p2p === false) throw new MediaFailure('manifest-error');
     const record: MediaRecord = { url, infoHash: entry.infoHash, state: 'loading', webrtcBytes: 0, webseedBytes: 0, webrtcPeers: 0 };
     this.s.reporter.surface.media[entry.id] = record;
     const { prefix } = this.s.config;
     this.worker ??= ensureStreamingWorker(this.s.win, `${prefix}/sw.min.js`);
     const registration = await this.worker;
+    if (this.closed) return;
     if (!registration) throw new MediaFailure('unsupported');
     const client = await this.webtorrent(registration);
+    if (this.closed) return;
     const torrentFile = await fetchBytes(`${prefix}/torrents/${entry.infoHash}.torrent`);
+    if (this.closed) return;
     const loc = this.s.win.location;
     const torrent = client.add(torrentFile, {
       announce: [`${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${prefix}/tracker`],
@@ -112,7 +124,10 @@ export class MediaLoader {
     torrent.on('warning', () => undefined);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new MediaFailure('timeout')), MEDIA_READY_TIMEOUT_MS);
-      if (torrent.ready) resolve();
+      if (torrent.ready) {
+        clearTimeout(timer);
+        resolve();
+      }
       torrent.once('ready', () => {
         clearTimeout(timer);
         resolve();
@@ -122,6 +137,8 @@ export class MediaLoader {
         reject(new MediaFailure('protocol-violation'));
       });
     });
+    // close() destroyed the WebTorrent client, and this torrent with it.
+    if (this.closed) return;
     const file = [...torrent.files].sort((a, b) => b.length - a.length)[0];
     if (!file) throw new MediaFailure('manifest-error');
     this.scheduleWebseed(el, torrent, new URL(`${prefix}/seed/${entry.id}`, loc.href).href);
