@@ -94,7 +94,9 @@ export class PeerConnectClient implements Services {
         const img = el as HTMLImageElement;
         if (el.getAttribute(ATTR.mode) === 'peer') {
           this.images.prefetch(img);
-          void up.then(() => this.images.add(img));
+          void up.then(() => {
+            if (!this.closed) this.images.add(img);
+          });
         }
         else void this.httpHolder.adopt(img).catch(() => undefined);
       } else if (kind === 'video' || kind === 'audio') {
@@ -106,12 +108,13 @@ export class PeerConnectClient implements Services {
         }
       }
     }
-    if (await up) await this.restoreHeld();
+    if ((await up) && !this.closed) await this.restoreHeld();
   }
 
   /** Assets verified on earlier page views of this site: check them again, then hold and announce them. */
   private async restoreHeld(): Promise<void> {
     for (const asset of await this.persisted.restore()) {
+      if (this.closed) return;
       const entry = await this.manifest.lookup(asset.url);
       if (this.closed || !entry.id || !entry.sha256 || entry.p2p === false || this.store.has(entry.id)) continue;
       if (asset.bytes.byteLength !== entry.size || (await sha256Hex(asset.bytes)) !== entry.sha256) {
@@ -133,6 +136,8 @@ export class PeerConnectClient implements Services {
   }
 
   announce(assets: AssetId[], persist = true): void {
+    // Loaders finishing an await after close() must not start the batch timer or persist.
+    if (this.closed) return;
     this.syncHeld();
     if (persist) {
       for (const id of assets) {
@@ -192,6 +197,7 @@ export class PeerConnectClient implements Services {
   private listenLifecycle(): void {
     const doc = this.win.document;
     doc.addEventListener('visibilitychange', () => {
+      if (this.closed) return;
       if (doc.visibilityState === 'hidden') {
         this.media.report();
         this.reporter.flush();

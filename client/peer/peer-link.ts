@@ -108,7 +108,9 @@ export class PeerLink {
       this.attach(this.pc.createDataChannel(PEER_CHANNEL_LABEL, { ordered: true }));
       this.enqueue(async () => {
         const offer = await this.pc.createOffer();
+        if (this.closed) return;
         await this.pc.setLocalDescription(offer);
+        if (this.closed) return;
         const sdp = this.pc.localDescription?.sdp ?? offer.sdp ?? '';
         options.signal({ v: 1, type: 'offer', to: this.remote, session: this.session, sdp });
       });
@@ -124,9 +126,12 @@ export class PeerLink {
   acceptOffer(sdp: string): void {
     this.enqueue(async () => {
       await this.pc.setRemoteDescription({ type: 'offer', sdp });
+      if (this.closed) return;
       await this.flushCandidates();
       const answer = await this.pc.createAnswer();
+      if (this.closed) return;
       await this.pc.setLocalDescription(answer);
+      if (this.closed) return;
       const local = this.pc.localDescription?.sdp ?? answer.sdp ?? '';
       this.options.signal({ v: 1, type: 'answer', to: this.remote, session: this.session, sdp: local });
     });
@@ -209,7 +214,8 @@ export class PeerLink {
   }
 
   private enqueue(step: () => Promise<void>): void {
-    this.ops = this.ops.then(step).catch(() => this.close(new LinkError('ice-failed', 'negotiation failed')));
+    // Steps check `closed` after each await: a link closed mid-negotiation sends nothing more.
+    this.ops = this.ops.then(() => (this.closed ? undefined : step())).catch(() => this.close(new LinkError('ice-failed', 'negotiation failed')));
   }
 
   private async flushCandidates(): Promise<void> {
