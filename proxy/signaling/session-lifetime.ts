@@ -1,3 +1,4 @@
+import { CLOSE_REASONS, type CloseReason } from '../../core/errors.js';
 import type { PeerId } from '../../protocol/signal-messages.js';
 import { releaseAllSlots } from './holder-choice.js';
 import type { PeerRecord, PeerRegistry } from './peer-registry.js';
@@ -6,11 +7,6 @@ import type { SignalSession } from './signal-session.js';
 
 /** After a server-side close, wait this long for the close handshake, then cut the socket. */
 export const CLOSE_GRACE_MS = 2_000;
-
-export const CLOSE_NORMAL = 1000;
-export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_POLICY = 1008;
-export const CLOSE_TRY_AGAIN = 1013;
 
 export interface SessionLifetimeOptions {
   registry: PeerRegistry;
@@ -44,7 +40,7 @@ export class SessionLifetime {
    */
   open(session: SignalSession): boolean {
     if (!this.options.registry.join(toRecord(session))) {
-      session.ws.close(CLOSE_TRY_AGAIN, 'registry full');
+      closeWith(session, CLOSE_REASONS.REGISTRY_FULL);
       return false;
     }
     this.sessions.set(session.id, session);
@@ -64,14 +60,14 @@ export class SessionLifetime {
 
   /** The peer said `bye`: close normally and forget it now. */
   bye(session: SignalSession): void {
-    session.ws.close(CLOSE_NORMAL, 'bye');
+    closeWith(session, CLOSE_REASONS.BYE);
     this.drop(session);
   }
 
-  /** Closes with 1008 and forgets the peer; false when it was already gone. */
-  closeForPolicy(session: SignalSession, reason: string): boolean {
+  /** Closes for a policy violation (1008) and forgets the peer; false when it was already gone. */
+  closeForPolicy(session: SignalSession, why: PolicyClose): boolean {
     if (session.closed) return false;
-    this.closeWithGrace(session, CLOSE_POLICY, reason);
+    this.closeWithGrace(session, CLOSE_REASONS[why]);
     return true;
   }
 
@@ -107,11 +103,11 @@ export class SessionLifetime {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.heartbeat);
-    for (const session of [...this.sessions.values()]) this.closeWithGrace(session, CLOSE_GOING_AWAY, 'server closing');
+    for (const session of [...this.sessions.values()]) this.closeWithGrace(session, CLOSE_REASONS.SERVER_CLOSING);
   }
 
-  private closeWithGrace(session: SignalSession, code: number, reason: string): void {
-    session.ws.close(code, reason);
+  private closeWithGrace(session: SignalSession, close: CloseReason): void {
+    closeWith(session, close);
     this.drop(session);
     // A peer that never completes the close handshake must not keep its socket.
     setTimeout(() => session.ws.terminate(), CLOSE_GRACE_MS).unref();
@@ -124,4 +120,11 @@ export function toRecord(session: SignalSession): PeerRecord {
     ...(session.country !== undefined ? { country: session.country } : {}),
     ...(session.asn !== undefined ? { asn: session.asn } : {}),
   };
+}
+
+/** The close frames a policy violation may end with. */
+export type PolicyClose = 'UNAUTHORIZED' | 'TOO_MANY_INVALID';
+
+function closeWith(session: SignalSession, close: CloseReason): void {
+  session.ws.close(close.code, close.reason);
 }

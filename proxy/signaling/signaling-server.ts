@@ -16,7 +16,7 @@ import type { PeerRegistry } from './peer-registry.js';
 import { SignalRateStats, type SignalingServerStats } from './rate-stats.js';
 import { rejectUpgrade } from './reject-upgrade.js';
 import { relay } from './relay.js';
-import { SessionLifetime } from './session-lifetime.js';
+import { SessionLifetime, type PolicyClose } from './session-lifetime.js';
 import { SignalSession } from './signal-session.js';
 import type { MessageRefusal } from './strike-policy.js';
 
@@ -201,7 +201,7 @@ export class SignalingServer {
     // Not a strike: a refused seeder is told why and closed at once.
     session.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'error', code: outcome.reason, message: outcome.message });
     this.counters.rejected(outcome.reason, message.type);
-    this.closeForPolicy(session, 'unauthorized');
+    this.closeForPolicy(session, 'UNAUTHORIZED');
     return undefined;
   }
 
@@ -209,14 +209,14 @@ export class SignalingServer {
   private reject(session: SignalSession, refusal: MessageRefusal, type: string): void {
     this.counters.rejected(refusal.reason, type);
     if (session.strikes.add(this.now()) === 'close') {
-      this.closeForPolicy(session, 'too many invalid messages');
+      this.closeForPolicy(session, 'TOO_MANY_INVALID');
       return;
     }
     session.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'error', code: refusal.reason, message: refusal.message });
   }
 
-  private closeForPolicy(session: SignalSession, reason: string): void {
-    if (this.sessions.closeForPolicy(session, reason)) this.counters.policyClosed();
+  private closeForPolicy(session: SignalSession, why: PolicyClose): void {
+    if (this.sessions.closeForPolicy(session, why)) this.counters.policyClosed();
   }
 
   private tick(): void {

@@ -4,7 +4,7 @@ import { SIGNAL_PROTOCOL_VERSION } from '../../protocol/signal-messages.js';
 import { HolderChoice } from '../../proxy/signaling/holder-choice.js';
 import { InMemoryPeerRegistry } from '../../proxy/signaling/peer-registry.js';
 import {
-  CLOSE_GOING_AWAY, CLOSE_GRACE_MS, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TRY_AGAIN, SessionLifetime,
+  CLOSE_GRACE_MS, SessionLifetime,
 } from '../../proxy/signaling/session-lifetime.js';
 import { waitFor } from '../helpers/wait.js';
 import { fakeSession } from './fake-signal-socket.js';
@@ -34,7 +34,7 @@ test('session lifetime: open joins the registry; a full registry closes the sock
   assert.equal(registry.stats(0).peers, 1);
   const second = fakeSession('second');
   assert.equal(lifetime.open(second.session), false);
-  assert.deepEqual(second.socket.closedWith, { code: CLOSE_TRY_AGAIN, reason: 'registry full' });
+  assert.deepEqual(second.socket.closedWith, { code: 1013, reason: 'registry full' });
   assert.equal(lifetime.lookup('second'), undefined);
   assert.equal(lifetime.size, 1);
 });
@@ -95,14 +95,14 @@ test('session lifetime: bye closes with 1000 at once; a policy close uses 1008, 
   const leaving = fakeSession('leaving');
   lifetime.open(leaving.session);
   lifetime.bye(leaving.session);
-  assert.deepEqual(leaving.socket.closedWith, { code: CLOSE_NORMAL, reason: 'bye' });
+  assert.deepEqual(leaving.socket.closedWith, { code: 1000, reason: 'bye' });
   assert.equal(lifetime.size, 0);
 
   const abuser = fakeSession('abuser');
   lifetime.open(abuser.session);
-  assert.equal(lifetime.closeForPolicy(abuser.session, 'too many invalid messages'), true);
-  assert.equal(lifetime.closeForPolicy(abuser.session, 'again'), false, 'already gone');
-  assert.deepEqual(abuser.socket.closedWith, { code: CLOSE_POLICY, reason: 'too many invalid messages' });
+  assert.equal(lifetime.closeForPolicy(abuser.session, 'TOO_MANY_INVALID'), true);
+  assert.equal(lifetime.closeForPolicy(abuser.session, 'UNAUTHORIZED'), false, 'already gone');
+  assert.deepEqual(abuser.socket.closedWith, { code: 1008, reason: 'too many invalid messages' });
   assert.equal(abuser.socket.terminated, false, 'the close handshake gets its grace first');
   await waitFor(() => abuser.socket.terminated, 'socket cut after the grace', CLOSE_GRACE_MS + WAIT_MS);
 });
@@ -116,6 +116,6 @@ test('session lifetime: close() closes every socket going away and is idempotent
   });
   lifetime.close();
   lifetime.close();
-  for (const socket of sockets) assert.deepEqual(socket.closedWith, { code: CLOSE_GOING_AWAY, reason: 'server closing' });
+  for (const socket of sockets) assert.deepEqual(socket.closedWith, { code: 1001, reason: 'server closing' });
   assert.equal(lifetime.size, 0);
 });
