@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ByteSource, FallbackReason, ReportBody } from '../../protocol/report.js';
+import type { AssetStats, BytesBySource, HistoryBucket, OffloadRatios, StatsSnapshot, TimeToImage } from '../../protocol/stats.js';
 import type { Metrics } from '../../core/metrics.js';
 import { BYTE_SOURCES, FALLBACK_REASONS } from './report-schema.js';
 import { SampleWindow } from './sample-window.js';
@@ -14,57 +15,6 @@ export const STATS_TTI_WINDOW = 1_000;
 export const STATS_BUCKET_MS = 5_000;
 /** Buckets kept (120 × 5 s = the last 10 minutes). */
 export const STATS_HISTORY_BUCKETS = 120;
-
-export type BytesBySource = Record<ByteSource, number>;
-
-/**
- * Offload ratios, each a share of all reported media bytes (null before any byte):
- * - `peer`: bytes browsers got from other browsers — the CDN the visitors form.
- * - `p2p`: peer + seeder — bytes that travelled over WebRTC (the seeder is the
- *   server-side peer, so this counts WebRTC delivery, not infrastructure saved).
- * - `origin`: peer + seeder + webseed — bytes browsers did not fetch from the origin
- *   through the proxy's plain HTTP path (the seeder and webseed read the origin
- *   once into the proxy's cache, then serve from it). This is the product's goal.
- */
-export interface OffloadRatios {
-  peer: number | null;
-  p2p: number | null;
-  origin: number | null;
-}
-
-export interface TimeToImage {
-  count: number;
-  medianMs: number | null;
-  p95Ms: number | null;
-}
-
-export interface AssetStats {
-  id: string;
-  bytes: BytesBySource;
-  total: number;
-  /** peer / total for this asset. */
-  peerShare: number;
-  reports: number;
-}
-
-export interface HistoryBucket {
-  /** Bucket start, ms since the epoch. */
-  t: number;
-  bytes: BytesBySource;
-}
-
-export interface StatsSnapshot {
-  since: string;
-  reports: number;
-  bytes: BytesBySource;
-  totalBytes: number;
-  offload: OffloadRatios;
-  fallbacks: Record<FallbackReason, number>;
-  timeToImage: TimeToImage & { bySource: Record<ByteSource, TimeToImage> };
-  topAssets: AssetStats[];
-  trackedAssets: number;
-  history: HistoryBucket[];
-}
 
 export interface StatsAggregatorOptions {
   /** Counters and gauges in /metrics move with every report when given. */
