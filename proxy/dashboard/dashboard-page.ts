@@ -1,212 +1,11 @@
 import { createHash } from 'node:crypto';
+import { DASHBOARD_BUILD, loadBrowserCode } from '../routes/client-bundle.js';
 
 /**
- * The live dashboard: one static page, no framework. Its script polls `stats`
- * (beside the page, under the same prefix) every few seconds and builds every node
- * with textContent, so nothing a client reported (asset ids, reasons) can inject
- * markup. The admin token arrives once as `?token=`, is kept in memory, removed
- * from the address bar, and sent as a Bearer header.
+ * The live dashboard: one static page, no framework. Its script
+ * (browser/dashboard.ts, bundled like the client) is inlined and pinned by hash in
+ * the page's CSP, as is the style: nothing else may run or style the page.
  */
-
-const SCRIPT = String.raw`
-'use strict';
-const POLL_MS = 3000;
-const FETCH_TIMEOUT_MS = 5000;
-const MIN_SLOTS = 24;
-const SOURCES = ['peer', 'seeder', 'webseed', 'server'];
-const COLORS = { peer: '#2a9d8f', seeder: '#e9c46a', webseed: '#f4a261', server: '#8d99ae' };
-const params = new URLSearchParams(location.search);
-const token = params.get('token');
-if (token !== null) {
-  params.delete('token');
-  const rest = params.toString();
-  history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
-}
-const statsUrl = location.pathname.replace(/\/dashboard\/?$/, '/stats');
-
-const $ = (field) => document.querySelector('[data-field="' + field + '"]');
-function setText(field, text) {
-  const el = $(field);
-  if (el) el.textContent = text;
-}
-function formatBytes(n) {
-  if (typeof n !== 'number' || !isFinite(n)) return '–';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return (i === 0 ? String(n) : n.toFixed(1)) + ' ' + units[i];
-}
-function formatRatio(r) {
-  return typeof r === 'number' && isFinite(r) ? (r * 100).toFixed(1) + ' %' : '–';
-}
-function formatMs(ms) {
-  return typeof ms === 'number' && isFinite(ms) ? Math.round(ms) + ' ms' : '–';
-}
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-function bar(share, color) {
-  const outer = el('div', undefined, 'bar');
-  const inner = el('div');
-  inner.style.width = Math.max(0, Math.min(100, share * 100)).toFixed(1) + '%';
-  inner.style.background = color;
-  outer.append(inner);
-  return outer;
-}
-
-function renderSources(stats) {
-  const body = $('sources');
-  const total = stats.totalBytes || 0;
-  const rows = SOURCES.map((source) => {
-    const bytes = stats.bytes ? Number(stats.bytes[source]) || 0 : 0;
-    const tr = el('tr');
-    const name = el('td');
-    const swatch = el('span', undefined, 'swatch');
-    swatch.style.background = COLORS[source];
-    name.append(swatch, document.createTextNode(source));
-    const cell = el('td');
-    cell.append(bar(total > 0 ? bytes / total : 0, COLORS[source]));
-    tr.append(name, el('td', formatBytes(bytes), 'num'), cell);
-    tr.dataset.source = source;
-    return tr;
-  });
-  body.replaceChildren(...rows);
-  for (const source of SOURCES) setText('bytes-' + source, formatBytes(stats.bytes ? stats.bytes[source] : undefined));
-}
-
-function showEmpty(body, text, columns) {
-  const td = el('td', text, 'empty');
-  td.colSpan = columns;
-  const tr = el('tr');
-  tr.append(td);
-  body.replaceChildren(tr);
-}
-
-function renderAssets(stats) {
-  const body = $('assets');
-  const assets = Array.isArray(stats.topAssets) ? stats.topAssets : [];
-  if (assets.length === 0) return showEmpty(body, 'No reports yet', 4);
-  body.replaceChildren(...assets.map((asset) => {
-    const tr = el('tr');
-    const share = el('td');
-    share.append(bar(Number(asset.peerShare) || 0, COLORS.peer), el('span', formatRatio(Number(asset.peerShare)), 'share'));
-    const name = el('td', typeof asset.path === 'string' ? asset.path : asset.id, 'mono');
-    name.title = asset.id;
-    name.dataset.assetId = asset.id;
-    tr.append(name, el('td', formatBytes(asset.bytes && asset.bytes.peer), 'num'), el('td', formatBytes(asset.total), 'num'), share);
-    return tr;
-  }));
-}
-
-function renderFallbacks(stats) {
-  const body = $('fallbacks');
-  const entries = Object.entries(stats.fallbacks || {}).filter((e) => Number(e[1]) > 0).sort((a, b) => b[1] - a[1]);
-  const max = entries.length ? entries[0][1] : 0;
-  if (entries.length === 0) return showEmpty(body, 'No fallbacks', 3);
-  body.replaceChildren(...entries.map(([reason, count]) => {
-    const tr = el('tr');
-    const cell = el('td');
-    cell.append(bar(max > 0 ? count / max : 0, '#e76f51'));
-    tr.append(el('td', reason), el('td', count, 'num'), cell);
-    return tr;
-  }));
-}
-
-function renderChart(stats) {
-  const canvas = $('chart');
-  const history = Array.isArray(stats.history) ? stats.history : [];
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth, height = canvas.clientHeight;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  const ctx = canvas.getContext('2d');
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  const pad = { left: 64, right: 8, top: 8, bottom: 20 };
-  const plotW = width - pad.left - pad.right, plotH = height - pad.top - pad.bottom;
-  const totals = history.map((b) => SOURCES.reduce((sum, s) => sum + (Number(b.bytes[s]) || 0), 0));
-  const max = Math.max(1, ...totals);
-  ctx.strokeStyle = '#ddd';
-  ctx.fillStyle = '#666';
-  ctx.font = '11px system-ui, sans-serif';
-  for (let i = 0; i <= 4; i++) {
-    const y = pad.top + plotH - (plotH * i) / 4;
-    ctx.beginPath(); ctx.moveTo(pad.left, y); ctx.lineTo(width - pad.right, y); ctx.stroke();
-    ctx.fillText(formatBytes((max * i) / 4), 4, y + 4);
-  }
-  if (history.length === 0) return;
-  // At least MIN_SLOTS bars wide, newest on the right, so one early bucket is not a full-width block.
-  const slots = Math.max(MIN_SLOTS, history.length);
-  const step = plotW / slots;
-  const offset = slots - history.length;
-  history.forEach((b, i) => {
-    let y = pad.top + plotH;
-    for (const source of SOURCES) {
-      const h = ((Number(b.bytes[source]) || 0) / max) * plotH;
-      if (h <= 0) continue;
-      ctx.fillStyle = COLORS[source];
-      ctx.fillRect(pad.left + (offset + i) * step, y - h, Math.max(1, step - 1), h);
-      y -= h;
-    }
-  });
-  const first = new Date(history[0].t), last = new Date(history[history.length - 1].t);
-  ctx.fillStyle = '#666';
-  const lastLabel = last.toLocaleTimeString();
-  const lastX = width - pad.right - ctx.measureText(lastLabel).width;
-  ctx.fillText(lastLabel, lastX, height - 4);
-  const firstLabel = first.toLocaleTimeString();
-  const firstX = pad.left + offset * step;
-  if (firstX + ctx.measureText(firstLabel).width + 8 < lastX) ctx.fillText(firstLabel, firstX, height - 4);
-}
-
-function render(stats) {
-  const offload = stats.offload || {};
-  setText('offload-peer', formatRatio(offload.peer));
-  setText('offload-p2p', formatRatio(offload.p2p));
-  setText('offload-origin', formatRatio(offload.origin));
-  setText('total-bytes', formatBytes(stats.totalBytes));
-  setText('peers', stats.peers === null || stats.peers === undefined ? 'n/a' : String(stats.peers));
-  setText('swarms', stats.swarms === null || stats.swarms === undefined ? 'n/a' : String(stats.swarms));
-  setText('reports', String(stats.reports ?? 0));
-  const tti = stats.timeToImage || {};
-  setText('tti-median', formatMs(tti.medianMs));
-  setText('tti-p95', formatMs(tti.p95Ms));
-  renderSources(stats);
-  renderAssets(stats);
-  renderFallbacks(stats);
-  renderChart(stats);
-}
-
-async function poll() {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
-  try {
-    const headers = token ? { authorization: 'Bearer ' + token } : {};
-    const res = await fetch(statsUrl, { headers, cache: 'no-store', signal: controller.signal });
-    if (res.status === 401) {
-      setText('status', 'Unauthorized: open this page with ?token=<ADMIN_TOKEN>');
-      document.body.dataset.state = 'unauthorized';
-      return;
-    }
-    if (!res.ok) throw new Error('HTTP ' + res.status);
-    const stats = await res.json();
-    render(stats);
-    setText('status', 'Updated ' + new Date().toLocaleTimeString() + ' · every ' + POLL_MS / 1000 + ' s');
-    document.body.dataset.state = 'live';
-  } catch (err) {
-    setText('status', 'Cannot reach stats: ' + (err && err.message ? err.message : String(err)));
-    document.body.dataset.state = 'error';
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-poll();
-setInterval(poll, POLL_MS);
-`;
 
 const STYLE = `
 :root { color-scheme: light; }
@@ -235,7 +34,7 @@ th { font-size: 12px; color: #666; font-weight: 500; }
 canvas { width: 100%; height: 220px; display: block; }
 `;
 
-const HTML_TEMPLATE = (): string => `<!doctype html>
+const HTML_TEMPLATE = (script: string): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -283,7 +82,7 @@ const HTML_TEMPLATE = (): string => `<!doctype html>
     <table><thead><tr><th>asset</th><th class="num">from peers</th><th class="num">total</th><th>peer share</th></tr></thead><tbody data-field="assets"></tbody></table>
   </section>
 </main>
-<script>${SCRIPT}</script>
+<script type="module">${script}</script>
 </body>
 </html>
 `;
@@ -294,14 +93,31 @@ export interface DashboardPage {
   csp: string;
 }
 
-let cached: DashboardPage | undefined;
+let loading: Promise<DashboardPage> | undefined;
 
-export function dashboardPage(): DashboardPage {
-  if (cached) return cached;
-  const scriptHash = createHash('sha256').update(SCRIPT).digest('base64');
+/**
+ * The page, built once per process: the script comes from `npm run build` when
+ * running compiled, else it is bundled from source on first use. A failed load is
+ * retried on the next request.
+ */
+export function dashboardPage(): Promise<DashboardPage> {
+  loading ??= buildPage().catch((err: unknown) => {
+    loading = undefined;
+    throw err;
+  });
+  return loading;
+}
+
+async function buildPage(): Promise<DashboardPage> {
+  const code = await loadBrowserCode({ build: DASHBOARD_BUILD });
+  if (!code) throw new Error(`no dashboard build and no source (${DASHBOARD_BUILD.entry})`);
+  const script = code.toString('utf8');
+  // esbuild escapes `</script` in strings; anything left would end the inline script early.
+  if (/<\/script/i.test(script)) throw new Error('dashboard script contains </script');
+  const scriptHash = createHash('sha256').update(script).digest('base64');
   const styleHash = createHash('sha256').update(STYLE).digest('base64');
-  cached = {
-    html: HTML_TEMPLATE(),
+  return {
+    html: HTML_TEMPLATE(script),
     csp: [
       "default-src 'none'",
       `script-src 'sha256-${scriptHash}'`,
@@ -314,5 +130,4 @@ export function dashboardPage(): DashboardPage {
       "frame-ancestors 'none'",
     ].join('; '),
   };
-  return cached;
 }

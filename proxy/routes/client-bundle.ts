@@ -11,11 +11,35 @@ import { accepts } from '../html/content-coding.js';
 import type { P2pRouter } from './router.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const CLIENT_ENTRY = 'client/index.ts';
-const CLIENT_BUNDLE_OPTIONS = 'client/bundle-options.json';
-const BUILD_MANIFEST = 'dist/client/manifest.json';
 /** Vendor files are few and fixed (WebTorrent's browser build and worker); bound them anyway. */
 const VENDOR_MAX_FILES = 16;
+const CLIENT_BUNDLE_OPTIONS = 'client/bundle-options.json';
+/** The esbuild define that keeps fault injection in the client (test builds) or drops it (production). */
+const TEST_HOOKS_DEFINE = 'globalThis.__PEERCONNECT_TEST_HOOKS__';
+
+/**
+ * A browser entry bundled with the client's esbuild settings. `npm run build`
+ * writes `dist/<name>/<name>.<hash>.js` and `dist/<name>/manifest.json`; the
+ * same list is in scripts/build-client.mjs.
+ */
+export interface BrowserBuild {
+  readonly name: string;
+  /** Source entry, relative to the project root. */
+  readonly entry: string;
+}
+
+export const CLIENT_BUILD: BrowserBuild = { name: 'client', entry: 'client/index.ts' };
+export const DASHBOARD_BUILD: BrowserBuild = { name: 'dashboard', entry: 'proxy/dashboard/browser/dashboard.ts' };
+
+export interface LoadBrowserCodeOptions {
+  build: BrowserBuild;
+  /** Project root holding the sources and `dist/` (default: found from this file). */
+  root?: string;
+  /** See `ClientBundleOptions.source`. @default 'auto' */
+  source?: 'auto' | 'manifest' | 'bundle';
+  /** See `ClientBundleOptions.testHooks`; always bundles from source when true. @default false */
+  testHooks?: boolean;
+}
 
 interface ServedFile {
   readonly body: Buffer;
@@ -38,6 +62,12 @@ export interface ClientBundleOptions {
    * stale dist/ never shadows client code being edited. @default 'auto'
    */
   source?: 'auto' | 'manifest' | 'bundle';
+  /**
+   * Tests only: bundle the client from source with its fault injection compiled
+   * in (`ClientConfig.fault`, honoured from any page's config block). Never set in
+   * production, where the build drops that code. @default false
+   */
+  testHooks?: boolean;
 }
 
 /** True when this file runs as TypeScript (tsx in dev and tests), not from dist/. */
@@ -94,49 +124,23 @@ export class ClientBundle implements Feature {
   private async load(): Promise<void> {
     let code: Buffer | undefined;
     try {
-      const source = this.options.source ?? 'auto';
-      const useManifest = source === 'manifest' || (source === 'auto' && !RUNNING_FROM_SOURCE);
-      code = (useManifest ? this.fromManifest() : undefined) ?? (await this.bundle());
+      code = await loadBrowserCode({
+        build: CLIENT_BUILD,
+        root: this.root,
+        source: this.options.source ?? 'auto',
+        testHooks: this.options.testHooks ?? false,
+      });
     } catch (err) {
       this.options.logger.error({ err }, 'client bundle unavailable: pages are proxied without the P2P client');
       return;
     }
-    if (!code) return;
+    if (!code) {
+      this.options.logger.warn({ entry: join(this.root, CLIENT_BUILD.entry) }, 'no client build and no client source: pages are proxied without the P2P client');
+      return;
+    }
     this.hash = createHash('sha256').update(code).digest('hex').slice(0, 12);
     this.client = servedFile(code, 'text/javascript; charset=utf-8', IMMUTABLE);
     this.options.router.route(`client.${this.hash}.js`, (req, res) => this.serve(req, res, this.client));
-  }
-
-  private fromManifest(): Buffer | undefined {
-    const manifestPath = join(this.root, BUILD_MANIFEST);
-    if (!existsSync(manifestPath)) return undefined;
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { file?: unknown };
-    if (typeof manifest.file !== 'string' || !/^client\.[0-9a-f]{12}\.js$/.test(manifest.file)) {
-      throw new Error(`${BUILD_MANIFEST}: unexpected file name`);
-    }
-    return readFileSync(join(dirname(manifestPath), manifest.file));
-  }
-
-  /** Same esbuild settings as scripts/build-client.mjs, so dev and production ship the same code. */
-  private async bundle(): Promise<Buffer | undefined> {
-    const entry = join(this.root, CLIENT_ENTRY);
-    if (!existsSync(entry)) {
-      this.options.logger.warn({ entry }, 'no client build and no client source: pages are proxied without the P2P client');
-      return undefined;
-    }
-    const esbuild = await import('esbuild');
-    // The same options as `npm run build` (scripts/build-client.mjs), so dev and production bundles match.
-    const options = JSON.parse(readFileSync(join(findProjectRoot(), CLIENT_BUNDLE_OPTIONS), 'utf8')) as Record<string, unknown>;
-    const result = await esbuild.build({
-      ...options,
-      entryPoints: [entry],
-      absWorkingDir: this.root,
-      write: false,
-      logLevel: 'silent',
-    });
-    const output = result.outputFiles[0];
-    if (!output) throw new Error('esbuild produced no output');
-    return Buffer.from(output.contents);
   }
 
   private serve(req: IncomingMessage, res: ServerResponse, file: ServedFile | undefined, cacheControl?: string): void {
@@ -167,6 +171,50 @@ export class ClientBundle implements Feature {
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
+}
+
+/**
+ * The bundled code of `build`: from its build manifest when this module runs
+ * compiled (from dist/) or `source` says so, else bundled in-process from
+ * source with esbuild — the same settings as scripts/build-client.mjs, so dev and
+ * production ship the same code. Undefined when there is neither a build nor a source.
+ */
+export async function loadBrowserCode(options: LoadBrowserCodeOptions): Promise<Buffer | undefined> {
+  const root = options.root ?? findProjectRoot();
+  const source = options.source ?? 'auto';
+  const testHooks = options.testHooks ?? false;
+  // The build in dist/ is the production one: a test build always comes from source.
+  const useManifest = !testHooks && (source === 'manifest' || (source === 'auto' && !RUNNING_FROM_SOURCE));
+  return (useManifest ? fromManifest(root, options.build) : undefined) ?? (await bundleFromSource(root, options.build, testHooks));
+}
+
+function fromManifest(root: string, build: BrowserBuild): Buffer | undefined {
+  const manifestPath = join(root, 'dist', build.name, 'manifest.json');
+  if (!existsSync(manifestPath)) return undefined;
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { file?: unknown };
+  if (typeof manifest.file !== 'string' || !new RegExp(`^${build.name}\\.[0-9a-f]{12}\\.js$`).test(manifest.file)) {
+    throw new Error(`dist/${build.name}/manifest.json: unexpected file name`);
+  }
+  return readFileSync(join(dirname(manifestPath), manifest.file));
+}
+
+async function bundleFromSource(root: string, build: BrowserBuild, testHooks: boolean): Promise<Buffer | undefined> {
+  const entry = join(root, build.entry);
+  if (!existsSync(entry)) return undefined;
+  // esbuild is a devDependency: imported only when bundling from source.
+  const esbuild = await import('esbuild');
+  const options = JSON.parse(readFileSync(join(findProjectRoot(), CLIENT_BUNDLE_OPTIONS), 'utf8')) as { define?: Record<string, string> };
+  const result = await esbuild.build({
+    ...options,
+    define: { ...options.define, [TEST_HOOKS_DEFINE]: testHooks ? 'true' : 'false' },
+    entryPoints: [entry],
+    absWorkingDir: root,
+    write: false,
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error('esbuild produced no output');
+  return Buffer.from(output.contents);
 }
 
 /**
