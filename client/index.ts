@@ -10,6 +10,15 @@ import { createDebugSurface, type DebugSurface } from './report/reporter.js';
 import { PeerConnectClient } from './peerconnect-client.js';
 
 declare global {
+  /**
+   * Whether the client obeys `ClientConfig.fault` (fault injection for tests).
+   * esbuild replaces it with a constant in every bundle — false in production
+   * (client/bundle-options.json), true in the test build (`testHooks` in
+   * proxy/routes/client-bundle.ts) — so minification drops the guarded code.
+   * Unbundled sources (unit tests) see undefined and keep the hooks. Guard each
+   * fault inline with `!== false`: a helper outside the guard would still ship.
+   */
+  var __PEERCONNECT_TEST_HOOKS__: boolean | undefined;
   interface Window {
     /** Debugging surface; see client/README.md. */
     __peerconnect?: DebugSurface;
@@ -48,7 +57,7 @@ function boot(win: Window): void {
       releaseAll(win.document);
       return;
     }
-    if (config.fault === 'throw-at-start') throw new Error('fault: throw-at-start');
+    if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && config.fault === 'throw-at-start') throw new Error('fault: throw-at-start');
     const optOut = optOutReason(win);
     if (optOut) {
       surface.state = 'off';

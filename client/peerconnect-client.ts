@@ -65,7 +65,7 @@ export class PeerConnectClient implements Services {
       iceServers: () => (this.signal.iceServers.length > 0 ? this.signal.iceServers : config.iceServers),
       signal: (message) => this.signal.send(message),
       serve: (asset) => this.uploads.decide(asset),
-      ...(config.fault === 'corrupt-bytes' || config.fault === 'close-mid-transfer' ? { fault: config.fault } : {}),
+      ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && (config.fault === 'corrupt-bytes' || config.fault === 'close-mid-transfer') ? { fault: config.fault } : {}),
     });
     this.httpHolder = new HttpHolder(this);
     this.images = new PeerImageLoader(this, this.httpHolder);

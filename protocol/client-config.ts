@@ -16,7 +16,7 @@ export interface ClientConfig {
   /** STUN/TURN URLs for RTCPeerConnection (empty: host candidates only). */
   iceServers: string[];
   mediaTypes: MediaKind[];
-  /** Test-only fault injection, honoured only when the proxy runs with NODE_ENV=test. */
+  /** Test-only fault injection, obeyed only by the client's test build (production bundles compile it out). */
   fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer';
 }
 

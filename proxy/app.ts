@@ -30,11 +30,16 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+export interface StartAppOptions {
+  /** Tests only: serve the client's test build, fault injection included (`ClientBundleOptions.testHooks`). @default false */
+  clientTestHooks?: boolean;
+}
+
 /**
  * Composition root: builds the server, wires every feature, starts the demo
  * origin when no ORIGIN is set, and listens.
  */
-export async function startApp(config: Config, logger: Logger = createLogger(config.logLevel, loggerOptionsFor(config))): Promise<RunningApp> {
+export async function startApp(config: Config, logger: Logger = createLogger(config.logLevel, loggerOptionsFor(config)), options: StartAppOptions = {}): Promise<RunningApp> {
   let demo: StaticOrigin | undefined;
   let origin: URL;
   if (config.origin) {
@@ -51,7 +56,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const registry = new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
   const seeder = new SeederFeature({ config, origin, logger, metrics, routes, holders: registry });
   const signaling = new SignalingFeature({ config, logger, metrics, routes, registry, knownTorrents: seeder.torrents });
-  const clientBundle = new ClientBundle({ prefix: config.prefix, router: routes, logger });
+  const clientBundle = new ClientBundle({ prefix: config.prefix, router: routes, logger, testHooks: options.clientTestHooks ?? false });
   // An asset switches to peer delivery once `threshold` browsers announced it.
   const injector = new HtmlInjectionFeature({
     config, metrics, logger, scriptSrc: () => clientBundle.scriptSrc, policy: () => signaling.policy,

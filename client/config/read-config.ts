@@ -1,6 +1,5 @@
 import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../../protocol/client-config.js';
 
-const FAULTS = ['throw-at-start', 'corrupt-bytes', 'close-mid-transfer'] as const;
 const MEDIA_TYPES = ['image', 'video', 'audio'] as const;
 /** Deadline used when the block carries none (mirrors the proxy's default). */
 const DEFAULT_PEER_TIMEOUT_MS = 2_000;
@@ -31,13 +30,17 @@ export function parseConfig(raw: unknown): ClientConfig | undefined {
   const mediaTypes = Array.isArray(c.mediaTypes)
     ? MEDIA_TYPES.filter((t) => (c.mediaTypes as unknown[]).includes(t))
     : [...MEDIA_TYPES];
-  const fault = FAULTS.find((f) => f === c.fault);
-  return {
+  const config: ClientConfig = {
     v: 1,
     prefix: c.prefix.replace(/\/$/, ''),
     peerTimeoutMs: timeout,
     iceServers,
     mediaTypes,
-    ...(fault ? { fault } : {}),
   };
+  // Test builds only; the fault names stay inside the guard so production bundles drop them.
+  if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false) {
+    const fault = (['throw-at-start', 'corrupt-bytes', 'close-mid-transfer'] as const).find((f) => f === c.fault);
+    if (fault) config.fault = fault;
+  }
+  return config;
 }

@@ -36,7 +36,7 @@ export interface PeerLinkOptions {
   signal(message: ClientMessage): void;
   serve(asset: string, url: string): ServeDecision;
   onClosed(link: PeerLink): void;
-  /** Test-only misbehaviour of this page when serving (NODE_ENV=test proxies only). */
+  /** Test-only misbehaviour of this page when serving (test builds only: see `__PEERCONNECT_TEST_HOOKS__` in client/index.ts). */
   fault?: 'corrupt-bytes' | 'close-mid-transfer';
 }
 
@@ -318,7 +318,7 @@ export class PeerLink {
     const state = { cancelled: false };
     this.uploads.set(req, state);
     let bytes = decision.bytes;
-    if (this.options.fault === 'corrupt-bytes' && bytes.length > 0) {
+    if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'corrupt-bytes' && bytes.length > 0) {
       bytes = bytes.slice();
       const middle = bytes.length >> 1;
       bytes[middle] = (bytes[middle] as number) ^ 0xff;
@@ -327,7 +327,7 @@ export class PeerLink {
     try {
       this.sendControl({ v: 1, type: 'header', req, size: bytes.length });
       for (let offset = 0; offset < bytes.length; offset += CHUNK_PAYLOAD_BYTES) {
-        if (this.options.fault === 'close-mid-transfer' && offset >= bytes.length / 2) {
+        if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'close-mid-transfer' && offset >= bytes.length / 2) {
           this.close(new LinkError('peer-closed', 'fault: close mid-transfer'));
           return;
         }

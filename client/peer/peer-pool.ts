@@ -98,7 +98,7 @@ export class PeerPool {
       iceServers: this.options.iceServers(),
       signal: this.options.signal,
       serve: this.options.serve,
-      fault: this.options.fault,
+      ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault ? { fault: this.options.fault } : {}),
       onClosed: (closed) => {
         if (this.sessions.get(closed.session) === closed) this.sessions.delete(closed.session);
       },

@@ -18,10 +18,10 @@ after(async () => {
 
 /**
  * Test-mode misbehaviour for one visitor: its pages' config block gets the
- * client's `fault` flag (what a NODE_ENV=test proxy writes) before the deferred
- * client reads it. An init script rather than request routing: a routed
- * document loses its loopback address space and Chromium then blocks its
- * WebSocket to the proxy (local network access checks).
+ * client's `fault` flag before the deferred client reads it (only the client's
+ * test build obeys it, hence `clientTestHooks` below). An init script rather
+ * than request routing: a routed document loses its loopback address space and
+ * Chromium then blocks its WebSocket to the proxy (local network access checks).
  */
 async function injectFault(context: BrowserContext, fault: NonNullable<ClientConfig['fault']>): Promise<void> {
   await context.addInitScript((flag) => {
@@ -42,7 +42,7 @@ async function injectFault(context: BrowserContext, fault: NonNullable<ClientCon
 }
 
 async function withProxy(env: Record<string, string>, body: (base: string) => Promise<void>): Promise<void> {
-  const app = await startProxy(env);
+  const app = await startProxy(env, { clientTestHooks: true });
   const visitors: Visitor[] = [];
   try {
     await body(new URL('/', app.url).href);

@@ -1,12 +1,14 @@
 import { loadConfig } from '../../core/config/load-config.js';
-import { startApp, type RunningApp } from '../../proxy/app.js';
+import { startApp, type RunningApp, type StartAppOptions } from '../../proxy/app.js';
 import { createLogger } from '../../core/logger.js';
 
 /**
  * Starts the real proxy in-process on a free loopback port. `env` uses the same
  * names as production (ORIGIN, P2P_THRESHOLD…); the seeder is off unless asked for.
+ * `options.clientTestHooks` serves the client's test build, which obeys the
+ * config block's `fault` flag; every other test runs the production client.
  */
-export async function startProxy(env: Record<string, string> = {}): Promise<RunningApp> {
+export async function startProxy(env: Record<string, string> = {}, options: StartAppOptions = {}): Promise<RunningApp> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -14,5 +16,5 @@ export async function startProxy(env: Record<string, string> = {}): Promise<Runn
     SEEDER_MODE: 'off',
     ...env,
   });
-  return startApp(config, createLogger(config.logLevel));
+  return startApp(config, createLogger(config.logLevel), options);
 }
