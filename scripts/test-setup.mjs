@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Installs the Debian packages the tests drive for real: Chromium (E2E), nginx (a
-// legacy origin) and iproute2 + unshare (test network namespaces).
+// legacy origin), iproute2 + unshare (test network namespaces), and for the emulated
+// internet of test/net/: coturn (STUN/TURN), iptables + conntrack (NAT routers) and
+// python3 (the WAN delay wire).
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -9,10 +11,14 @@ const needed = [
   ['nginx', '/usr/sbin/nginx'],
   ['iproute2', '/usr/sbin/ip'],
   ['util-linux', '/usr/bin/unshare'],
+  ['coturn', '/usr/bin/turnserver'],
+  ['iptables', '/usr/sbin/iptables'],
+  ['conntrack', '/usr/sbin/conntrack'],
+  ['python3', '/usr/bin/python3'],
 ];
 const missing = needed.filter(([, path]) => !existsSync(path)).map(([name]) => name);
 if (missing.length === 0) {
-  console.log('test-setup: chromium, nginx, iproute2 already installed');
+  console.log(`test-setup: ${needed.map(([name]) => name).join(', ')} already installed`);
   process.exit(0);
 }
 const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
