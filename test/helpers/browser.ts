@@ -5,7 +5,8 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * Chromium keeps only the last --disable-features flag and Playwright passes its
  * own first, so this repeats Playwright's list and adds WebRtcHideLocalIpsWithMdns
- * (otherwise host candidates are mDNS names and multicast leaves the machine).
+ * (otherwise host candidates are mDNS names and multicast leaves the machine;
+ * `mdnsHostCandidates` keeps that behaviour where a test wants it).
  */
 const DISABLED_FEATURES = [
   'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades',
@@ -14,8 +15,7 @@ const DISABLED_FEATURES = [
   'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch', 'WebRtcHideLocalIpsWithMdns',
 ];
 
-export const CHROMIUM_ARGS = [
-  `--disable-features=${DISABLED_FEATURES.join(',')}`,
+const COMMON_ARGS = [
   // Keep every lookup on this machine; the EXCLUDE parts keep localhost navigations working.
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE 198.18.0.1',
   '--disable-background-networking',
@@ -27,13 +27,36 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
+export interface ChromiumOptions {
+  /**
+   * Offer host candidates as mDNS `.local` names, as every real visitor's Chromium
+   * does; across NATs only srflx and relay candidates then work. Off, host candidates
+   * carry real addresses (needed for peers on one LAN or one test namespace).
+   * @default false
+   */
+  mdnsHostCandidates?: boolean;
+  /**
+   * Program Playwright starts instead of Chromium, e.g. a script that runs it inside a
+   * network namespace (test/net/browser.ts). @default CHROMIUM_PATH
+   */
+  executablePath?: string;
+}
+
+/** The command-line flags every test Chromium gets. */
+export function chromiumArgs(options: ChromiumOptions = {}): string[] {
+  const features = options.mdnsHostCandidates === true ? DISABLED_FEATURES.filter((feature) => feature !== 'WebRtcHideLocalIpsWithMdns') : DISABLED_FEATURES;
+  return [`--disable-features=${features.join(',')}`, ...COMMON_ARGS];
+}
+
+export const CHROMIUM_ARGS = chromiumArgs();
+
 const LAUNCH_TIMEOUT_MS = 30_000;
 
 /** One headless Debian Chromium; share it across the tests of a file (contexts are cheap). */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(options: ChromiumOptions = {}): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
+    executablePath: options.executablePath ?? CHROMIUM_PATH,
+    args: chromiumArgs(options),
     timeout: LAUNCH_TIMEOUT_MS,
   });
 }
