@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MEDIA_KINDS } from '../../protocol/media.js';
 
 /**
  * Every PeerConnect option, declared once: its JSON-file key, its env var, how an
@@ -39,7 +40,7 @@ export const OPTIONS = {
   }),
   mediaTypes: option({
     key: 'mediaTypes', env: 'P2P_MEDIA_TYPES', kind: 'list',
-    schema: z.array(z.enum(['image', 'video', 'audio'])).default(['image', 'video', 'audio']),
+    schema: z.array(z.enum(MEDIA_KINDS)).default([...MEDIA_KINDS]),
     expected: 'a list of image, video, audio',
     doc: 'Media kinds delivered peer-to-peer.',
   }),

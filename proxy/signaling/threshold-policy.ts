@@ -1,13 +1,13 @@
 import type { HolderCounts } from '../../core/feature.js';
+import type { DeliveryMode, MediaKind } from '../../protocol/media.js';
 
 /** What the injector knows about one media element. */
 export interface PolicyAsset {
   id: string;
   url: string;
-  kind: 'image' | 'video' | 'audio';
+  kind: MediaKind;
 }
 
-export type DeliveryMode = 'peer' | 'http';
 export type DeliveryPolicy = (asset: PolicyAsset) => DeliveryMode;
 
 /**
