@@ -61,9 +61,9 @@ export interface StatsSnapshot {
 export interface StatsResponse extends StatsSnapshot {
   /** `path`: the asset's URL path when the seeder indexed it, else null. */
   topAssets: (AssetStats & { path: string | null })[];
-  /** Connected peers and swarms from signaling; null when it is not running. */
-  peers: number | null;
-  swarms: number | null;
+  /** Connected peers and swarms, from signaling. */
+  peers: number;
+  swarms: number;
   /** Figures each feature contributes, by feature name (shape is the feature's own). */
   sources: Record<string, unknown>;
   /** ISO time of this answer. */

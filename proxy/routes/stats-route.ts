@@ -1,4 +1,5 @@
 import type { AssetUrls } from '../../core/feature.js';
+import type { StatsResponse } from '../../protocol/stats.js';
 import { sendJson } from '../server.js';
 import type { SignalingStats } from '../signaling/signaling-feature.js';
 import type { StatsAggregator } from '../stats/stats-aggregator.js';
@@ -28,7 +29,7 @@ export function registerStatsRoute(router: P2pRouter, options: StatsRouteOptions
     const signaling = options.signaling.stats();
     sendJson(res, 200, {
       ...snapshot, topAssets, peers: signaling.peers, swarms: signaling.swarms, sources: { signaling }, now: new Date().toISOString(),
-    });
+    } satisfies StatsResponse);
   }, { admin: true });
 }
 

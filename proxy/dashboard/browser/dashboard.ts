@@ -61,10 +61,6 @@ function formatMs(ms: number | null | undefined): string {
   return typeof ms === 'number' && Number.isFinite(ms) ? `${Math.round(ms)} ms` : '–';
 }
 
-function formatCount(n: number | null | undefined): string {
-  return n === null || n === undefined ? 'n/a' : String(n);
-}
-
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string | number, className?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = String(text);
@@ -205,8 +201,8 @@ function render(stats: StatsResponse): void {
   setText('offload-p2p', formatRatio(stats.offload.p2p));
   setText('offload-origin', formatRatio(stats.offload.origin));
   setText('total-bytes', formatBytes(stats.totalBytes));
-  setText('peers', formatCount(stats.peers));
-  setText('swarms', formatCount(stats.swarms));
+  setText('peers', String(stats.peers));
+  setText('swarms', String(stats.swarms));
   setText('reports', String(stats.reports));
   setText('tti-median', formatMs(stats.timeToImage.medianMs));
   setText('tti-p95', formatMs(stats.timeToImage.p95Ms));
