@@ -1,6 +1,6 @@
 import { ATTR, type ClientConfig } from '../protocol/client-config.js';
 import type { ByteSource } from '../protocol/report.js';
-import type { AssetId, PeerId, ServerMessage } from '../protocol/signal-messages.js';
+import { SIGNAL_PROTOCOL_VERSION, type AssetId, type PeerId, type ServerMessage } from '../protocol/signal-messages.js';
 import { kindOf } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
 import { ManifestClient } from './images/manifest-client.js';
@@ -62,7 +62,7 @@ export class PeerConnectClient implements Services {
       surface.uploadedBytes += bytes;
     });
     this.pool = new PeerPool({
-      iceServers: () => (this.signal.iceServers.length > 0 ? this.signal.iceServers : config.iceServers),
+      iceServers: () => (this.signal.iceServers.length > 0 ? this.signal.iceServers : config.iceServers.map((urls) => ({ urls }))),
       signal: (message) => this.signal.send(message),
       serve: (asset) => this.uploads.decide(asset),
       ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && (config.fault === 'corrupt-bytes' || config.fault === 'close-mid-transfer') ? { fault: config.fault } : {}),
@@ -157,7 +157,7 @@ export class PeerConnectClient implements Services {
   }
 
   reportBadPeer(peer: PeerId, asset: AssetId): void {
-    this.signal.send({ v: 1, type: 'bad-peer', peer, asset });
+    this.signal.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'bad-peer', peer, asset });
     this.pool.ban(peer);
     const banned = this.reporter.surface.banned;
     if (!banned.includes(peer)) banned.push(peer);

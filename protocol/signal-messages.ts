@@ -38,14 +38,38 @@ export interface CandidateMessage { v: SignalProtocolVersion; type: 'candidate';
 /** A peer sent bytes that failed verification: the server stops offering it for that asset. */
 export interface BadPeerMessage { v: SignalProtocolVersion; type: 'bad-peer'; peer: PeerId; asset: AssetId }
 export interface ByeMessage { v: SignalProtocolVersion; type: 'bye' }
+/** ICE candidate types, as in RTCIceCandidate.type. */
+export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
+export const CANDIDATE_TYPES: readonly CandidateType[] = ['host', 'srflx', 'prflx', 'relay'];
+/**
+ * How this visitor's NAT maps ports, as its client measured it: `cone` (one
+ * mapping for every destination: STUN suffices), `symmetric` (a new mapping per
+ * destination: only TURN works against another symmetric NAT), `open` (a host
+ * candidate is already public) or `unknown`.
+ */
+export type NatKind = 'open' | 'cone' | 'symmetric' | 'unknown';
+export const NAT_KINDS: readonly NatKind[] = ['open', 'cone', 'symmetric', 'unknown'];
+/** What the client measured about its network (sent once, any time after `welcome`). */
+export interface NatMessage { v: SignalProtocolVersion; type: 'nat'; nat: NatKind }
+/**
+ * The outcome of one connection attempt to `peer`: whether a data channel opened,
+ * the local and remote candidate types of the selected pair (from getStats), the
+ * local candidate types that were gathered, and the time it took.
+ */
+export interface LinkReportMessage {
+  v: SignalProtocolVersion; type: 'link'; peer: PeerId; ok: boolean;
+  local?: CandidateType; remote?: CandidateType; gathered: CandidateType[]; ms: number;
+}
 
 export type ClientMessage =
   | HelloMessage | HaveMessage | LostMessage | WantMessage | OfferMessage | AnswerMessage
-  | CandidateMessage | BadPeerMessage | ByeMessage;
+  | CandidateMessage | BadPeerMessage | ByeMessage | NatMessage | LinkReportMessage;
 export type ClientMessageType = ClientMessage['type'];
 
 // ── server → client ─────────────────────────────────────────────────────────
-export interface WelcomeMessage { v: SignalProtocolVersion; type: 'welcome'; id: PeerId; iceServers: string[] }
+/** One ICE server, as RTCIceServer: TURN entries carry a username and credential (ephemeral ones are minted per visitor). */
+export interface IceServer { urls: string | string[]; username?: string; credential?: string }
+export interface WelcomeMessage { v: SignalProtocolVersion; type: 'welcome'; id: PeerId; iceServers: IceServer[] }
 /**
  * `seeders` (optional) names which of `peers` are server-side seeders, so the
  * client can report their bytes as `seeder` rather than `peer`.
@@ -138,6 +162,33 @@ function candidateFields(m: Json): { session: string; candidate: string; mid: st
   };
 }
 
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) fail('bad-message', `${field}: expected one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+/** Longest connection attempt worth reporting (anything longer is a client clock problem). */
+const MAX_LINK_MS = 120_000;
+/** Most ICE servers a welcome may carry, and most URLs per server. */
+const MAX_ICE_SERVERS = 8;
+const MAX_ICE_URLS = 8;
+
+function iceServerList(value: unknown): IceServer[] {
+  if (!Array.isArray(value) || value.length > MAX_ICE_SERVERS) fail('bad-message', `iceServers: expected at most ${MAX_ICE_SERVERS} entries`);
+  return value.map((entry: unknown, i) => {
+    // Older servers sent bare URL strings.
+    if (typeof entry === 'string') return { urls: text(entry, `iceServers[${i}]`, 512) as string };
+    if (entry === null || typeof entry !== 'object') fail('bad-message', `iceServers[${i}]: expected an object`);
+    const e = entry as Json;
+    const urls = Array.isArray(e.urls)
+      ? (e.urls.length > 0 && e.urls.length <= MAX_ICE_URLS ? e.urls.map((u, j) => text(u, `iceServers[${i}].urls[${j}]`, 512) as string) : fail('bad-message', `iceServers[${i}].urls`))
+      : text(e.urls, `iceServers[${i}].urls`, 512) as string;
+    const username = text(e.username, `iceServers[${i}].username`, 512, true);
+    const credential = text(e.credential, `iceServers[${i}].credential`, 512, true);
+    return { urls, ...(username !== undefined ? { username } : {}), ...(credential !== undefined ? { credential } : {}) };
+  });
+}
+
 type ClientParsers = { [T in ClientMessageType]: (m: Json) => Extract<ClientMessage, { type: T }> };
 
 /**
@@ -160,6 +211,19 @@ const CLIENT_PARSERS: ClientParsers = {
   candidate: (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'candidate', to: id(m.to, 'to'), ...candidateFields(m) }),
   'bad-peer': (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'bad-peer', peer: id(m.peer, 'peer'), asset: id(m.asset, 'asset') }),
   bye: () => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'bye' }),
+  nat: (m) => ({ v: SIGNAL_PROTOCOL_VERSION, type: 'nat', nat: oneOf(m.nat, NAT_KINDS, 'nat') }),
+  link: (m) => {
+    if (typeof m.ok !== 'boolean') fail('bad-message', 'ok: expected a boolean');
+    if (!Array.isArray(m.gathered) || m.gathered.length > CANDIDATE_TYPES.length) fail('bad-message', 'gathered: expected candidate types');
+    const gathered = [...new Set(m.gathered.map((t, i) => oneOf(t, CANDIDATE_TYPES, `gathered[${i}]`)))];
+    if (typeof m.ms !== 'number' || !Number.isFinite(m.ms) || m.ms < 0 || m.ms > MAX_LINK_MS) fail('bad-message', `ms: expected 0..${MAX_LINK_MS}`);
+    const local = m.local === undefined ? undefined : oneOf(m.local, CANDIDATE_TYPES, 'local');
+    const remote = m.remote === undefined ? undefined : oneOf(m.remote, CANDIDATE_TYPES, 'remote');
+    return {
+      v: SIGNAL_PROTOCOL_VERSION, type: 'link', peer: id(m.peer, 'peer'), ok: m.ok, gathered, ms: Math.round(m.ms),
+      ...(local !== undefined ? { local } : {}), ...(remote !== undefined ? { remote } : {}),
+    };
+  },
 };
 
 /** Every message type a peer may send, as the parser knows them (e.g. for metric labels). */
@@ -183,8 +247,7 @@ export function parseServerMessage(raw: string | Json): ServerMessage {
   const m = envelope(raw);
   switch (m.type) {
     case 'welcome': {
-      if (!Array.isArray(m.iceServers) || m.iceServers.some((s) => typeof s !== 'string')) fail('bad-message', 'iceServers');
-      return { v: SIGNAL_PROTOCOL_VERSION, type: 'welcome', id: id(m.id, 'id'), iceServers: m.iceServers as string[] };
+      return { v: SIGNAL_PROTOCOL_VERSION, type: 'welcome', id: id(m.id, 'id'), iceServers: iceServerList(m.iceServers) };
     }
     case 'holders': {
       const peers = idList(m.peers, 'peers');

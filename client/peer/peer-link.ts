@@ -3,7 +3,7 @@ import {
   SEND_BUFFER_LOW_BYTES, decodeChunk, encodeChunk, parseControlMessage,
   type DeclineReason, type PeerControlMessage,
 } from '../../protocol/peer-wire.js';
-import type { ClientMessage, PeerId } from '../../protocol/signal-messages.js';
+import { SIGNAL_PROTOCOL_VERSION, type ClientMessage, type IceServer, type PeerId } from '../../protocol/signal-messages.js';
 import type { FallbackReason } from '../../protocol/report.js';
 
 /** ICE + DTLS + channel open must finish within this, or the link counts as failed. */
@@ -32,7 +32,7 @@ export interface PeerLinkOptions {
   remote: PeerId;
   session: string;
   initiator: boolean;
-  iceServers: string[];
+  iceServers: IceServer[];
   signal(message: ClientMessage): void;
   serve(asset: string, url: string): ServeDecision;
   onClosed(link: PeerLink): void;
@@ -92,12 +92,12 @@ export class PeerLink {
       this.openReject = reject;
     });
     this.opened.catch(() => undefined);
-    this.pc = new RTCPeerConnection({ iceServers: options.iceServers.map((urls) => ({ urls })) });
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers });
     this.connectTimer = setTimeout(() => this.close(new LinkError('ice-failed', 'connect timeout')), LINK_CONNECT_TIMEOUT_MS);
     this.pc.onicecandidate = (event) => {
       const c = event.candidate;
       if (!c?.candidate) return;
-      options.signal({ v: 1, type: 'candidate', to: this.remote, session: this.session, candidate: c.candidate, mid: c.sdpMid ?? '0' });
+      options.signal({ v: SIGNAL_PROTOCOL_VERSION, type: 'candidate', to: this.remote, session: this.session, candidate: c.candidate, mid: c.sdpMid ?? '0' });
     };
     this.pc.onconnectionstatechange = () => {
       const state = this.pc.connectionState;
@@ -112,7 +112,7 @@ export class PeerLink {
         await this.pc.setLocalDescription(offer);
         if (this.closed) return;
         const sdp = this.pc.localDescription?.sdp ?? offer.sdp ?? '';
-        options.signal({ v: 1, type: 'offer', to: this.remote, session: this.session, sdp });
+        options.signal({ v: SIGNAL_PROTOCOL_VERSION, type: 'offer', to: this.remote, session: this.session, sdp });
       });
     } else {
       this.pc.ondatachannel = (event) => {
@@ -133,7 +133,7 @@ export class PeerLink {
       await this.pc.setLocalDescription(answer);
       if (this.closed) return;
       const local = this.pc.localDescription?.sdp ?? answer.sdp ?? '';
-      this.options.signal({ v: 1, type: 'answer', to: this.remote, session: this.session, sdp: local });
+      this.options.signal({ v: SIGNAL_PROTOCOL_VERSION, type: 'answer', to: this.remote, session: this.session, sdp: local });
     });
   }
 
@@ -185,7 +185,7 @@ export class PeerLink {
       cancel: (reason) => {
         const queued = this.queue.indexOf(entry);
         if (queued >= 0) this.queue.splice(queued, 1);
-        if (this.outgoing.delete(entry.req) && entry.sent) this.sendControl({ v: 1, type: 'cancel', req: entry.req });
+        if (this.outgoing.delete(entry.req) && entry.sent) this.sendControl({ v: PEER_WIRE_VERSION, type: 'cancel', req: entry.req });
         entry.reject(new LinkError(reason));
         this.pump();
       },
@@ -252,7 +252,7 @@ export class PeerLink {
       const entry = this.queue.shift() as Outgoing;
       this.outgoing.set(entry.req, entry);
       entry.sent = true;
-      this.sendControl({ v: 1, type: 'request', req: entry.req, asset: entry.asset, url: entry.url });
+      this.sendControl({ v: PEER_WIRE_VERSION, type: 'request', req: entry.req, asset: entry.asset, url: entry.url });
     }
   }
 
@@ -312,7 +312,7 @@ export class PeerLink {
     if (this.uploads.has(req)) return;
     const decision = this.options.serve(asset, url);
     if (!decision.bytes) {
-      this.sendControl({ v: 1, type: 'decline', req, reason: decision.decline ?? 'not-held' });
+      this.sendControl({ v: PEER_WIRE_VERSION, type: 'decline', req, reason: decision.decline ?? 'not-held' });
       return;
     }
     const state = { cancelled: false };
@@ -325,7 +325,7 @@ export class PeerLink {
     }
     let sent = 0;
     try {
-      this.sendControl({ v: 1, type: 'header', req, size: bytes.length });
+      this.sendControl({ v: PEER_WIRE_VERSION, type: 'header', req, size: bytes.length });
       for (let offset = 0; offset < bytes.length; offset += CHUNK_PAYLOAD_BYTES) {
         if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'close-mid-transfer' && offset >= bytes.length / 2) {
           this.close(new LinkError('peer-closed', 'fault: close mid-transfer'));

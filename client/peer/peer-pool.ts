@@ -1,4 +1,4 @@
-import type { ClientMessage, PeerId, ServerMessage } from '../../protocol/signal-messages.js';
+import type { ClientMessage, IceServer, PeerId, ServerMessage } from '../../protocol/signal-messages.js';
 import { MAX_INFLIGHT_REQUESTS } from '../../protocol/peer-wire.js';
 import { randomId } from '../utils/random-id.js';
 import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
@@ -7,7 +7,7 @@ import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.
 export const MAX_LINKS = 16;
 
 export interface PeerPoolOptions {
-  iceServers: () => string[];
+  iceServers: () => IceServer[];
   signal(message: ClientMessage): void;
   serve(asset: string, url: string): ServeDecision;
   fault?: PeerLinkOptions['fault'];

@@ -1,6 +1,6 @@
 import {
   MAX_ASSETS_PER_MESSAGE, MAX_SIGNAL_MESSAGE_BYTES, SIGNAL_PROTOCOL_VERSION, parseServerMessage,
-  type AssetId, type ClientMessage, type PeerId, type ServerMessage,
+  type AssetId, type ClientMessage, type IceServer, type PeerId, type ServerMessage,
 } from '../../protocol/signal-messages.js';
 
 /** How long the socket may take to open and say `welcome`. */
@@ -24,7 +24,7 @@ export function signalUrl(loc: Location, prefix: string): string {
  */
 export class SignalClient {
   id: PeerId | undefined;
-  iceServers: string[] = [];
+  iceServers: IceServer[] = [];
   private ws: WebSocket | undefined;
   private closed = false;
 

@@ -131,7 +131,7 @@ export class SignalingServer {
       if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.counters.rejected('too-large', 'invalid');
       ws.terminate();
     });
-    session.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'welcome', id, iceServers: [...this.options.iceServers] });
+    session.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'welcome', id, iceServers: this.options.iceServers.map((urls) => ({ urls })) });
   }
 
   private onMessage(session: SignalSession, data: RawData, isBinary: boolean): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ClientMessage, ServerMessage } from '../../protocol/signal-messages.js';
+import { SIGNAL_PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../protocol/signal-messages.js';
 import { ChannelServer } from './channel-server.js';
 import type { AssetOpenResult } from './asset-source.js';
 import { ChannelSession } from './channel-session.js';
@@ -69,8 +69,8 @@ export class HeadlessPeer {
       iceServers: this.options.iceServers,
       bindAddress: this.options.bindAddress,
       signal: (signal) => {
-        if (signal.type === 'answer') send({ v: 1, type: 'answer', to: from, session: sessionId, sdp: signal.sdp });
-        else send({ v: 1, type: 'candidate', to: from, session: sessionId, candidate: signal.candidate, mid: signal.mid });
+        if (signal.type === 'answer') send({ v: SIGNAL_PROTOCOL_VERSION, type: 'answer', to: from, session: sessionId, sdp: signal.sdp });
+        else send({ v: SIGNAL_PROTOCOL_VERSION, type: 'candidate', to: from, session: sessionId, candidate: signal.candidate, mid: signal.mid });
       },
       onChannel: (dc) => {
         const server = new ChannelServer(dc, {

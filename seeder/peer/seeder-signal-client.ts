@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import {
-  MAX_SIGNAL_MESSAGE_BYTES, parseServerMessage, SignalProtocolError, type ClientMessage, type ServerMessage,
+  MAX_SIGNAL_MESSAGE_BYTES, SIGNAL_PROTOCOL_VERSION, parseServerMessage, SignalProtocolError, type ClientMessage, type IceServer, type ServerMessage,
 } from '../../protocol/signal-messages.js';
 
 export const RECONNECT_MIN_MS = 500;
@@ -16,7 +16,7 @@ export interface SeederSignalClientOptions {
   token?: string;
   logger?: Logger;
   onMessage: (message: ServerMessage, send: (message: ClientMessage) => void) => void;
-  onWelcome?: (id: string, iceServers: string[]) => void;
+  onWelcome?: (id: string, iceServers: IceServer[]) => void;
 }
 
 /**
@@ -40,7 +40,7 @@ export class SeederSignalClient {
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
     };
     ws.on('open', () => {
-      send({ v: 1, type: 'hello', role: 'seeder', ...(this.options.token ? { token: this.options.token } : {}) });
+      send({ v: SIGNAL_PROTOCOL_VERSION, type: 'hello', role: 'seeder', ...(this.options.token ? { token: this.options.token } : {}) });
     });
     ws.on('message', (data, isBinary) => {
       // After close() the socket lingers up to CLOSE_GRACE_MS: nothing it says is acted on.
@@ -89,7 +89,7 @@ export class SeederSignalClient {
     this.ws = undefined;
     if (!ws) return;
     if (ws.readyState === WebSocket.OPEN) {
-      ws.send(JSON.stringify({ v: 1, type: 'bye' }));
+      ws.send(JSON.stringify({ v: SIGNAL_PROTOCOL_VERSION, type: 'bye' }));
       ws.close(1000);
       setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
     } else {
