@@ -21,6 +21,8 @@ export interface HolderChoiceOptions {
   geo: boolean;
   /** Concurrent transfers a seeder is handed. */
   seederMaxUploads: number;
+  /** A TURN server is configured, so two symmetric NATs may be paired (through a relay). @default false */
+  turnAvailable?: boolean;
 }
 
 /**
@@ -54,13 +56,14 @@ export class HolderChoice {
       // An explicit literal, not a spread: spreading records was the hot spot of `want` at 10k peers.
       candidates.push({
         id: record.id, role: record.role, network: record.network, country: record.country, asn: record.asn,
+        nat: holder.nat, address: holder.address,
         lastServedAt: holder.lastServedAt,
         activeUploads: holder.activeUploads(now),
         maxUploads: holder.role === 'seeder' ? this.options.seederMaxUploads : MAX_UPLOADS_PER_BROWSER,
       });
     }
     const blocked = session.blocked.get(asset);
-    const pairing: PairingOptions = { limit: MAX_HOLDERS_PER_ASSET, geo: this.options.geo };
+    const pairing: PairingOptions = { limit: MAX_HOLDERS_PER_ASSET, geo: this.options.geo, turnAvailable: this.options.turnAvailable ?? false };
     if (blocked) pairing.exclude = blocked;
     const chosen = pickHolders(session, candidates, pairing);
     const seeders: string[] = [];

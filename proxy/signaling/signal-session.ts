@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { AssetId, PeerId, PeerRole, ServerMessage } from '../../protocol/signal-messages.js';
+import type { AssetId, NatKind, PeerId, PeerRole, ServerMessage } from '../../protocol/signal-messages.js';
 import { TokenBucket } from '../../core/utils/token-bucket.js';
 import type { PeerLocation } from './pairing.js';
 import { StrikeCounter } from './strike-policy.js';
@@ -26,6 +26,10 @@ export class SignalSession implements PeerLocation {
   network: string;
   country?: string;
   asn?: number;
+  /** The NAT kind this peer's client reported (`nat`); undefined until then. */
+  nat: NatKind | undefined;
+  /** `link` reports accepted from this peer (only the first few feed connectivity learning). */
+  linkReports = 0;
   /** Messages handled; a hello is accepted only first. */
   messages = 0;
   readonly strikes = new StrikeCounter();

@@ -116,3 +116,27 @@ test('holder choice: releaseAllSlots frees every slot a leaving asker held', () 
   assert.equal(holder.activeUploads(0), 0);
   assert.equal(asker.awaiting.size, 0);
 });
+
+test('holder choice: reported NATs reach pairing; two symmetric NATs are paired only when TURN is available', () => {
+  for (const turnAvailable of [false, true]) {
+    const registry = new InMemoryPeerRegistry();
+    const sessions = new Map<PeerId, SignalSession>();
+    const choice = new HolderChoice({ registry, lookup: (id) => sessions.get(id), geo: false, seederMaxUploads: SEEDER_MAX_UPLOADS, turnAvailable });
+    const join = (id: string, address: string, nat: 'cone' | 'symmetric', role: PeerRole = 'browser'): SignalSession => {
+      const { session } = fakeSession(id, { role, address });
+      session.nat = nat;
+      sessions.set(id, session);
+      registry.join(toRecord(session));
+      return session;
+    };
+    // The seeder's own report does not matter: it counts as open.
+    join('seeder', '127.0.0.1', 'symmetric', 'seeder');
+    const symmetric = join('symmetric-holder', '198.51.100.1', 'symmetric');
+    const cone = join('cone-holder', '198.51.100.2', 'cone');
+    choice.have(symmetric, ['x']);
+    choice.have(cone, ['x']);
+    const asker = join('asker', '203.0.113.1', 'symmetric');
+    const expected = turnAvailable ? ['cone-holder', 'symmetric-holder', 'seeder'] : ['cone-holder', 'seeder'];
+    assert.deepEqual(choice.want(asker, 'x', 1_000).peers, expected, `turnAvailable ${turnAvailable}`);
+  }
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pickHolders, proximity, TIER, type HolderCandidate } from '../../proxy/signaling/pairing.js';
+import type { NatKind } from '../../protocol/signal-messages.js';
+import { REACH, pickHolders, proximity, reach, TIER, type HolderCandidate } from '../../proxy/signaling/pairing.js';
 import { GeoLookup } from '../../proxy/signaling/geo-lookup.js';
 import { LOCAL_NETWORK, expandIpv6, isLocalAddress, networkKey } from '../../proxy/signaling/network-key.js';
 
@@ -109,4 +110,81 @@ test('pairing returns at most `limit` holders', () => {
   const holders = Array.from({ length: 10 }, (_, i) => located(`h${i}`, JP));
   assert.equal(pickHolders(asker(GB_A), holders, { limit: 4, geo: true }).length, 4);
   assert.deepEqual(pickHolders(asker(GB_A), [], { limit: 4, geo: true }), []);
+});
+
+// ── reachability: reported NAT kinds, one home, TURN ─────────────────────────
+const HOME = '81.2.69.160';
+
+function natHolder(id: string, address: string, nat: NatKind | undefined, role: 'browser' | 'seeder' = 'browser'): HolderCandidate {
+  return { ...located(id, address, role, role === 'seeder' ? { maxUploads: 50 } : {}), address, ...(nat ? { nat } : {}) };
+}
+
+function natAsker(address: string, nat: NatKind | undefined) {
+  return { ...asker(address), address, ...(nat ? { nat } : {}) };
+}
+
+test('reach: cone/open reach anything, symmetric only cone/open; symmetric×symmetric only through TURN; one address is one home', () => {
+  const at = (nat: NatKind | undefined, address = JP) => ({ address, ...(nat ? { nat } : {}) });
+  for (const easy of ['open', 'cone'] as const) {
+    for (const other of ['open', 'cone', 'symmetric', 'unknown', undefined] as const) {
+      assert.equal(reach(at(easy), at(other, NL), false), REACH.direct, `${easy}×${String(other)}`);
+      assert.equal(reach(at(other), at(easy, NL), false), REACH.direct, `${String(other)}×${easy}`);
+    }
+  }
+  assert.equal(reach(at('symmetric'), at('symmetric', NL), false), REACH.never);
+  assert.equal(reach(at('symmetric'), at('symmetric', NL), true), REACH.relay);
+  assert.equal(reach(at('symmetric'), at('symmetric'), false), REACH.direct, 'behind one address: the same NAT, host candidates');
+  assert.equal(reach(at('symmetric'), at('unknown', NL), false), REACH.unknown);
+  assert.equal(reach(at(undefined), at(undefined, NL), false), REACH.unknown);
+  assert.equal(reach(at('symmetric'), { ...at('symmetric', NL), role: 'seeder' }, false), REACH.direct, 'the seeder counts as open');
+});
+
+test('pairing: same home, then same subnet, then holders that can reach the asker, then unknown NATs; never symmetric×symmetric without TURN', () => {
+  const holders = [
+    natHolder('seeder', '127.0.0.1', undefined, 'seeder'),
+    natHolder('far-symmetric', JP, 'symmetric'),
+    natHolder('far-unknown', NL, undefined),
+    natHolder('far-cone', JP, 'cone'),
+    natHolder('country-unknown', GB_B, 'unknown'),
+    natHolder('same-home', HOME, 'symmetric'),
+    natHolder('subnet-cone', '81.2.69.7', 'cone'),
+    natHolder('subnet-symmetric', '81.2.69.8', 'symmetric'),
+  ];
+  const me = natAsker(HOME, 'symmetric');
+  assert.deepEqual(
+    pickHolders(me, holders, { limit: 8, geo: true }),
+    ['same-home', 'subnet-cone', 'far-cone', 'country-unknown', 'far-unknown', 'seeder'],
+  );
+  assert.deepEqual(
+    pickHolders(me, holders, { limit: 8, geo: true, turnAvailable: true }),
+    ['same-home', 'subnet-cone', 'subnet-symmetric', 'far-cone', 'country-unknown', 'far-unknown', 'far-symmetric', 'seeder'],
+    'with TURN, relay-only pairs come after every likely direct one (same subnet still first)',
+  );
+  // A cone asker reaches every kind: closeness and load decide, as before.
+  assert.deepEqual(
+    pickHolders(natAsker(HOME, 'cone'), holders, { limit: 8, geo: true }),
+    ['same-home', 'subnet-cone', 'subnet-symmetric', 'country-unknown', 'far-cone', 'far-symmetric', 'far-unknown', 'seeder'],
+  );
+});
+
+test('pairing: two symmetric NATs are never paired without TURN, even with nobody else; the seeder (open) still is', () => {
+  const holders = [natHolder('symmetric', JP, 'symmetric'), natHolder('seeder', '127.0.0.1', 'symmetric', 'seeder')];
+  const me = natAsker(GB_A, 'symmetric');
+  assert.deepEqual(pickHolders(me, holders, { limit: 4, geo: true }), ['seeder']);
+  assert.deepEqual(pickHolders(me, holders, { limit: 4, geo: false }), ['seeder'], 'with geo off as well');
+  assert.deepEqual(pickHolders(me, holders, { limit: 4, geo: true, turnAvailable: true }), ['symmetric', 'seeder'], 'browsers still before the seeder');
+  assert.deepEqual(pickHolders(me, [natHolder('symmetric', JP, 'symmetric')], { limit: 4, geo: true }), []);
+});
+
+test('pairing without geo still ranks by reach before load', () => {
+  const holders = [
+    natHolder('unknown-idle', JP, undefined),
+    { ...natHolder('cone-busy', NL, 'cone'), lastServedAt: 9_000 },
+  ];
+  assert.deepEqual(pickHolders(natAsker(GB_A, 'symmetric'), holders, { limit: 2, geo: false }), ['cone-busy', 'unknown-idle']);
+  assert.deepEqual(pickHolders(natAsker(GB_A, undefined), holders, { limit: 2, geo: false }), ['cone-busy', 'unknown-idle'], 'a cone holder reaches an asker of unknown NAT');
+  assert.deepEqual(
+    pickHolders(asker(GB_A), [natHolder('a', JP, undefined), { ...natHolder('b', NL, undefined), lastServedAt: 9_000 }], { limit: 2, geo: false }),
+    ['a', 'b'], 'nobody reported a NAT: load decides, as before',
+  );
 });
