@@ -69,3 +69,28 @@ export interface StatsResponse extends StatsSnapshot {
   /** ISO time of this answer. */
   now: string;
 }
+
+/** Selected candidate pair of a successful link: both host, through a NAT mapping (srflx/prflx), via TURN, or not reported. */
+export type LinkPairType = 'host' | 'srflx' | 'relay' | 'unknown';
+/** How a network's visitors get media: from peers as usual, or plain HTTP because their links keep failing. */
+export type NetworkMode = 'peer' | 'http';
+
+/** One network (/24 or /48) as visitors' link reports describe it; counts decay over time, one decimal. */
+export interface NetworkConnectivity {
+  network: string;
+  attempts: number;
+  successes: number;
+  /** Successful attempts by selected pair type. */
+  pairs: Record<LinkPairType, number>;
+  mode: NetworkMode;
+}
+
+/** `sources.signaling.connectivity`: what link reports taught signaling, per visitor network. */
+export interface ConnectivityStats {
+  /** Networks remembered (bounded). */
+  networks: number;
+  /** Networks whose pages are served in `http` mode now. */
+  httpNetworks: number;
+  /** Networks with the most (decayed) attempts, most first; bounded. */
+  top: NetworkConnectivity[];
+}
