@@ -58,6 +58,21 @@ export function createMetrics() {
       name: 'peerconnect_signaling_messages_total', help: 'Signaling messages by type and result',
       labelNames: ['type', 'result'] as const, ...metric,
     }),
+    linkAttempts: new Counter({
+      name: 'peerconnect_link_attempts_total',
+      help: 'WebRTC connection attempts browsers reported, by result (ok, failed) and selected pair (host, srflx, relay, unknown; none when failed)',
+      labelNames: ['result', 'pair'] as const, ...metric,
+    }),
+    natReports: new Counter({
+      name: 'peerconnect_nat_reports_total', help: 'NAT kinds browsers measured and reported (open, cone, symmetric, unknown)',
+      labelNames: ['nat'] as const, ...metric,
+    }),
+    networksHttp: new Gauge({
+      name: 'peerconnect_networks_http', help: 'Visitor networks (/24, /48) whose pages load over HTTP because their WebRTC links keep failing', ...metric,
+    }),
+    networkHttpPages: new Counter({
+      name: 'peerconnect_network_http_pages_total', help: 'Pages rewritten with every asset over HTTP because the visitor network is marked http', ...metric,
+    }),
     seederUploadBytes: new Counter({
       name: 'peerconnect_seeder_upload_bytes_total', help: 'Bytes the seeder peer uploaded, by channel (datachannel, webtorrent, webseed)',
       labelNames: ['channel'] as const, ...metric,

@@ -1,4 +1,5 @@
-import { isClientMessageType, type ClientMessageType, type SignalErrorCode } from '../../protocol/signal-messages.js';
+import { isClientMessageType, type ClientMessageType, type NatKind, type SignalErrorCode } from '../../protocol/signal-messages.js';
+import type { LinkPairType } from '../../protocol/stats.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { UpgradeRefusalReason } from './admission.js';
 
@@ -14,6 +15,9 @@ export interface SignalingServerStats {
   rejectedMessages: Partial<Record<SignalErrorCode, number>>;
   policyCloses: number;
   badPeerReports: number;
+  /** `nat` reports by NAT kind, and accepted `link` reports by outcome (browsers only). */
+  natReports: Partial<Record<NatKind, number>>;
+  linkReports: { ok: number; failed: number };
 }
 
 /** Metric label for a message type: junk from peers collapses into `invalid`, so it cannot grow the metric. */
@@ -24,7 +28,7 @@ export function messageTypeLabel(type: string): ClientMessageType | 'invalid' {
 /**
  * Counters of the `/signal` endpoint, for `stats()` and `/metrics`: messages
  * (total and a per-second rate over RATE_WINDOW_MS), refusals by reason, policy
- * closes and bad-peer reports. Time is passed in so tests need no clock.
+ * closes, bad-peer reports, and NAT and link reports. Time is passed in so tests need no clock.
  */
 export class SignalRateStats {
   private messagesTotal = 0;
@@ -34,6 +38,8 @@ export class SignalRateStats {
   private readonly rejectedMessages: Partial<Record<SignalErrorCode, number>> = {};
   private policyCloses = 0;
   private badPeerReports = 0;
+  private readonly natReports: Partial<Record<NatKind, number>> = {};
+  private readonly linkReports = { ok: 0, failed: 0 };
 
   constructor(private readonly metrics: Metrics | undefined) {}
 
@@ -64,6 +70,17 @@ export class SignalRateStats {
     this.badPeerReports++;
   }
 
+  natReported(nat: NatKind): void {
+    this.natReports[nat] = (this.natReports[nat] ?? 0) + 1;
+    this.metrics?.natReports.inc({ nat });
+  }
+
+  /** An accepted `link` report; `pair` is the selected pair's kind (only meaningful when ok). */
+  linkReported(ok: boolean, pair: LinkPairType): void {
+    this.linkReports[ok ? 'ok' : 'failed']++;
+    this.metrics?.linkAttempts.inc({ result: ok ? 'ok' : 'failed', pair: ok ? pair : 'none' });
+  }
+
   /** Records the running total at `now` and forgets samples older than the window (keeping one). */
   sample(now: number): void {
     this.samples.push({ at: now, total: this.messagesTotal });
@@ -87,6 +104,8 @@ export class SignalRateStats {
       rejectedMessages: { ...this.rejectedMessages },
       policyCloses: this.policyCloses,
       badPeerReports: this.badPeerReports,
+      natReports: { ...this.natReports },
+      linkReports: { ...this.linkReports },
     };
   }
 }

@@ -59,3 +59,21 @@ test('rate stats: refusals, rejections, policy closes and bad-peer reports are c
     'invalid bad-json 1', 'invalid rate-limited 1', 'offer not-paired 1', 'want ok 1',
   ]));
 });
+
+test('rate stats: nat and link reports are counted by kind and outcome, and reach their metrics with bounded labels', async () => {
+  const metrics = createMetrics();
+  const stats = new SignalRateStats(metrics);
+  stats.natReported('symmetric');
+  stats.natReported('symmetric');
+  stats.natReported('cone');
+  stats.linkReported(true, 'srflx');
+  stats.linkReported(false, 'unknown');
+  stats.linkReported(false, 'relay');
+  const snapshot = stats.snapshot(0, 0);
+  assert.deepEqual(snapshot.natReports, { symmetric: 2, cone: 1 });
+  assert.deepEqual(snapshot.linkReports, { ok: 1, failed: 2 });
+  const nat = (await metrics.natReports.get()).values.map((v) => `${v.labels.nat} ${v.value}`);
+  assert.deepEqual(new Set(nat), new Set(['symmetric 2', 'cone 1']));
+  const links = (await metrics.linkAttempts.get()).values.map((v) => `${v.labels.result} ${v.labels.pair} ${v.value}`);
+  assert.deepEqual(new Set(links), new Set(['ok srflx 1', 'failed none 2']), 'a failed attempt has no pair');
+});
