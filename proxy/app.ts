@@ -4,6 +4,8 @@ import { PeerConnectServer } from './server.js';
 import { buildDemoSite } from './demo/demo-site.js';
 import { StaticOrigin } from './demo/static-origin.js';
 import { SignalingFeature } from './signaling/signaling-feature.js';
+import { NetworkConnectivity } from './signaling/connectivity.js';
+import { clientAddress } from './http/client-address.js';
 import { StatsFeature } from './stats/stats-feature.js';
 import { ClientBundle } from './routes/client-bundle.js';
 import { MediaVendor } from './routes/media-vendor.js';
@@ -55,11 +57,19 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // Who holds what: read by signaling (pairing), its threshold policy and the seeder's manifests.
   const registry = new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
   const seeder = new SeederFeature({ config, origin, logger, metrics, routes, holders: registry });
-  const signaling = new SignalingFeature({ config, logger, metrics, routes, registry, knownTorrents: seeder.torrents });
+  // What visitors' link reports say about their networks: where WebRTC keeps failing, pages load over HTTP.
+  const connectivity = new NetworkConnectivity();
+  // No TURN option exists yet: two symmetric NATs are never paired.
+  const signaling = new SignalingFeature({
+    config, logger, metrics, routes, registry, knownTorrents: seeder.torrents, connectivity, turnAvailable: false,
+  });
   const clientBundle = new ClientBundle({ prefix: config.prefix, router: routes, logger, testHooks: options.clientTestHooks ?? false });
-  // An asset switches to peer delivery once `threshold` browsers announced it.
+  // An asset switches to peer delivery once `threshold` browsers announced it,
+  // unless the visitor's network is one where peer links keep failing.
+  const trustedProxies = new Set(config.trustProxy);
   const injector = new HtmlInjectionFeature({
-    config, metrics, logger, scriptSrc: () => clientBundle.scriptSrc, policy: () => signaling.policy,
+    config, metrics, logger, scriptSrc: () => clientBundle.scriptSrc,
+    policy: ({ req }) => signaling.policyFor(clientAddress(req, trustedProxies)),
   });
   const stats = new StatsFeature({
     config, metrics, logger, routes, httpServer: server.httpServer, signaling,

@@ -3,7 +3,9 @@ import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Feature, KnownTorrents, Routes } from '../../core/feature.js';
 import { AddressLimiter } from './address-limiter.js';
+import type { ConnectivityLog, ConnectivityStats } from './connectivity.js';
 import { GeoLookup } from './geo-lookup.js';
+import { networkKey } from './network-key.js';
 import type { PeerRegistry, RegistryStats } from './peer-registry.js';
 import { SignalingServer, type SignalingServerStats } from './signaling-server.js';
 import { createThresholdPolicy, type DeliveryPolicy } from './threshold-policy.js';
@@ -17,6 +19,8 @@ const TRACKER_MAX_SWARMS = 10_000;
 export type SignalingStats = RegistryStats & Omit<SignalingServerStats, 'connections'> & {
   connections: number;
   tracker: TrackerStats;
+  /** Per-network link figures; absent when no connectivity log was given. */
+  connectivity?: ConnectivityStats;
 };
 
 export interface SignalingFeatureOptions {
@@ -29,6 +33,14 @@ export interface SignalingFeatureOptions {
   registry: PeerRegistry;
   /** The tracker opens swarms only for torrents this server built. */
   knownTorrents: KnownTorrents;
+  /**
+   * Learns from browsers' `link` reports which visitor networks cannot make
+   * WebRTC links; their pages get every asset over HTTP (policyFor). Chosen by
+   * the composition root; none: reports are only counted.
+   */
+  connectivity?: ConnectivityLog;
+  /** A TURN server is configured, so pairing may match two symmetric NATs. @default false */
+  turnAvailable?: boolean;
 }
 
 /**
@@ -38,7 +50,7 @@ export interface SignalingFeatureOptions {
 export class SignalingFeature implements Feature {
   readonly name = 'signaling';
   readonly registry: PeerRegistry;
-  /** Per asset: 'peer' once `threshold` browsers hold it, else 'http'. */
+  /** Per asset: 'peer' once `threshold` browsers hold it, else 'http'. Pages ask policyFor(). */
   readonly policy: DeliveryPolicy;
   private readonly limiter: AddressLimiter;
   private signaling: SignalingServer | undefined;
@@ -72,6 +84,8 @@ export class SignalingFeature implements Feature {
       maxPeers: config.signalMaxPeers,
       heartbeatMs: config.signalHeartbeatMs,
       seederMaxUploads: config.seederMaxPeers,
+      ...(this.options.connectivity ? { connectivity: this.options.connectivity } : {}),
+      turnAvailable: this.options.turnAvailable ?? false,
       logger: logger.child({ module: 'peerconnect:signaling' }),
       ...(metrics ? { metrics } : {}),
     });
@@ -83,6 +97,18 @@ export class SignalingFeature implements Feature {
       ...(geo ? { geo } : {}),
       logger: logger.child({ module: 'peerconnect:tracker' }),
     });
+  }
+
+  /**
+   * The delivery policy for one page view by a visitor at `clientAddress`: the
+   * threshold policy, or undefined (every asset over HTTP) when the visitor's
+   * network is marked `http` because its WebRTC links keep failing.
+   */
+  policyFor(clientAddress: string): DeliveryPolicy | undefined {
+    const connectivity = this.options.connectivity;
+    if (connectivity?.mode(networkKey(clientAddress)) !== 'http') return this.policy;
+    this.options.metrics?.networkHttpPages.inc();
+    return undefined;
   }
 
   ready(): boolean {
@@ -102,7 +128,10 @@ export class SignalingFeature implements Feature {
       rejectedMessages: server?.rejectedMessages ?? {},
       policyCloses: server?.policyCloses ?? 0,
       badPeerReports: server?.badPeerReports ?? 0,
+      natReports: server?.natReports ?? {},
+      linkReports: server?.linkReports ?? { ok: 0, failed: 0 },
       tracker: this.tracker?.stats() ?? { connections: 0, swarms: 0, peers: 0, refusedAnnounces: 0, floodCloses: 0, invalidFrames: 0 },
+      ...(this.options.connectivity ? { connectivity: this.options.connectivity.stats() } : {}),
     };
   }
 

@@ -9,13 +9,14 @@ import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { AddressLimiter } from './address-limiter.js';
 import { Admission } from './admission.js';
+import { MAX_LINK_REPORTS_PER_SESSION, pairType, type ConnectivityLog } from './connectivity.js';
 import type { GeoLookup } from './geo-lookup.js';
 import { HolderChoice } from './holder-choice.js';
 import { networkKey } from './network-key.js';
 import type { PeerRegistry } from './peer-registry.js';
 import { SignalRateStats, type SignalingServerStats } from './rate-stats.js';
 import { rejectUpgrade } from './reject-upgrade.js';
-import { relay } from './relay.js';
+import { isPairedWith, relay } from './relay.js';
 import { SessionLifetime, type PolicyClose } from './session-lifetime.js';
 import { SignalSession } from './signal-session.js';
 import type { MessageRefusal } from './strike-policy.js';
@@ -39,6 +40,10 @@ export interface SignalingServerOptions {
   maxPeers: number;
   heartbeatMs: number;
   seederMaxUploads: number;
+  /** Learns from browsers' `link` reports per network; undefined: reports are counted only. */
+  connectivity?: ConnectivityLog;
+  /** A TURN server is configured, so two symmetric NATs may be paired. @default false */
+  turnAvailable?: boolean;
   logger: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -74,6 +79,7 @@ export class SignalingServer {
     this.sessions = new SessionLifetime({ registry: options.registry, heartbeatMs: options.heartbeatMs });
     this.holders = new HolderChoice({
       registry: options.registry, lookup: this.sessions.lookup, geo: options.geo !== undefined, seederMaxUploads: options.seederMaxUploads,
+      turnAvailable: options.turnAvailable ?? false,
     });
     this.counters = new SignalRateStats(options.metrics);
     this.ticker = setInterval(() => this.tick(), STATS_TICK_MS).unref();
@@ -186,7 +192,30 @@ export class SignalingServer {
       case 'bye':
         this.sessions.bye(session);
         return undefined;
+      case 'nat':
+        // A seeder is reachable by definition (pairing counts it as open).
+        if (session.role === 'browser') session.nat = message.nat;
+        this.counters.natReported(message.nat);
+        return undefined;
+      case 'link':
+        return this.link(session, message);
     }
+  }
+
+  /**
+   * A browser's outcome of one connection attempt: only about a peer the server
+   * paired it with (else a strike, like an unpaired relay). The first
+   * MAX_LINK_REPORTS_PER_SESSION feed its network's connectivity figures; the
+   * seeder's own reports are not learnt from (its network is the server's).
+   */
+  private link(session: SignalSession, message: Extract<ClientMessage, { type: 'link' }>): MessageRefusal | undefined {
+    if (!isPairedWith(session, message.peer)) return { reason: 'not-paired', message: 'report links only to peers you were given' };
+    if (session.role !== 'browser') return undefined;
+    this.counters.linkReported(message.ok, pairType(message.local, message.remote));
+    if (session.linkReports++ < MAX_LINK_REPORTS_PER_SESSION) {
+      this.options.connectivity?.record(session.network, message);
+    }
+    return undefined;
   }
 
   private hello(session: SignalSession, message: Extract<ClientMessage, { type: 'hello' }>): MessageRefusal | undefined {
@@ -224,6 +253,7 @@ export class SignalingServer {
     const registry = this.options.registry.stats(0);
     this.options.metrics?.peers.set(registry.peers);
     this.options.metrics?.swarms.set(registry.swarms);
+    if (this.options.connectivity) this.options.metrics?.networksHttp.set(this.options.connectivity.httpNetworks());
   }
 }
 
