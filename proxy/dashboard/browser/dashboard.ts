@@ -7,7 +7,7 @@
  * a Bearer header.
  */
 import type { ByteSource } from '../../../protocol/report.js';
-import type { HistoryBucket, StatsResponse } from '../../../protocol/stats.js';
+import type { ConnectivityStats, HistoryBucket, StatsResponse } from '../../../protocol/stats.js';
 
 const POLL_MS = 3000;
 const FETCH_TIMEOUT_MS = 5000;
@@ -139,6 +139,48 @@ function renderFallbacks(stats: StatsResponse): void {
   }));
 }
 
+/** The connectivity table's body, built on first use (the page template predates it). */
+function networksBody(): HTMLTableSectionElement {
+  const existing = field('networks');
+  if (existing instanceof HTMLTableSectionElement) return existing;
+  const head = el('tr');
+  head.append(el('th', 'network'), el('th', 'attempts', 'num'), el('th', 'connected', 'num'), el('th', 'host / srflx / relay', 'num'), el('th', 'mode'));
+  const thead = el('thead');
+  thead.append(head);
+  const body = el('tbody');
+  body.dataset.field = 'networks';
+  const table = el('table');
+  table.append(thead, body);
+  const section = el('section', undefined, 'wide');
+  section.append(el('h2', 'WebRTC links by visitor network'), table);
+  document.querySelector('main')?.append(section);
+  return body;
+}
+
+/** Per-network link figures from signaling (decayed counts); networks in `http` mode get pages without peers. */
+function renderNetworks(stats: StatsResponse): void {
+  const connectivity = (stats.sources.signaling as { connectivity?: ConnectivityStats } | undefined)?.connectivity;
+  if (!connectivity) return;
+  const body = networksBody();
+  if (connectivity.top.length === 0) {
+    showEmpty(body, 'No link reports yet', 5);
+    return;
+  }
+  body.replaceChildren(...connectivity.top.map((network) => {
+    const tr = el('tr');
+    const { host, srflx, relay } = network.pairs;
+    tr.append(
+      el('td', network.network, 'mono'),
+      el('td', network.attempts, 'num'),
+      el('td', network.successes, 'num'),
+      el('td', `${host} / ${srflx} / ${relay}`, 'num'),
+      el('td', network.mode === 'http' ? 'http (links fail)' : 'peer'),
+    );
+    tr.dataset.mode = network.mode;
+    return tr;
+  }));
+}
+
 function bucketTotal(bucket: HistoryBucket): number {
   return SOURCES.reduce((sum, source) => sum + bucket.bytes[source], 0);
 }
@@ -209,6 +251,7 @@ function render(stats: StatsResponse): void {
   renderSources(stats);
   renderAssets(stats);
   renderFallbacks(stats);
+  renderNetworks(stats);
   renderChart(stats);
 }
 
