@@ -17,7 +17,7 @@ export interface LoggerOptions {
 
 const REDACTED = '[redacted]';
 /** Keys whose values are secrets wherever they appear in a log object. */
-const SECRET_KEYS = /^(authorization|proxy-authorization|cookie|set-cookie|token|admintoken|password|secret)$/i;
+const SECRET_KEYS = /^(authorization|proxy-authorization|cookie|set-cookie|token|admintoken|password|secret|turnsecret|credential)$/i;
 /** Query parameters that carry credentials (the dashboard accepts `?token=`). */
 const SECRET_PARAMS = /([?&](?:token|access_token|auth|password|key)=)[^&#\s"']*/gi;
 const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@"']+@/gi;
@@ -63,10 +63,18 @@ export function createLogger(level: string, nameOrOptions: string | LoggerOption
 }
 
 /** Logger options that follow the config: privacy mode and the secrets it holds. */
-export function loggerOptionsFor(config: Pick<Config, 'privacy' | 'adminToken' | 'redisUrl' | 'origin' | 'proxyUrl'>): LoggerOptions {
+export function loggerOptionsFor(
+  config: Pick<Config, 'privacy' | 'adminToken' | 'redisUrl' | 'origin' | 'proxyUrl'> & Partial<Pick<Config, 'turnSecret' | 'iceServers'>>,
+): LoggerOptions {
   return {
     privacy: config.privacy,
-    secrets: [config.adminToken, ...[config.redisUrl, config.origin, config.proxyUrl].map(passwordOf)],
+    secrets: [
+      config.adminToken,
+      ...[config.redisUrl, config.origin, config.proxyUrl].map(passwordOf),
+      // The TURN REST secret mints credentials for anyone who holds it; static TURN passwords are long-lived.
+      config.turnSecret,
+      ...(config.iceServers ?? []).map((server) => server.credential),
+    ],
   };
 }
 

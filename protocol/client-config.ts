@@ -13,7 +13,11 @@ export interface ClientConfig {
   prefix: string;
   /** Per-image deadline before falling back to HTTP. */
   peerTimeoutMs: number;
-  /** STUN/TURN URLs for RTCPeerConnection (empty: host candidates only). */
+  /**
+   * Credential-free ICE server URLs (STUN) for RTCPeerConnection, usable before
+   * signaling's `welcome` arrives. TURN entries and their credentials are never
+   * written into the page (it is cached and shared): they come only in `welcome`.
+   */
   iceServers: string[];
   mediaTypes: MediaKind[];
   /** Test-only fault injection, obeyed only by the client's test build (production bundles compile it out). */

@@ -19,6 +19,16 @@ function parseEnvValue(kind: EnvKind, raw: string): unknown {
       if (TRUE_WORDS.has(text.toLowerCase())) return true;
       if (FALSE_WORDS.has(text.toLowerCase())) return false;
       return text;
+    case 'json-or-list':
+      // `[…]` is a JSON array (P2P_ICE_SERVERS='[{"urls":"turn:…","username":…}]'); anything else a comma list.
+      if (text.startsWith('[')) {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          return text;
+        }
+      }
+      return parseEnvValue('list', text);
     case 'list':
       return text === '' ? [] : text.split(',').map((item) => item.trim()).filter((item) => item !== '');
     case 'string':
@@ -89,11 +99,26 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Opt
     }
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) {
-      throw new ConfigError(`${source}: expected ${spec.expected}`);
+      // Refinements that know more than `expected` (which entry, what is missing) say so.
+      const issue = parsed.error.issues.find((i) => i.code === 'custom' && (i.params as { detail?: boolean } | undefined)?.detail);
+      throw new ConfigError(`${source}: expected ${spec.expected}${issue ? ` (${issue.message})` : ''}`);
     }
     result[name] = parsed.data;
   }
+  checkTogether(result as Config);
   return Object.freeze(result) as Config;
+}
+
+/** Options that only make sense together. */
+function checkTogether(config: Config): void {
+  const { turnUrls, turnSecret } = OPTIONS;
+  if (config.turnUrls.length > 0 && config.turnSecret === undefined) {
+    throw new ConfigError(`${turnUrls.env}=${JSON.stringify(config.turnUrls.join(','))}: expected ${turnSecret.env} as well (the coturn static-auth-secret the proxy mints credentials with)`);
+  }
+  if (config.turnSecret !== undefined && config.turnUrls.length === 0) {
+    // The secret itself never goes into a message.
+    throw new ConfigError(`${turnSecret.env} is set: expected ${turnUrls.env} as well (the turn: URLs the minted credentials are for)`);
+  }
 }
 
 /** camelCase option name → kebab-case CLI flag. */

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { MEDIA_KINDS } from '../../protocol/media.js';
+import type { IceServer } from '../../protocol/signal-messages.js';
 
 /**
  * Every PeerConnect option, declared once: its JSON-file key, its env var, how an
  * env string is read, its schema, default and documentation. `--help`, the README
  * table and the config loader are all generated from this list so they never drift.
  */
-export type EnvKind = 'int' | 'bool' | 'list' | 'string';
+export type EnvKind = 'int' | 'bool' | 'list' | 'string' | 'json-or-list';
 
 export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   /** Key in the JSON config file (the original PeerConnect names are kept). */
@@ -26,6 +27,48 @@ const httpUrl = z
   .string()
   .url()
   .refine((value) => /^https?:\/\//i.test(value), 'must be http(s)');
+
+/**
+ * Bounds of the ICE server list: the signaling parser refuses a welcome with
+ * more than 8 entries, and one is kept for the minted TURN entry.
+ */
+const MAX_ICE_SERVERS = 7;
+const MAX_ICE_URLS = 8;
+const MAX_ICE_TEXT = 512;
+const ICE_URL = /^(stuns?|turns?):[^\s<>"']+$/;
+const TURN_URL = /^turns?:[^\s<>"']+$/;
+/** Refinement messages the loader appends to the option's error (`params.detail`). */
+const detail = (message: string) => ({ message, params: { detail: true } });
+
+/**
+ * One entry of iceServers: a bare URL (read as `{ urls }`) or an RTCIceServer
+ * object. Static turn:/turns: entries need their username and credential;
+ * ephemeral ones come from TURN_URLS + TURN_SECRET instead.
+ */
+const iceServerEntry = z
+  .union([
+    z.string().max(MAX_ICE_TEXT).transform((urls): IceServer => ({ urls })),
+    z.object({
+      urls: z.union([z.string().max(MAX_ICE_TEXT), z.array(z.string().max(MAX_ICE_TEXT)).min(1).max(MAX_ICE_URLS)]),
+      username: z.string().min(1).max(MAX_ICE_TEXT).optional(),
+      credential: z.string().min(1).max(MAX_ICE_TEXT).optional(),
+    }).strict().transform((entry): IceServer => ({ ...entry })),
+  ])
+  .superRefine((entry, ctx) => {
+    const urls = typeof entry.urls === 'string' ? [entry.urls] : entry.urls;
+    const bad = urls.find((url) => !ICE_URL.test(url));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, ...detail(`${JSON.stringify(bad)} is not a stun:, stuns:, turn: or turns: URL`) });
+      return;
+    }
+    const turn = urls.find((url) => TURN_URL.test(url));
+    if (turn !== undefined && (entry.username === undefined || entry.credential === undefined)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        ...detail(`${JSON.stringify(turn)} needs a username and credential (or set TURN_URLS and TURN_SECRET for minted ones)`),
+      });
+    }
+  });
 
 function option<S extends z.ZodType>(spec: OptionSpec<S>): OptionSpec<S> {
   return spec;
@@ -99,10 +142,38 @@ export const OPTIONS = {
     doc: 'Deadline for one image from peers before the browser falls back to HTTP.',
   }),
   iceServers: option({
-    key: 'iceServers', env: 'P2P_ICE_SERVERS', kind: 'list',
-    schema: z.array(z.string().regex(/^(stun|turns?):[^\s<>"']+$/)).default([]),
-    expected: 'a list of stun:/turn: URLs',
-    doc: 'STUN/TURN servers handed to browsers and the seeder (none by default).',
+    key: 'iceServers', env: 'P2P_ICE_SERVERS', kind: 'json-or-list',
+    schema: z.array(iceServerEntry).max(MAX_ICE_SERVERS).default([]),
+    expected: 'a comma list of stun:/stuns:/turn:/turns: URLs, or a JSON array of {"urls","username","credential"} (turn: entries need username and credential)',
+    doc: 'STUN/TURN servers handed to browsers and the seeder: a comma list of URLs, or a JSON array of RTCIceServer objects (none by default).',
+  }),
+  turnUrls: option({
+    key: 'turnUrls', env: 'TURN_URLS', kind: 'list',
+    schema: z.array(z.string().regex(TURN_URL)).max(MAX_ICE_URLS).default([]),
+    expected: 'a comma list of turn:/turns: URLs such as turn:turn.example.com:3478?transport=udp',
+    doc: 'TURN servers (coturn with use-auth-secret) for which each visitor gets fresh credentials; needs TURN_SECRET.',
+  }),
+  turnSecret: option({
+    key: 'turnSecret', env: 'TURN_SECRET', kind: 'string',
+    schema: z.string().min(8).optional(),
+    expected: 'a secret of at least 8 characters (coturn static-auth-secret)',
+    doc: 'Shared secret with the TURN server (coturn static-auth-secret); never sent to browsers or logged.',
+  }),
+  turnTtlS: option({
+    key: 'turnTtlS', env: 'TURN_TTL_S', kind: 'int',
+    schema: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
+    expected: 'an integer from 60 to 604800 (seconds)',
+    doc: 'Lifetime of minted TURN credentials; a reconnect to signaling gets fresh ones.',
+  }),
+  stunPort: option({
+    key: 'stunPort', env: 'STUN_PORT', kind: 'string',
+    schema: z.union([
+      z.literal('off'),
+      z.number().int().min(0).max(65535),
+      z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(0).max(65535)),
+    ]).default(3478),
+    expected: 'a UDP port number 0-65535, or off',
+    doc: 'UDP port of the built-in STUN responder, started only when no ICE servers and no TURN are configured (0: any free port; off: never).',
   }),
   privacy: option({
     key: 'privacy', env: 'P2P_PRIVACY', kind: 'string',

@@ -51,7 +51,10 @@ export class HtmlInjectionFeature implements Feature {
       v: 1,
       prefix: config.prefix,
       peerTimeoutMs: config.peerTimeoutMs,
-      iceServers: [...config.iceServers],
+      // Only credential-free servers (STUN) go into the page: HTML is cached and
+      // shared, while signaling's welcome hands each visitor the full list, TURN
+      // credentials included (minted ones fresh on every connection).
+      iceServers: config.iceServers.filter((server) => server.username === undefined && server.credential === undefined).flatMap((server) => server.urls),
       mediaTypes: [...config.mediaTypes],
     });
   }
