@@ -12,6 +12,7 @@ import { MediaVendor } from './routes/media-vendor.js';
 import { InMemoryPeerRegistry } from './signaling/peer-registry.js';
 import { HtmlInjectionFeature } from './html/html-injection.js';
 import { SeederFeature } from '../seeder/seeder-feature.js';
+import { StunServer } from './stun/stun-server.js';
 
 export interface RunningApp {
   server: PeerConnectServer;
@@ -57,11 +58,15 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // Who holds what: read by signaling (pairing), its threshold policy and the seeder's manifests.
   const registry = new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
   const seeder = new SeederFeature({ config, origin, logger, metrics, routes, holders: registry });
+  // The built-in STUN responder, only when the operator configured no ICE servers of their own.
+  const stun = config.stunPort !== 'off' && config.iceServers.length === 0 && config.turnUrls.length === 0
+    ? new StunServer({ port: config.stunPort, host: config.host, logger: logger.child({ module: 'peerconnect:stun' }) })
+    : undefined;
   // What visitors' link reports say about their networks: where WebRTC keeps failing, pages load over HTTP.
   const connectivity = new NetworkConnectivity();
   // No TURN option exists yet: two symmetric NATs are never paired.
   const signaling = new SignalingFeature({
-    config, logger, metrics, routes, registry, knownTorrents: seeder.torrents, connectivity, turnAvailable: false,
+    config, logger, metrics, routes, registry, knownTorrents: seeder.torrents, connectivity, turnAvailable: false, stunPort: () => stun?.port,
   });
   const clientBundle = new ClientBundle({ prefix: config.prefix, router: routes, logger, testHooks: options.clientTestHooks ?? false });
   // An asset switches to peer delivery once `threshold` browsers announced it,
@@ -76,6 +81,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     assetUrls: { urlOf: (id) => seeder.index.recordById(id)?.upstream },
   });
   // Started in this order, closed after the server stops taking requests.
+  // STUN binds before signaling starts, so no welcome misses its URL.
+  if (stun) server.addFeature(stun);
   server
     .addFeature(signaling)
     .addFeature(stats)

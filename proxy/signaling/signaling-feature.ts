@@ -5,6 +5,8 @@ import type { Feature, KnownTorrents, Routes } from '../../core/feature.js';
 import { AddressLimiter } from './address-limiter.js';
 import type { ConnectivityLog, ConnectivityStats } from './connectivity.js';
 import { GeoLookup } from './geo-lookup.js';
+import type { IceServer } from '../../protocol/signal-messages.js';
+import { TurnCredentials } from './turn-credentials.js';
 import { networkKey } from './network-key.js';
 import type { PeerRegistry, RegistryStats } from './peer-registry.js';
 import { SignalingServer, type SignalingServerStats } from './signaling-server.js';
@@ -33,6 +35,8 @@ export interface SignalingFeatureOptions {
   registry: PeerRegistry;
   /** The tracker opens swarms only for torrents this server built. */
   knownTorrents: KnownTorrents;
+  /** The built-in STUN responder's UDP port while it listens (undefined: not running), advertised in `welcome`. */
+  stunPort?: () => number | undefined;
   /**
    * Learns from browsers' `link` reports which visitor networks cannot make
    * WebRTC links; their pages get every asset over HTTP (policyFor). Chosen by
@@ -56,11 +60,15 @@ export class SignalingFeature implements Feature {
   private signaling: SignalingServer | undefined;
   private tracker: WebTorrentTracker | undefined;
   private closed = false;
+  /** Mints per-visitor TURN credentials when TURN_URLS and TURN_SECRET are set. */
+  private readonly turn: TurnCredentials | undefined;
 
   constructor(private readonly options: SignalingFeatureOptions) {
     this.registry = options.registry;
     this.policy = createThresholdPolicy(this.registry, options.config.threshold);
     this.limiter = new AddressLimiter(options.config.signalMaxPeersPerIp);
+    const { turnUrls, turnSecret, turnTtlS } = options.config;
+    if (turnUrls.length > 0 && turnSecret !== undefined) this.turn = new TurnCredentials({ urls: turnUrls, secret: turnSecret, ttlS: turnTtlS });
     options.routes.upgrade('signal', (req, socket, head, ctx) => {
       if (!this.signaling) return socket.destroy();
       this.signaling.handleUpgrade(req, socket, head, ctx.clientAddress);
@@ -79,7 +87,7 @@ export class SignalingFeature implements Feature {
       registry: this.registry,
       limiter: this.limiter,
       geo,
-      iceServers: config.iceServers,
+      iceServers: (peerId, host) => this.iceServersFor(peerId, host),
       adminToken: config.adminToken,
       maxPeers: config.signalMaxPeers,
       heartbeatMs: config.signalHeartbeatMs,
@@ -115,6 +123,21 @@ export class SignalingFeature implements Feature {
     return this.signaling !== undefined && !this.closed;
   }
 
+  /**
+   * One visitor's `welcome` list: the configured servers as they are, a TURN
+   * entry with credentials minted for this peer id, and the built-in STUN
+   * responder under the host name the visitor reached us by (PUBLIC_URL's when
+   * set, else the Host header's), so it works for the seeder on loopback too.
+   */
+  iceServersFor(peerId: string, hostHeader: string | undefined): IceServer[] {
+    const servers: IceServer[] = this.options.config.iceServers.map((server) => ({ ...server }));
+    if (this.turn) servers.push(this.turn.serverFor(peerId));
+    const stunPort = this.options.stunPort?.();
+    const host = stunPort === undefined ? undefined : advertisedHost(this.options.config.publicUrl, hostHeader);
+    if (host !== undefined) servers.push({ urls: `stun:${host}:${stunPort}` });
+    return servers;
+  }
+
   /** Live counts for `/__p2p/stats` (cheap: O(assets) for the top list). */
   stats(): SignalingStats {
     const registry = this.registry.stats(STATS_TOP_ASSETS);
@@ -141,4 +164,18 @@ export class SignalingFeature implements Feature {
     this.signaling?.close();
     this.tracker?.close();
   }
+}
+
+/** The host name (IPv6 in brackets) of PUBLIC_URL, else of the request's Host header; undefined when neither parses. */
+export function advertisedHost(publicUrl: string | undefined, hostHeader: string | undefined): string | undefined {
+  for (const candidate of [publicUrl, hostHeader === undefined ? undefined : `http://${hostHeader}`]) {
+    if (candidate === undefined) continue;
+    try {
+      const { hostname } = new URL(candidate);
+      if (hostname !== '' && /^[A-Za-z0-9.:[\]-]+$/.test(hostname)) return hostname;
+    } catch {
+      // A Host header that is not a host: try the next source, or advertise nothing.
+    }
+  }
+  return undefined;
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
-  MAX_SIGNAL_MESSAGE_BYTES, SIGNAL_PROTOCOL_VERSION, SignalProtocolError, parseClientMessage, type ClientMessage,
+  MAX_SIGNAL_MESSAGE_BYTES, SIGNAL_PROTOCOL_VERSION, SignalProtocolError, parseClientMessage, type ClientMessage, type IceServer,
 } from '../../protocol/signal-messages.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
@@ -35,7 +35,12 @@ export interface SignalingServerOptions {
   limiter: AddressLimiter;
   /** Undefined: geoLocate off, pairing ignores closeness. */
   geo: GeoLookup | undefined;
-  iceServers: readonly string[];
+  /**
+   * The ICE servers of one visitor's `welcome`, built on every connection (minted
+   * TURN credentials are per peer and fresh on reconnect); `host` is the Host
+   * header's hostname the visitor used, for the built-in STUN responder's URL.
+   */
+  iceServers: (peerId: string, host: string | undefined) => IceServer[];
   adminToken: string | undefined;
   maxPeers: number;
   heartbeatMs: number;
@@ -95,7 +100,7 @@ export class SignalingServer {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       admitted.upgraded();
-      this.onConnection(ws, clientAddress);
+      this.onConnection(ws, clientAddress, req.headers.host);
     });
   }
 
@@ -117,7 +122,7 @@ export class SignalingServer {
     this.wss.close();
   }
 
-  private onConnection(ws: WebSocket, address: string): void {
+  private onConnection(ws: WebSocket, address: string, host: string | undefined): void {
     if (this.closed) {
       ws.terminate();
       return;
@@ -137,7 +142,7 @@ export class SignalingServer {
       if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.counters.rejected('too-large', 'invalid');
       ws.terminate();
     });
-    session.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'welcome', id, iceServers: this.options.iceServers.map((urls) => ({ urls })) });
+    session.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'welcome', id, iceServers: this.options.iceServers(id, host) });
   }
 
   private onMessage(session: SignalSession, data: RawData, isBinary: boolean): void {

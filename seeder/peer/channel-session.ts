@@ -1,5 +1,6 @@
-import { PeerConnection, type DataChannel } from 'node-datachannel';
+import { PeerConnection, type DataChannel, type IceServer as NativeIceServer } from 'node-datachannel';
 import { PEER_CHANNEL_LABEL } from '../../protocol/peer-wire.js';
+import type { IceServer } from '../../protocol/signal-messages.js';
 
 /** The answer waits this long for ICE gathering to finish before it goes out with what was found. */
 export const GATHER_TIMEOUT_MS = 2_000;
@@ -19,13 +20,45 @@ export function preferPassiveDtls(offerSdp: string): string {
   return offerSdp.replace(/^a=setup:actpass(\r?)$/gm, 'a=setup:active$1');
 }
 
+const ICE_URL = /^(stuns?|turns?):(\[[0-9a-fA-F:.]+\]|[^:?@/\s]+)(?::(\d{1,5}))?(?:\?transport=(udp|tcp))?$/;
+
+/**
+ * RTCIceServer entries → node-datachannel's object form. Its URL-string form
+ * (`turn:user:pass@host`) cannot carry a minted username, which contains a
+ * colon (`<expiry>:<peer id>`), so every entry is spelled out. stuns: is not
+ * supported by libdatachannel and is left out, as are URLs it could not parse.
+ */
+export function toNativeIceServers(servers: readonly IceServer[]): NativeIceServer[] {
+  const out: NativeIceServer[] = [];
+  for (const server of servers) {
+    for (const url of typeof server.urls === 'string' ? [server.urls] : server.urls) {
+      const match = ICE_URL.exec(url);
+      if (!match) continue;
+      const [, scheme, host = '', port, transport] = match;
+      const hostname = host.replace(/^\[|\]$/g, '');
+      if (scheme === 'stun') out.push({ hostname, port: Number(port ?? 3478) });
+      else if ((scheme === 'turn' || scheme === 'turns') && server.username !== undefined && server.credential !== undefined) {
+        out.push({
+          hostname,
+          port: Number(port ?? (scheme === 'turns' ? 5349 : 3478)),
+          username: server.username,
+          password: server.credential,
+          relayType: scheme === 'turns' ? 'TurnTls' : transport === 'tcp' ? 'TurnTcp' : 'TurnUdp',
+        });
+      }
+    }
+  }
+  return out;
+}
+
 export type SessionSignal =
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; candidate: string; mid: string };
 
 export interface ChannelSessionOptions {
   name: string;
-  iceServers: string[];
+  /** RTCIceServer entries as browsers get them (welcome or config). */
+  iceServers: readonly IceServer[];
   /** Restricts ICE candidates to one local address (tests on loopback). */
   bindAddress?: string;
   signal: (message: SessionSignal) => void;
@@ -49,7 +82,7 @@ export class ChannelSession {
 
   constructor(private readonly options: ChannelSessionOptions) {
     this.pc = new PeerConnection(options.name, {
-      iceServers: options.iceServers,
+      iceServers: toNativeIceServers(options.iceServers),
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
     });
     this.connectTimer = setTimeout(() => {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { SIGNAL_PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../protocol/signal-messages.js';
+import { SIGNAL_PROTOCOL_VERSION, type ClientMessage, type IceServer, type ServerMessage } from '../../protocol/signal-messages.js';
 import { ChannelServer } from './channel-server.js';
 import type { AssetOpenResult } from './asset-source.js';
 import { ChannelSession } from './channel-session.js';
@@ -7,7 +7,8 @@ import { UploadBudget } from './upload-budget.js';
 
 export interface HeadlessPeerOptions {
   open: (asset: string, url: string) => Promise<AssetOpenResult>;
-  iceServers: string[];
+  /** Until signaling's `welcome` brings the list for this peer (setIceServers). */
+  iceServers: IceServer[];
   uploadBytesPerSec: number;
   maxPeers: number;
   bindAddress?: string;
@@ -25,9 +26,19 @@ export class HeadlessPeer {
   private readonly servers = new Set<ChannelServer>();
   private readonly budget: UploadBudget;
   private closed = false;
+  private iceServers: IceServer[];
 
   constructor(private readonly options: HeadlessPeerOptions) {
     this.budget = new UploadBudget(options.uploadBytesPerSec);
+    this.iceServers = options.iceServers;
+  }
+
+  /**
+   * The ICE servers of the seeder's own `welcome` (minted TURN credentials, the
+   * built-in STUN responder): used by every session answered from now on.
+   */
+  setIceServers(servers: IceServer[]): void {
+    this.iceServers = servers;
   }
 
   get sessionCount(): number {
@@ -66,7 +77,7 @@ export class HeadlessPeer {
     }
     const session = new ChannelSession({
       name: `seeder-${k}`,
-      iceServers: this.options.iceServers,
+      iceServers: this.iceServers,
       bindAddress: this.options.bindAddress,
       signal: (signal) => {
         if (signal.type === 'answer') send({ v: SIGNAL_PROTOCOL_VERSION, type: 'answer', to: from, session: sessionId, sdp: signal.sdp });

@@ -7,6 +7,7 @@ import { AssetSource } from './asset-source.js';
 import { HeadlessPeer } from './headless-peer.js';
 import { SeederSignalClient } from './seeder-signal-client.js';
 import { TorrentSeeder } from './torrent-seeder.js';
+import type { IceServer } from '../../protocol/signal-messages.js';
 
 /** How often the external seeder looks for new torrents in torrentRoute. */
 export const TORRENT_SCAN_MS = 10_000;
@@ -19,7 +20,7 @@ export interface SeederPeerOptions {
   adminToken?: string;
   index: MediaIndex;
   torrents: TorrentStore;
-  iceServers: string[];
+  iceServers: IceServer[];
   uploadBytesPerSec: number;
   maxPeers: number;
   /** Where seeded copies of torrent data live. */
@@ -67,6 +68,8 @@ export class SeederPeer {
       token: options.adminToken,
       logger: options.logger?.child({ name: 'peerconnect:seeder:signal' }),
       onMessage: (message, send) => this.headless.handle(message, send),
+      // Each (re)connection's welcome carries fresh TURN credentials for this peer.
+      onWelcome: (_id, iceServers) => this.headless.setIceServers(iceServers),
     });
   }
 

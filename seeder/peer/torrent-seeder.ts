@@ -5,6 +5,7 @@ import WebTorrent, { type Torrent } from 'webtorrent';
 import parseTorrent from 'parse-torrent';
 import type { CachedBody } from '../cache/byte-cache.js';
 import { installIceCompleteFix } from './ice-complete-fix.js';
+import type { IceServer } from '../../protocol/signal-messages.js';
 
 /** Torrents seeded at once; the least recently added is dropped beyond this. */
 export const MAX_SEEDED_TORRENTS = 64;
@@ -17,7 +18,7 @@ const CLOSE_TIMEOUT_MS = 2_000;
 export interface TorrentSeederOptions {
   /** `ws(s)://<proxy>/<prefix>/tracker` */
   trackerUrl: string;
-  iceServers: string[];
+  iceServers: IceServer[];
   uploadBytesPerSec: number;
   /** Directory for the seeded copies (removed on close). */
   dataDir: string;
@@ -45,7 +46,7 @@ export class TorrentSeeder {
     this.client = new WebTorrent({
       dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false, utp: false,
       maxConns: options.maxPeers,
-      tracker: { rtcConfig: { iceServers: options.iceServers.map((urls) => ({ urls })) } },
+      tracker: { rtcConfig: { iceServers: options.iceServers } },
     });
     this.client.throttleUpload(options.uploadBytesPerSec);
     this.client.on('error', (err: unknown) => options.logger?.error({ err }, 'webtorrent client error'));

@@ -1,16 +1,19 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { promisify } from 'node:util';
-import { PeerConnection } from 'node-datachannel';
+import nodeDataChannel, { PeerConnection } from 'node-datachannel';
 import { createLogger } from '../../../core/logger.js';
 import { StunServer } from '../../../proxy/stun/stun-server.js';
 import {
   ATTR, STUN_METHOD_BINDING, decodeStunMessage, decodeXorAddress, encodeStunMessage,
 } from '../../../proxy/stun/stun-message.js';
 import { toNativeIceServers } from '../../../seeder/peer/channel-session.js';
+
+// node-datachannel's native threads would keep the test process alive.
+after(() => nodeDataChannel.cleanup());
 
 const run = promisify(execFile);
 const CLIENT_TIMEOUT_MS = 10_000;
