@@ -64,9 +64,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     : undefined;
   // What visitors' link reports say about their networks: where WebRTC keeps failing, pages load over HTTP.
   const connectivity = new NetworkConnectivity();
-  // No TURN option exists yet: two symmetric NATs are never paired.
   const signaling = new SignalingFeature({
-    config, logger, metrics, routes, registry, knownTorrents: seeder.torrents, connectivity, turnAvailable: false, stunPort: () => stun?.port,
+    config, logger, metrics, routes, registry, knownTorrents: seeder.torrents, connectivity, turnAvailable: turnAvailable(config), stunPort: () => stun?.port,
   });
   const clientBundle = new ClientBundle({ prefix: config.prefix, router: routes, logger, testHooks: options.clientTestHooks ?? false });
   // An asset switches to peer delivery once `threshold` browsers announced it,
@@ -115,4 +114,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       return closing;
     },
   };
+}
+
+/** Two symmetric NATs meet only through TURN: minted credentials (TURN_URLS + TURN_SECRET) or a static turn: entry. */
+function turnAvailable(config: Config): boolean {
+  if (config.turnUrls.length > 0 && config.turnSecret !== undefined) return true;
+  return config.iceServers.some((server) => [server.urls].flat().some((url) => /^turns?:/i.test(url)));
 }

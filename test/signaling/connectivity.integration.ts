@@ -142,3 +142,30 @@ describe('connectivity-aware signaling over a real proxy', () => {
     });
   });
 });
+
+describe('connectivity-aware signaling with TURN configured', () => {
+  test('two symmetric NATs are paired when TURN_URLS and TURN_SECRET are set (relay-capable), after the holder known to be reachable', async () => {
+    const app = await startProxy({
+      TRUST_PROXY: '127.0.0.1', P2P_GEO_LOCATE: 'false', TURN_URLS: 'turn:turn.example.test:3478', TURN_SECRET: 'turn-test-secret',
+    });
+    const clients: SignalTestClient[] = [];
+    try {
+      const connect = async (address: string, nat: string) => {
+        const client = await SignalTestClient.connect(app.url, { forwardedFor: address });
+        clients.push(client);
+        client.send({ type: 'nat', nat });
+        return client;
+      };
+      const symmetric = await connect(HOLDER_SYMMETRIC, 'symmetric');
+      const cone = await connect(HOLDER_CONE, 'cone');
+      symmetric.send({ type: 'have', assets: [ASSET] });
+      cone.send({ type: 'have', assets: [ASSET] });
+      await eventually(() => app.signaling.registry.holderCount(ASSET) === 2);
+      const asker = await connect(`${FAILING}.40`, 'symmetric');
+      assert.deepEqual(await asker.holders(ASSET), [cone.id, symmetric.id]);
+    } finally {
+      for (const client of clients) client.close();
+      await app.close();
+    }
+  });
+});
