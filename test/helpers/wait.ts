@@ -8,3 +8,14 @@ export async function waitFor(check: () => boolean, what: string, ms: number): P
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
+
+/** Settles as `promise` does, or rejects naming `what` after `ms`. */
+export function within<T>(promise: Promise<T>, what: string, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} not within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

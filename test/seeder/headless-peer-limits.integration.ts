@@ -5,6 +5,7 @@ import { ASSET_ID_LENGTH } from '../../protocol/asset-id.js';
 import { PEER_CHANNEL_LABEL, decodeChunk, parseControlMessage } from '../../protocol/peer-wire.js';
 import type { ClientMessage } from '../../protocol/signal-messages.js';
 import { HeadlessPeer } from '../../seeder/peer/headless-peer.js';
+import { within } from '../helpers/wait.js';
 import { pseudoRandomBytes, sha256 } from './counting-origin.js';
 
 const WAIT_MS = 10_000;
@@ -12,20 +13,13 @@ const ASSET = pseudoRandomBytes(100_000, 4);
 
 after(() => nodeDataChannel.cleanup());
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} not within ${WAIT_MS} ms`)), WAIT_MS); }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** A minimal in-test SDP exchange: an offerer PeerConnection talking to HeadlessPeer.handle directly. */
 async function offerer(name: string): Promise<{ pc: PeerConnection; dc: DataChannel; sdp: string }> {
   const pc = new PeerConnection(name, { iceServers: [] });
   const gathered = new Promise<void>((resolve) => pc.onGatheringStateChange((s) => { if (s === 'complete') resolve(); }));
   const dc = pc.createDataChannel(PEER_CHANNEL_LABEL);
-  await within(gathered, 'gathering');
+  await within(gathered, 'gathering', WAIT_MS);
   return { pc, dc, sdp: pc.localDescription()!.sdp };
 }
 
@@ -56,7 +50,7 @@ test('the seeder answers up to seederMaxPeers offers, serves the bytes, and clos
       peer.handle({ v: 1, type: 'offer', from: 'browserA', session, sdp: candidate.sdp }, send);
       peer.handle({ v: 1, type: 'offer', from: 'browserB', session: `b${attempt}`, sdp: second.sdp }, send);
       assert.equal(peer.sessionCount, 1);
-      const answer = await within(answered, 'answer');
+      const answer = await within(answered, 'answer', WAIT_MS);
       assert.ok(answer.type === 'answer' && answer.to === 'browserA');
       try {
         candidate.pc.setRemoteDescription(answer.sdp, 'answer');
@@ -68,7 +62,7 @@ test('the seeder answers up to seederMaxPeers offers, serves the bytes, and clos
       first = candidate;
       break;
     }
-    await within(new Promise<void>((resolve) => first!.dc.onOpen(() => resolve())), 'channel open');
+    await within(new Promise<void>((resolve) => first!.dc.onOpen(() => resolve())), 'channel open', WAIT_MS);
 
     const bytes = await within(new Promise<Buffer>((resolve, reject) => {
       let body: Buffer | undefined;
@@ -86,14 +80,14 @@ test('the seeder answers up to seederMaxPeers offers, serves the bytes, and clos
         if (received === body!.length) resolve(body!);
       });
       first!.dc.sendMessage(JSON.stringify({ v: 1, type: 'request', req: 7, asset: 'abc'.padEnd(ASSET_ID_LENGTH, '0'), url: 'http://site.test/a.png' }));
-    }), 'asset bytes');
+    }), 'asset bytes', WAIT_MS);
     assert.equal(sha256(bytes), sha256(ASSET));
     assert.ok(sent.every((m) => !('to' in m) || m.to === 'browserA'), 'nothing sent to the peer over the limit');
 
     const closed = new Promise<void>((resolve) => first!.dc.onClosed(() => resolve()));
     peer.close();
     peer.close();
-    await within(closed, 'channel closed by the seeder');
+    await within(closed, 'channel closed by the seeder', WAIT_MS);
     assert.equal(peer.sessionCount, 0);
   } finally {
     peer.close();

@@ -7,6 +7,7 @@ import nodeDataChannel from 'node-datachannel';
 import { WebSocketServer } from 'ws';
 import { TorrentSeeder } from '../../seeder/peer/torrent-seeder.js';
 import { TorrentStore } from '../../seeder/torrent/torrent-store.js';
+import { within } from '../helpers/wait.js';
 import { pseudoRandomBytes } from './counting-origin.js';
 
 const WAIT_MS = 10_000;
@@ -14,13 +15,6 @@ const VIDEO = pseudoRandomBytes(300_000, 7);
 
 after(() => nodeDataChannel.cleanup());
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} not within ${WAIT_MS} ms`)), WAIT_MS); }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 test('close() while a seed waits for its first tracker answer: the seed resolves undefined and nothing is seeded', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'pc-torrent-seeder-'));
@@ -37,9 +31,9 @@ test('close() while a seed waits for its first tracker answer: the seed resolves
   try {
     const parsed = await store.create({ id: 'v'.repeat(22), name: 'v.mp4', input: VIDEO }, VIDEO.length);
     const seeding = seeder.seed(await readFile(store.pathOf(parsed.infoHash)), { kind: 'memory', size: VIDEO.length, data: VIDEO });
-    await within(announced, 'first announce');
+    await within(announced, 'first announce', WAIT_MS);
     await seeder.close();
-    assert.equal(await within(seeding, 'seed settled'), undefined);
+    assert.equal(await within(seeding, 'seed settled', WAIT_MS), undefined);
     assert.deepEqual(seeder.infoHashes, []);
     assert.equal(await seeder.seed(await readFile(store.pathOf(parsed.infoHash)), { kind: 'memory', size: VIDEO.length, data: VIDEO }), undefined,
       'a seed asked for after close() starts nothing');

@@ -11,6 +11,7 @@ import { loadConfig } from '../../core/config/load-config.js';
 import { createLogger } from '../../core/logger.js';
 import { installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
 import { sha256 } from '../helpers/test-origin.js';
+import { within } from '../helpers/wait.js';
 
 // Real WebRTC between two Node WebTorrent clients: runs inside the test network
 // namespace (scripts/run-tests.mjs). Generous bound: the ICE setup alone may take
@@ -25,15 +26,6 @@ function nodeClient(): WebTorrent {
   return client;
 }
 
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 describe('WebTorrent tracker at <prefix>/tracker', () => {
   let app: RunningApp;
@@ -74,7 +66,7 @@ describe('WebTorrent tracker at <prefix>/tracker', () => {
       seederClient.seed(Buffer.from(bytes), {
         name: String(parsed.name), pieceLength: Number(parsed.pieceLength), announce: [trackerUrl],
       }, (torrent) => resolve(torrent));
-    }), TRANSFER_TIMEOUT_MS, 'seeder ready');
+    }), 'seeder ready', TRANSFER_TIMEOUT_MS);
     // Same name, piece length and bytes as the proxy's torrent: the same info hash, hence the same swarm.
     assert.equal(seeded.infoHash, infoHash);
 
@@ -82,7 +74,7 @@ describe('WebTorrent tracker at <prefix>/tracker', () => {
     await within(new Promise<void>((resolve) => {
       if (leech.done) return resolve();
       leech.once('done', () => resolve());
-    }), TRANSFER_TIMEOUT_MS, 'download from the other peer');
+    }), 'download from the other peer', TRANSFER_TIMEOUT_MS);
     const file = leech.files[0];
     assert.ok(file, 'the torrent has a file');
     assert.equal(sha256(new Uint8Array(await file.arrayBuffer())), sha256(bytes));
@@ -101,7 +93,7 @@ describe('WebTorrent tracker at <prefix>/tracker', () => {
         });
       });
     });
-    assert.match(await within(refused, WARNING_TIMEOUT_MS, 'tracker refusal'), /unknown torrent/);
+    assert.match(await within(refused, 'tracker refusal', WARNING_TIMEOUT_MS), /unknown torrent/);
     assert.ok(app.signaling.stats().tracker.refusedAnnounces >= 1, 'refusal counted');
   });
 });
