@@ -35,6 +35,7 @@ interface ComposeService {
   build?: string;
   entrypoint?: string[];
   environment?: Record<string, string>;
+  command?: string[];
   ports?: string[];
   expose?: string[];
   volumes?: string[];
@@ -154,8 +155,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 
 test('docker-compose.yml: services, ports, images and volumes are what the topology needs', () => {
   const compose = loadCompose(COMPOSE);
-  assert.deepEqual(Object.keys(compose.services).sort(), ['origin', 'peerconnect', 'redis', 'seeder']);
-  const { origin, peerconnect, seeder, redis } = compose.services as Record<string, ComposeService>;
+  assert.deepEqual(Object.keys(compose.services).sort(), ['coturn', 'origin', 'peerconnect', 'redis', 'seeder']);
+  const { origin, peerconnect, seeder, redis, coturn } = compose.services as Record<string, ComposeService>;
   assert.match(origin?.image ?? '', /^nginx:/);
   for (const volume of origin?.volumes ?? []) {
     const host = volume.split(':')[0] as string;
@@ -163,7 +164,7 @@ test('docker-compose.yml: services, ports, images and volumes are what the topol
   }
   assert.ok(origin?.volumes?.some((v) => v.endsWith(':/etc/nginx/conf.d/default.conf:ro')), 'origin uses the example server block');
   assert.equal(peerconnect?.build, '.');
-  assert.deepEqual(peerconnect?.ports, ['8080:8080']);
+  assert.deepEqual(peerconnect?.ports, ['8080:8080', '3478:3478/udp']);
   assert.equal(peerconnect?.environment?.ORIGIN, 'http://origin:80');
   assert.equal(peerconnect?.environment?.PORT, '8080');
   assert.equal(peerconnect?.environment?.SEEDER_MODE, 'external');
@@ -173,13 +174,29 @@ test('docker-compose.yml: services, ports, images and volumes are what the topol
   assert.equal(seeder?.environment?.PROXY_URL, 'http://peerconnect:8080');
   assert.equal(seeder?.environment?.SEEDER_MODE, 'external');
   assert.deepEqual(redis?.profiles, ['redis'], 'redis only runs under its profile');
+  // coturn checks the credentials the proxy mints: same secret, TURN REST scheme.
+  assert.deepEqual(coturn?.profiles, ['turn'], 'coturn only runs under its profile');
+  assert.match(coturn?.image ?? '', /^coturn\/coturn:/);
+  const shell = { TURN_SECRET: 'compose-turn-secret', TURN_URLS: 'turn:turn.example.com:3478?transport=udp' };
+  const coturnArgs = (coturn?.command ?? []).map((arg) => interpolate(arg, shell));
+  assert.ok(coturnArgs.includes('--use-auth-secret'));
+  assert.ok(coturnArgs.includes('--static-auth-secret=compose-turn-secret'));
+  const proxyEnv = environmentOf(peerconnect as ComposeService, shell);
+  assert.equal(proxyEnv.TURN_SECRET, 'compose-turn-secret');
+  assert.equal(proxyEnv.TURN_URLS, shell.TURN_URLS);
+  assert.ok(peerconnect?.ports?.includes('3478:3478/udp'), 'the built-in STUN port is published');
+  // The seeder gets TURN credentials in its welcome; it is never handed the secret.
+  const seederEnv = environmentOf(seeder as ComposeService, shell);
+  assert.equal(seederEnv.TURN_SECRET, '');
+  assert.equal(seederEnv.TURN_URLS, '');
 });
 
 test('docker-compose.yml: every env name is an option, every option is listed and commented', () => {
   const text = readFileSync(COMPOSE, 'utf8');
   const compose = loadCompose(COMPOSE);
   for (const [name, service] of Object.entries(compose.services)) {
-    if (name === 'origin' || name === 'redis') continue;
+    // Not PeerConnect: their own images and settings (coturn's are command-line flags).
+    if (name === 'origin' || name === 'redis' || name === 'coturn') continue;
     for (const env of Object.keys(service.environment ?? {})) {
       assert.ok(OPTION_ENVS.has(env) || NON_OPTION_ENV.has(env), `${name}: ${env} is not an option in core/config/options.ts`);
     }
@@ -249,6 +266,9 @@ async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> 
 
   const proxyEnv = mapHosts(environmentOf(services.peerconnect as ComposeService, shellEnv), ports);
   proxyEnv.PORT = String(proxyPort);
+  // The built-in STUN responder's UDP port, like PORT, becomes any free one.
+  assert.equal(proxyEnv.STUN_PORT, '3478');
+  proxyEnv.STUN_PORT = '0';
   assert.equal(proxyEnv.ORIGIN, `http://127.0.0.1:${nginx.url.port}`);
   const proxy = startProcess('proxy/cli.ts', proxyEnv);
   cleanups.push(async () => {
