@@ -20,8 +20,14 @@ export interface ClientConfig {
    */
   iceServers: string[];
   mediaTypes: MediaKind[];
+  /**
+   * `strict` (P2P_PRIVACY=strict): peer connections go through TURN only
+   * (`iceTransportPolicy: 'relay'`, so no peer learns this visitor's address), and
+   * without a TURN server the visitor loads everything over HTTP. Absent: `normal`.
+   */
+  privacy?: 'normal' | 'strict';
   /** Test-only fault injection, obeyed only by the client's test build (production bundles compile it out). */
-  fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer';
+  fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer' | 'drop-candidates';
 }
 
 /** Element attributes the injector writes and the client reads. */

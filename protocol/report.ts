@@ -3,6 +3,8 @@
  * view loaded and from where. The server validates and bounds every field and
  * folds it into `/__p2p/stats` and `/__p2p/metrics`.
  */
+import type { CandidateType } from './signal-messages.js';
+
 export const REPORT_MAX_BYTES = 16 * 1024;
 export const REPORT_MAX_ASSETS = 200;
 
@@ -19,6 +21,8 @@ export interface AssetReport {
   /** Milliseconds from client start to the image being painted (images only). */
   ms?: number;
   fallback?: FallbackReason;
+  /** With `ice-failed`: the ICE candidate types the failed link tried (gathered locally or received from the peer). */
+  candidates?: CandidateType[];
 }
 
 export interface ReportBody {

@@ -37,9 +37,10 @@ export function parseConfig(raw: unknown): ClientConfig | undefined {
     iceServers,
     mediaTypes,
   };
+  if (c.privacy === 'strict') config.privacy = 'strict';
   // Test builds only; the fault names stay inside the guard so production bundles drop them.
   if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false) {
-    const fault = (['throw-at-start', 'corrupt-bytes', 'close-mid-transfer'] as const).find((f) => f === c.fault);
+    const fault = (['throw-at-start', 'corrupt-bytes', 'close-mid-transfer', 'drop-candidates'] as const).find((f) => f === c.fault);
     if (fault) config.fault = fault;
   }
   return config;

@@ -56,6 +56,7 @@ export class HtmlInjectionFeature implements Feature {
       // credentials included (minted ones fresh on every connection).
       iceServers: config.iceServers.filter((server) => server.username === undefined && server.credential === undefined).flatMap((server) => server.urls),
       mediaTypes: [...config.mediaTypes],
+      ...(config.privacy === 'strict' ? { privacy: 'strict' as const } : {}),
     });
   }
 
