@@ -1,12 +1,14 @@
 import { ATTR, type ClientConfig } from '../protocol/client-config.js';
 import type { ByteSource } from '../protocol/report.js';
-import { SIGNAL_PROTOCOL_VERSION, type AssetId, type PeerId, type ServerMessage } from '../protocol/signal-messages.js';
-import { kindOf } from './dom/media-elements.js';
+import { SIGNAL_PROTOCOL_VERSION, type AssetId, type IceServer, type NatKind, type PeerId, type ServerMessage } from '../protocol/signal-messages.js';
+import { kindOf, releaseToHttp } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
 import { ManifestClient } from './images/manifest-client.js';
 import { PeerImageLoader } from './images/peer-image-loader.js';
 import { MediaLoader } from './media/media-loader.js';
-import { PeerPool } from './peer/peer-pool.js';
+import { iceDeadlineMs } from './peer/ice-deadline.js';
+import { probeNat, stunUrls } from './peer/nat-probe.js';
+import { PeerPool, type LinkIce } from './peer/peer-pool.js';
 import { UploadPolicy } from './peer/upload-policy.js';
 import { Reporter, type DebugSurface } from './report/reporter.js';
 import { HolderDirectory } from './signal/holder-directory.js';
@@ -41,6 +43,9 @@ export class PeerConnectClient implements Services {
   private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pendingHave = new Set<AssetId>();
   private haveTimer: ReturnType<typeof setTimeout> | undefined;
+  private welcomed = false;
+  /** The NAT probe's result, told to every signaling session; undefined until measured. */
+  private nat: NatKind | undefined;
   private closed = false;
 
   constructor(readonly win: Window, readonly config: ClientConfig, surface: DebugSurface) {
@@ -49,7 +54,10 @@ export class PeerConnectClient implements Services {
     this.manifest = new ManifestClient(`${prefix}/manifest`);
     this.signal = new SignalClient(signalUrl(win.location, prefix), {
       onMessage: (message) => this.onSignal(message),
-      onClose: () => this.holders.failAll(),
+      onWelcome: () => this.onWelcome(),
+      onClose: (final) => {
+        if (final) this.holders.failAll();
+      },
     });
     this.holders = new HolderDirectory((assets) => this.signal.sendAssets('want', assets));
     this.persisted = new PersistentCache(win);
@@ -62,10 +70,10 @@ export class PeerConnectClient implements Services {
       surface.uploadedBytes += bytes;
     });
     this.pool = new PeerPool({
-      iceServers: () => (this.signal.iceServers.length > 0 ? this.signal.iceServers : config.iceServers.map((urls) => ({ urls }))),
+      ice: () => this.linkIce(),
       signal: (message) => this.signal.send(message),
       serve: (asset) => this.uploads.decide(asset),
-      ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && (config.fault === 'corrupt-bytes' || config.fault === 'close-mid-transfer') ? { fault: config.fault } : {}),
+      ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && config.fault !== undefined && config.fault !== 'throw-at-start' ? { fault: config.fault } : {}),
     });
     this.httpHolder = new HttpHolder(this);
     this.images = new PeerImageLoader(this, this.httpHolder);
@@ -74,13 +82,7 @@ export class PeerConnectClient implements Services {
 
   async start(): Promise<void> {
     const doc = this.win.document;
-    const connected = this.signal.connect(this.win.location.pathname).then(
-      (id) => {
-        this.reporter.surface.peerId = id;
-        return true;
-      },
-      () => false,
-    );
+    const connected = this.signal.connect(this.win.location.pathname).then(() => true, () => false);
     this.listenLifecycle();
     this.reporter.surface.state = 'running';
     // Peer-mode images wait for signaling (bounded by its connect timeout), so
@@ -104,7 +106,10 @@ export class PeerConnectClient implements Services {
         const media = el.tagName === 'SOURCE' ? el.parentElement : el;
         if ((media?.tagName === 'VIDEO' || media?.tagName === 'AUDIO') && !mediaSeen.has(media)) {
           mediaSeen.add(media);
-          this.media.add(media as HTMLMediaElement);
+          const el = media as HTMLMediaElement;
+          // Strict privacy decides at welcome whether this visitor may use peers at all.
+          if (this.config.privacy !== 'strict') this.media.add(el);
+          else void up.then(() => (this.p2pAllowed() ? this.media.add(el) : releaseToHttp(el)));
         }
       }
     }
@@ -128,7 +133,27 @@ export class PeerConnectClient implements Services {
 
   // ── Services ───────────────────────────────────────────────────────────────
   signalingUp(): boolean {
-    return this.signal.ready;
+    return this.signal.ready || (this.welcomed && !this.signal.down);
+  }
+
+  p2pAllowed(): boolean {
+    return this.linkIce() !== undefined;
+  }
+
+  /** ICE servers: the latest welcome's (fresh TURN credentials), else the page config's STUN URLs. */
+  private iceServers(): IceServer[] {
+    return this.signal.iceServers.length > 0 ? this.signal.iceServers : this.config.iceServers.map((urls) => ({ urls }));
+  }
+
+  /**
+   * How new links connect. Strict privacy: through TURN only, and with no TURN
+   * server in the welcome not at all (before any welcome, not at all either).
+   */
+  private linkIce(): LinkIce | undefined {
+    const deadlineMs = iceDeadlineMs(this.signal.rttMs);
+    if (this.config.privacy !== 'strict') return { iceServers: this.iceServers(), deadlineMs };
+    const iceServers = this.signal.iceServers;
+    return iceServers.some((s) => [s.urls].flat().some((url) => /^turns?:/i.test(url))) ? { iceServers, relayOnly: true, deadlineMs } : undefined;
   }
 
   selfId(): PeerId | undefined {
@@ -145,14 +170,14 @@ export class PeerConnectClient implements Services {
         if (held) void this.persisted.put(held);
       }
     }
-    if (this.uploads.paused) return;
+    if (this.uploads.paused || !this.p2pAllowed()) return;
     // Images settle one by one: gather their `have`s so signaling sees a few messages, not one per image.
     for (const asset of assets) this.pendingHave.add(asset);
     this.haveTimer ??= setTimeout(() => {
       this.haveTimer = undefined;
       const batch = [...this.pendingHave];
       this.pendingHave.clear();
-      if (!this.uploads.paused) this.signal.sendAssets('have', batch);
+      if (!this.uploads.paused && this.p2pAllowed()) this.signal.sendAssets('have', batch);
     }, HAVE_BATCH_MS);
   }
 
@@ -179,6 +204,32 @@ export class PeerConnectClient implements Services {
     this.media.close();
     this.pool.close();
     this.signal.close();
+  }
+
+  /**
+   * Every welcome (first or after a reconnect: a new id, fresh ICE servers):
+   * announce what this page holds, ask again for what is still waiting, tell
+   * the NAT kind; after the first, start the NAT probe.
+   */
+  private onWelcome(): void {
+    if (this.closed) return;
+    this.reporter.surface.peerId = this.signal.id;
+    const first = !this.welcomed;
+    this.welcomed = true;
+    if (!this.uploads.paused && this.p2pAllowed()) this.signal.sendAssets('have', this.store.ids);
+    this.holders.resend();
+    if (this.nat) this.sendNat();
+    // Strict privacy relays everything through TURN: the NAT kind does not matter then.
+    if (first && this.config.privacy !== 'strict' && stunUrls(this.iceServers()).length > 0) {
+      void probeNat(this.iceServers()).then((nat) => {
+        this.nat = nat;
+        this.sendNat();
+      });
+    }
+  }
+
+  private sendNat(): void {
+    if (!this.closed && this.nat) this.signal.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'nat', nat: this.nat });
   }
 
   private onSignal(message: ServerMessage): void {

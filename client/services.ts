@@ -16,8 +16,10 @@ export interface Services {
   readonly pool: PeerPool;
   readonly store: AssetStore;
   readonly reporter: Reporter;
-  /** True while the signaling socket is up and welcomed. */
+  /** True while signaling is up, or reconnecting after it was (wants are asked again on reconnect). */
   signalingUp(): boolean;
+  /** False when this visitor makes no peer connections (strict privacy without a TURN server). */
+  p2pAllowed(): boolean;
   /** Our own peer id (undefined until welcomed). */
   selfId(): PeerId | undefined;
   /** Tell signaling we hold these (verified) assets. */

@@ -1,6 +1,6 @@
 import type { ManifestEntry } from '../../protocol/manifest.js';
 import type { FallbackReason } from '../../protocol/report.js';
-import type { PeerId } from '../../protocol/signal-messages.js';
+import type { CandidateType, PeerId } from '../../protocol/signal-messages.js';
 import { LinkError, type PendingRequest } from '../peer/peer-link.js';
 import { applyImageUrl, chooseImage, imagePainted, releaseToHttp, type ImageChoice } from '../dom/media-elements.js';
 import { sha256Hex } from '../utils/sha256.js';
@@ -104,7 +104,7 @@ export class PeerImageLoader {
     } catch (err) {
       const reason = err instanceof LinkError ? err.reason : 'client-error';
       const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
-      return this.fallback(img, entry, reason);
+      return this.fallback(img, entry, reason, err instanceof LinkError ? err.candidates : undefined);
     } finally {
       attempt.end();
     }
@@ -129,6 +129,8 @@ export class PeerImageLoader {
     const held = this.s.store.get(entry.id);
     if (held) return { entry, bytes: held.bytes, peer: '', blobUrl: blobUrlOf(held.bytes, entry) };
     if (!this.s.signalingUp()) throw new LinkError('signaling-down');
+    // Strict privacy without a TURN server: this visitor makes no peer connections.
+    if (!this.s.p2pAllowed()) throw new LinkError('opted-out');
     let reason: FallbackReason = 'no-holder';
     // Holders cap their concurrent uploads, so a page asking for many images at
     // once may hear "nobody free" or "busy" for some: ask again while time remains.
@@ -152,6 +154,8 @@ export class PeerImageLoader {
           return { entry, bytes, peer, blobUrl: blobUrlOf(bytes, entry) };
         } catch (err) {
           reason = err instanceof LinkError ? err.reason : 'client-error';
+          // The link to this peer could not form: every image waiting on it goes to HTTP now, not at its deadline.
+          if (reason === 'ice-failed') throw err;
         } finally {
           attempt.untrack(request);
         }
@@ -214,7 +218,7 @@ export class PeerImageLoader {
   }
 
   /** Original URL back, then count it as server bytes with the reason once it has loaded. */
-  private fallback(img: HTMLImageElement, entry: ManifestEntry | undefined, reason: FallbackReason): void {
+  private fallback(img: HTMLImageElement, entry: ManifestEntry | undefined, reason: FallbackReason, candidates?: CandidateType[]): void {
     releaseToHttp(img);
     const id = entry?.id ?? img.getAttribute('data-p2p-id') ?? 'unknown';
     const url = entry?.url ?? img.currentSrc ?? img.src;
@@ -222,7 +226,7 @@ export class PeerImageLoader {
     const settle = (ms?: number): void => {
       if (settled) return;
       settled = true;
-      this.s.reporter.record({ id, url, source: 'server', bytes: entry?.size ?? 0, ...(ms !== undefined ? { ms } : {}), fallback: reason });
+      this.s.reporter.record({ id, url, source: 'server', bytes: entry?.size ?? 0, ...(ms !== undefined ? { ms } : {}), fallback: reason, ...(candidates ? { candidates } : {}) });
     };
     const timer = setTimeout(() => settle(), FALLBACK_LOAD_WAIT_MS);
     void imagePainted(img).then((ok) => {

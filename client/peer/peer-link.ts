@@ -3,17 +3,19 @@ import {
   SEND_BUFFER_LOW_BYTES, decodeChunk, encodeChunk, parseControlMessage,
   type DeclineReason, type PeerControlMessage,
 } from '../../protocol/peer-wire.js';
-import { SIGNAL_PROTOCOL_VERSION, type ClientMessage, type IceServer, type PeerId } from '../../protocol/signal-messages.js';
+import { SIGNAL_PROTOCOL_VERSION, type CandidateType, type ClientMessage, type IceServer, type PeerId } from '../../protocol/signal-messages.js';
 import type { FallbackReason } from '../../protocol/report.js';
-
-/** ICE + DTLS + channel open must finish within this, or the link counts as failed. */
-export const LINK_CONNECT_TIMEOUT_MS = 5_000;
+import { ICE_DEADLINE_DEFAULT_MS } from './ice-deadline.js';
+import { parseCandidate, selectedPair, type SelectedPair } from './ice-candidates.js';
 /** Remote candidates kept while the remote description is not set yet. */
 const MAX_PENDING_CANDIDATES = 64;
 /** Requests waiting for a free in-flight slot on one link. */
 const MAX_QUEUED_REQUESTS = 256;
 
 export class LinkError extends Error {
+  /** With `ice-failed`: candidate types the link tried, local and remote. */
+  candidates?: CandidateType[];
+
   constructor(readonly reason: FallbackReason, message: string = reason) {
     super(message);
     this.name = 'LinkError';
@@ -33,11 +35,16 @@ export interface PeerLinkOptions {
   session: string;
   initiator: boolean;
   iceServers: IceServer[];
+  /** TURN only (`iceTransportPolicy: 'relay'`): no peer learns this visitor's addresses. */
+  relayOnly?: boolean;
+  /** ICE + DTLS + channel open must finish within this, or the link fails with `ice-failed` (see ice-deadline.ts). */
+  deadlineMs?: number;
+  /** Sends offers, answers, candidates and, once the connection attempt ends, its `link` report. */
   signal(message: ClientMessage): void;
   serve(asset: string, url: string): ServeDecision;
   onClosed(link: PeerLink): void;
   /** Test-only misbehaviour of this page when serving (test builds only: see `__PEERCONNECT_TEST_HOOKS__` in client/index.ts). */
-  fault?: 'corrupt-bytes' | 'close-mid-transfer';
+  fault?: 'corrupt-bytes' | 'close-mid-transfer' | 'drop-candidates';
 }
 
 interface Outgoing {
@@ -82,6 +89,11 @@ export class PeerLink {
   private openReject!: (err: LinkError) => void;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private drainWaiters: (() => void)[] = [];
+  private readonly started = performance.now();
+  /** Candidate types gathered here / received from the remote peer. */
+  private readonly gathered = new Set<CandidateType>();
+  private readonly remoteTypes = new Set<CandidateType>();
+  private attemptReported = false;
   closed = false;
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -92,11 +104,14 @@ export class PeerLink {
       this.openReject = reject;
     });
     this.opened.catch(() => undefined);
-    this.pc = new RTCPeerConnection({ iceServers: options.iceServers });
-    this.connectTimer = setTimeout(() => this.close(new LinkError('ice-failed', 'connect timeout')), LINK_CONNECT_TIMEOUT_MS);
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers, ...(options.relayOnly ? { iceTransportPolicy: 'relay' } : {}) });
+    this.connectTimer = setTimeout(() => this.close(new LinkError('ice-failed', 'connect timeout')), options.deadlineMs ?? ICE_DEADLINE_DEFAULT_MS);
     this.pc.onicecandidate = (event) => {
       const c = event.candidate;
       if (!c?.candidate) return;
+      const type = parseCandidate(c.candidate)?.type;
+      if (type) this.gathered.add(type);
+      if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && options.fault === 'drop-candidates') return;
       options.signal({ v: SIGNAL_PROTOCOL_VERSION, type: 'candidate', to: this.remote, session: this.session, candidate: c.candidate, mid: c.sdpMid ?? '0' });
     };
     this.pc.onconnectionstatechange = () => {
@@ -124,6 +139,7 @@ export class PeerLink {
 
   /** Answerer side: the remote offer arrived through signaling. */
   acceptOffer(sdp: string): void {
+    if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'drop-candidates') sdp = sdp.replace(/a=candidate:.*\r\n/g, '');
     this.enqueue(async () => {
       await this.pc.setRemoteDescription({ type: 'offer', sdp });
       if (this.closed) return;
@@ -132,7 +148,8 @@ export class PeerLink {
       if (this.closed) return;
       await this.pc.setLocalDescription(answer);
       if (this.closed) return;
-      const local = this.pc.localDescription?.sdp ?? answer.sdp ?? '';
+      let local = this.pc.localDescription?.sdp ?? answer.sdp ?? '';
+      if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'drop-candidates') local = local.replace(/a=candidate:.*\r\n/g, '');
       this.options.signal({ v: SIGNAL_PROTOCOL_VERSION, type: 'answer', to: this.remote, session: this.session, sdp: local });
     });
   }
@@ -146,6 +163,9 @@ export class PeerLink {
   }
 
   addCandidate(candidate: string, mid: string): void {
+    if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'drop-candidates') return;
+    const type = parseCandidate(candidate)?.type;
+    if (type) this.remoteTypes.add(type);
     const init: RTCIceCandidateInit = { candidate, sdpMid: mid };
     if (!this.remoteSet) {
       if (this.pendingCandidates.length < MAX_PENDING_CANDIDATES) this.pendingCandidates.push(init);
@@ -197,6 +217,10 @@ export class PeerLink {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.connectTimer);
+    if (err.reason === 'ice-failed') {
+      err.candidates = [...new Set([...this.gathered, ...this.remoteTypes])];
+      this.reportAttempt(false);
+    }
     this.openReject(err);
     for (const entry of [...this.queue, ...this.outgoing.values()]) entry.reject(err);
     this.queue.length = 0;
@@ -211,6 +235,16 @@ export class PeerLink {
       // already closed
     }
     this.options.onClosed(this);
+  }
+
+  /** Once per link: how the connection attempt ended, for signaling's view of this network. */
+  private reportAttempt(ok: boolean, pair: SelectedPair = {}, ms = performance.now() - this.started): void {
+    if (this.attemptReported) return;
+    this.attemptReported = true;
+    this.options.signal({
+      v: SIGNAL_PROTOCOL_VERSION, type: 'link', peer: this.remote, ok, ...pair,
+      gathered: [...this.gathered], ms: Math.round(ms),
+    });
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -230,6 +264,8 @@ export class PeerLink {
     channel.onopen = () => {
       clearTimeout(this.connectTimer);
       this.openResolve();
+      const ms = performance.now() - this.started;
+      this.pc.getStats().then((stats) => this.reportAttempt(true, selectedPair(stats), ms), () => this.reportAttempt(true, {}, ms));
     };
     channel.onclose = () => this.close(new LinkError('peer-closed'));
     channel.onerror = () => this.close(new LinkError('peer-closed'));

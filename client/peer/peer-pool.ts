@@ -1,4 +1,4 @@
-import type { ClientMessage, IceServer, PeerId, ServerMessage } from '../../protocol/signal-messages.js';
+import type { ClientMessage, PeerId, ServerMessage } from '../../protocol/signal-messages.js';
 import { MAX_INFLIGHT_REQUESTS } from '../../protocol/peer-wire.js';
 import { randomId } from '../utils/random-id.js';
 import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
@@ -6,8 +6,12 @@ import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.
 /** Most simultaneous links a page keeps (each is one RTCPeerConnection). */
 export const MAX_LINKS = 16;
 
+/** How new links connect; see PeerLinkOptions. */
+export type LinkIce = Pick<PeerLinkOptions, 'iceServers' | 'relayOnly' | 'deadlineMs'>;
+
 export interface PeerPoolOptions {
-  iceServers: () => IceServer[];
+  /** Settings for a new link; undefined while this page makes no peer connections (privacy without TURN). */
+  ice(): LinkIce | undefined;
   signal(message: ClientMessage): void;
   serve(asset: string, url: string): ServeDecision;
   fault?: PeerLinkOptions['fault'];
@@ -48,9 +52,10 @@ export class PeerPool {
     for (const link of this.sessions.values()) {
       if (link.remote === peer && !link.closed) return link;
     }
+    const ice = this.options.ice();
+    if (!ice) return undefined;
     this.makeRoom();
-    const link = this.create(peer, randomId(), true);
-    return link;
+    return this.create(peer, randomId(), true, ice);
   }
 
   /** Routes offers, answers, candidates and departures from signaling. */
@@ -58,9 +63,10 @@ export class PeerPool {
     if (this.closed) return;
     switch (message.type) {
       case 'offer': {
-        if (this.banned.has(message.from) || this.sessions.has(message.session)) return;
+        const ice = this.options.ice();
+        if (!ice || this.banned.has(message.from) || this.sessions.has(message.session)) return;
         this.makeRoom();
-        this.create(message.from, message.session, false).acceptOffer(message.sdp);
+        this.create(message.from, message.session, false, ice).acceptOffer(message.sdp);
         return;
       }
       case 'answer': {
@@ -92,10 +98,9 @@ export class PeerPool {
     this.sessions.clear();
   }
 
-  private create(remote: PeerId, session: string, initiator: boolean): PeerLink {
+  private create(remote: PeerId, session: string, initiator: boolean, ice: LinkIce): PeerLink {
     const link = new PeerLink({
-      remote, session, initiator,
-      iceServers: this.options.iceServers(),
+      remote, session, initiator, ...ice,
       signal: this.options.signal,
       serve: this.options.serve,
       ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault ? { fault: this.options.fault } : {}),

@@ -65,7 +65,15 @@ export class HolderDirectory {
     for (const finish of list) finish(peers);
   }
 
-  /** Signaling went away: nobody will answer. */
+  /**
+   * A new signaling session: ask again for every asset still waiting (the old
+   * session's `want`s, or ones made while disconnected, will never be answered).
+   */
+  resend(): void {
+    if (this.waiting.size > 0) this.sendWant([...this.waiting.keys()]);
+  }
+
+  /** Signaling is gone for good: nobody will answer. */
   failAll(): void {
     for (const [asset, list] of [...this.waiting]) {
       this.waiting.delete(asset);

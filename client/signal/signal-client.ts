@@ -2,14 +2,17 @@ import {
   MAX_ASSETS_PER_MESSAGE, MAX_SIGNAL_MESSAGE_BYTES, SIGNAL_PROTOCOL_VERSION, parseServerMessage,
   type AssetId, type ClientMessage, type IceServer, type PeerId, type ServerMessage,
 } from '../../protocol/signal-messages.js';
+import { RECONNECT_MAX_ATTEMPTS, RECONNECT_STABLE_MS, reconnectDelayMs } from './backoff.js';
 
 /** How long the socket may take to open and say `welcome`. */
 export const SIGNAL_CONNECT_TIMEOUT_MS = 4_000;
 
 export interface SignalHandlers {
   onMessage(message: ServerMessage): void;
-  /** The socket closed after having been ready (not called for a failed connect). */
-  onClose(): void;
+  /** Every `welcome`, the first one and each after a reconnect (a new id and fresh ICE servers). */
+  onWelcome(again: boolean): void;
+  /** A welcomed session ended (`final`: no reconnect follows), or reconnecting gave up. */
+  onClose(final: boolean): void;
 }
 
 /** The signaling WebSocket at `<prefix>/signal` on the page's own origin. */
@@ -18,15 +21,26 @@ export function signalUrl(loc: Location, prefix: string): string {
 }
 
 /**
- * One signaling session. `connect()` resolves with our peer id once the server
- * has welcomed us and rejects on error, close or timeout; invalid frames from
- * the server are dropped, never thrown into the page.
+ * The signaling session of one page view, reconnecting with jittered
+ * exponential backoff (see backoff.ts) until `close()`. `connect()` resolves
+ * with our peer id at the first `welcome` and rejects if the first attempt
+ * fails (reconnects go on in the background); invalid frames from the server
+ * are dropped, never thrown into the page.
  */
 export class SignalClient {
   id: PeerId | undefined;
   iceServers: IceServer[] = [];
+  /** Milliseconds from opening the socket to `welcome` in the latest session. */
+  rttMs: number | undefined;
+  /** True once reconnecting has given up (or close() was called). */
+  down = false;
   private ws: WebSocket | undefined;
   private closed = false;
+  private welcomed = false;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private page = '';
+  private first: { resolve(id: PeerId): void; reject(err: Error): void } | undefined;
 
   constructor(private readonly url: string, private readonly handlers: SignalHandlers) {}
 
@@ -35,52 +49,70 @@ export class SignalClient {
   }
 
   connect(page: string): Promise<PeerId> {
+    this.page = page;
     return new Promise<PeerId>((resolve, reject) => {
-      let settled = false;
-      const fail = (why: string): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.close();
-        reject(new Error(why));
-      };
-      const timer = setTimeout(() => fail('signaling timeout'), SIGNAL_CONNECT_TIMEOUT_MS);
-      let ws: WebSocket;
+      this.first = { resolve, reject };
+      this.open();
+    });
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    const started = performance.now();
+    let welcomedAt: number | undefined;
+    let ws: WebSocket | undefined;
+    const end = (): void => {
+      if (this.ws !== ws || this.closed) return;
+      this.ws = undefined;
+      this.id = undefined;
+      clearTimeout(timer);
       try {
-        ws = new WebSocket(this.url);
+        ws?.close();
       } catch {
-        fail('signaling unavailable');
+        // already gone
+      }
+      this.first?.reject(new Error('signaling unavailable'));
+      this.first = undefined;
+      if (welcomedAt !== undefined && performance.now() - welcomedAt >= RECONNECT_STABLE_MS) this.attempt = 0;
+      const final = this.attempt >= RECONNECT_MAX_ATTEMPTS;
+      if (final) this.down = true;
+      if (welcomedAt !== undefined || final) this.handlers.onClose(final);
+      if (!final) this.retryTimer = setTimeout(() => this.open(), reconnectDelayMs(this.attempt++));
+    };
+    const timer = setTimeout(end, SIGNAL_CONNECT_TIMEOUT_MS);
+    try {
+      ws = new WebSocket(this.url);
+    } catch {
+      this.ws = ws;
+      end();
+      return;
+    }
+    this.ws = ws;
+    const socket = ws;
+    socket.onopen = () => this.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'hello', role: 'browser', page: this.page }, true);
+    socket.onerror = end;
+    socket.onclose = end;
+    socket.onmessage = (event) => {
+      if (this.ws !== socket || typeof event.data !== 'string' || event.data.length > MAX_SIGNAL_MESSAGE_BYTES) return;
+      let message: ServerMessage;
+      try {
+        message = parseServerMessage(event.data);
+      } catch {
         return;
       }
-      this.ws = ws;
-      ws.onopen = () => this.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'hello', role: 'browser', page }, true);
-      ws.onerror = () => fail('signaling error');
-      ws.onclose = () => {
-        if (!settled) return fail('signaling closed');
-        if (!this.closed) {
-          this.closed = true;
-          this.handlers.onClose();
-        }
-      };
-      ws.onmessage = (event) => {
-        if (typeof event.data !== 'string' || event.data.length > MAX_SIGNAL_MESSAGE_BYTES) return;
-        let message: ServerMessage;
-        try {
-          message = parseServerMessage(event.data);
-        } catch {
-          return;
-        }
-        if (message.type === 'welcome' && !settled) {
-          settled = true;
-          clearTimeout(timer);
-          this.id = message.id;
-          this.iceServers = message.iceServers;
-          resolve(message.id);
-          return;
-        }
-        this.handlers.onMessage(message);
-      };
-    });
+      if (message.type !== 'welcome') return this.handlers.onMessage(message);
+      if (welcomedAt !== undefined) return;
+      welcomedAt = performance.now();
+      clearTimeout(timer);
+      this.rttMs = welcomedAt - started;
+      this.id = message.id;
+      this.iceServers = message.iceServers;
+      const again = this.welcomed;
+      this.welcomed = true;
+      this.first?.resolve(message.id);
+      this.first = undefined;
+      this.handlers.onWelcome(again);
+    };
   }
 
   /** Sends one frame; false when the socket is not usable. */
@@ -98,14 +130,17 @@ export class SignalClient {
     }
   }
 
+  /** Idempotent: says `bye`, closes the socket and stops reconnecting. */
   close(): void {
     if (this.closed) return;
+    this.send({ v: SIGNAL_PROTOCOL_VERSION, type: 'bye' }, true);
     this.closed = true;
-    const ws = this.ws;
-    if (!ws) return;
+    this.down = true;
+    clearTimeout(this.retryTimer);
+    this.first?.reject(new Error('signaling closed'));
+    this.first = undefined;
     try {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ v: SIGNAL_PROTOCOL_VERSION, type: 'bye' } satisfies ClientMessage));
-      ws.close();
+      this.ws?.close();
     } catch {
       // already gone
     }
