@@ -82,7 +82,7 @@ test('garbage, indications and responses get no answer; a Binding request after 
     // An Allocate request (TURN): not this server's business.
     send(encodeStunMessage({ method: 0x003, class: 'request', transactionId }));
     const broken = encodeStunMessage({ method: STUN_METHOD_BINDING, class: 'request', transactionId });
-    broken[broken.length - 1] ^= 0xff;
+    broken.writeUInt8(broken.readUInt8(broken.length - 1) ^ 0xff, broken.length - 1);
     send(broken);
     assert.equal(await client.next(SILENCE_MS), undefined, 'no answer to anything above');
 
