@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { normalizeAddress } from '../../core/utils/ip-address.js';
 
 /**
  * Addresses that never route across the internet. Two peers both inside these
@@ -9,8 +10,10 @@ const LOCAL_RANGES = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
   ['172.16.0.0', 12], ['192.168.0.0', 16],
-  // Benchmarking range (RFC 2544): test namespaces use it, never the internet.
-  ['198.18.0.0', 15],
+  // Not the benchmarking range 198.18.0.0/15 (RFC 2544): it never reaches the
+  // internet either, but the test suite's emulated internet gives homes and the
+  // public segment addresses there, and they must pair and be judged as the
+  // distinct public networks they stand for.
 ] as const) {
   LOCAL_RANGES.addSubnet(network, prefix, 'ipv4');
 }
@@ -33,7 +36,9 @@ export function isLocalAddress(address: string): boolean {
  * the /48 of an IPv6 one (a typical site allocation), or LOCAL_NETWORK for
  * non-routable addresses. Unparseable input gets a key of its own.
  */
-export function networkKey(address: string): string {
+export function networkKey(raw: string): string {
+  // An IPv4-mapped IPv6 address is its IPv4 address (else every one would share ::ffff's /48).
+  const address = normalizeAddress(raw);
   const family = isIP(address);
   if (family === 0) return `invalid:${address.slice(0, 64)}`;
   if (isLocalAddress(address)) return LOCAL_NETWORK;

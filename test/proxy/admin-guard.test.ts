@@ -18,6 +18,7 @@ test('no configured token: every request is let in', () => {
 test('Bearer with the exact token is let in (surrounding spaces ignored)', () => {
   assert.equal(check(`Bearer ${TOKEN}`), true);
   assert.equal(check(`Bearer  ${TOKEN}  `), true);
+  assert.equal(check(`bearer ${TOKEN}`), true, 'the scheme name is case-insensitive');
 });
 
 test('a missing, wrong, shorter, longer or differently cased token is refused', () => {

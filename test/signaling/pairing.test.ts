@@ -32,7 +32,11 @@ test('networkKey: /24 for IPv4, /48 for IPv6, one key for every private or loopb
   assert.equal(networkKey('81.2.69.160'), '81.2.69.0/24');
   assert.equal(networkKey('2a00:1450:4001:81c::200e'), '2a00:1450:4001::/48');
   assert.equal(networkKey('2a00:1450::1'), '2a00:1450:0000::/48');
-  for (const local of ['127.0.0.1', '10.1.2.3', '192.168.1.9', '172.20.0.1', '198.18.0.1', '::1', 'fd00::1', 'fe80::1']) {
+  assert.equal(networkKey('::ffff:81.2.69.160'), '81.2.69.0/24', 'IPv4-mapped');
+  // The emulated internet of the tests uses 198.18.0.0/15 as its public address space.
+  assert.equal(networkKey('198.18.3.7'), '198.18.3.0/24');
+  assert.equal(isLocalAddress('198.18.0.1'), false);
+  for (const local of ['127.0.0.1', '10.1.2.3', '192.168.1.9', '172.20.0.1', '::1', 'fd00::1', 'fe80::1']) {
     assert.equal(networkKey(local), LOCAL_NETWORK, local);
     assert.equal(isLocalAddress(local), true, local);
   }
