@@ -227,7 +227,7 @@ const CLIENT_PARSERS: ClientParsers = {
 };
 
 /** Every message type a peer may send, as the parser knows them (e.g. for metric labels). */
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = Object.freeze(Object.keys(CLIENT_PARSERS) as ClientMessageType[]);
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.keys(CLIENT_PARSERS) as ClientMessageType[]);
 
 /** Own keys only, so `constructor` or `__proto__` from a peer never counts as a type. */
 export function isClientMessageType(type: string): type is ClientMessageType {
