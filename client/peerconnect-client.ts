@@ -149,7 +149,7 @@ export class PeerConnectClient implements Services {
    * How new links connect. Strict privacy: through TURN only, and with no TURN
    * server in the welcome not at all (before any welcome, not at all either).
    */
-  private linkIce(): LinkIce | undefined {
+  linkIce(): LinkIce | undefined {
     const deadlineMs = iceDeadlineMs(this.signal.rttMs);
     if (this.config.privacy !== 'strict') return { iceServers: this.iceServers(), deadlineMs };
     const iceServers = this.signal.iceServers;

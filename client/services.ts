@@ -2,7 +2,7 @@ import type { ClientConfig } from '../protocol/client-config.js';
 import type { ByteSource } from '../protocol/report.js';
 import type { AssetId, PeerId } from '../protocol/signal-messages.js';
 import type { ManifestClient } from './images/manifest-client.js';
-import type { PeerPool } from './peer/peer-pool.js';
+import type { LinkIce, PeerPool } from './peer/peer-pool.js';
 import type { Reporter } from './report/reporter.js';
 import type { HolderDirectory } from './signal/holder-directory.js';
 import type { AssetStore } from './store/asset-store.js';
@@ -20,6 +20,8 @@ export interface Services {
   signalingUp(): boolean;
   /** False when this visitor makes no peer connections (strict privacy without a TURN server). */
   p2pAllowed(): boolean;
+  /** ICE settings for a new connection (the welcome's servers, fresh TURN credentials; relay only under strict privacy). */
+  linkIce(): LinkIce | undefined;
   /** Our own peer id (undefined until welcomed). */
   selfId(): PeerId | undefined;
   /** Tell signaling we hold these (verified) assets. */

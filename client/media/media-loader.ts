@@ -194,8 +194,10 @@ export class MediaLoader {
     this.client ??= (async () => {
       const vendor = `${this.s.config.prefix}/vendor/webtorrent.min.js`;
       const mod = (await import(/* @vite-ignore */ vendor)) as { default: WtConstructor };
+      // The welcome's servers (TURN included), as for image links; media is only added when P2P is allowed.
+      const ice = this.s.linkIce();
       const client = new mod.default({
-        tracker: { rtcConfig: { iceServers: this.s.config.iceServers.map((urls) => ({ urls })) } },
+        tracker: { rtcConfig: { iceServers: ice?.iceServers ?? [], ...(ice?.relayOnly ? { iceTransportPolicy: 'relay' as const } : {}) } },
         // Web seeds are added by scheduleWebseed, after peers had their chance.
         webSeeds: false,
       });

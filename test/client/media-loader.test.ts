@@ -71,6 +71,7 @@ function harness(): { loader: MediaLoader; video: HTMLMediaElement; attrs: Map<s
     config: { v: 1, prefix: PREFIX, peerTimeoutMs: 1_000, iceServers: [], mediaTypes: ['video'] },
     manifest: { lookup: () => lookup.promise },
     reporter: { surface: { media: {} }, record: (r: unknown) => reported.push(r) },
+    linkIce: () => ({ iceServers: [], deadlineMs: 5_000 }),
   } as unknown as Services;
   const attrs = new Map<string, string>([[ATTR.id, ID], [ATTR.src, '/v.mp4']]);
   const video = {
