@@ -17,7 +17,8 @@ export interface SignalingServerStats {
   badPeerReports: number;
   /** `nat` reports by NAT kind, and accepted `link` reports by outcome (browsers only). */
   natReports: Partial<Record<NatKind, number>>;
-  linkReports: { ok: number; failed: number };
+  /** `stale`: about a peer this session was not paired with (e.g. from before a reconnect), dropped. */
+  linkReports: { ok: number; failed: number; stale: number };
 }
 
 /** Metric label for a message type: junk from peers collapses into `invalid`, so it cannot grow the metric. */
@@ -39,7 +40,7 @@ export class SignalRateStats {
   private policyCloses = 0;
   private badPeerReports = 0;
   private readonly natReports: Partial<Record<NatKind, number>> = {};
-  private readonly linkReports = { ok: 0, failed: 0 };
+  private readonly linkReports = { ok: 0, failed: 0, stale: 0 };
 
   constructor(private readonly metrics: Metrics | undefined) {}
 
@@ -76,6 +77,10 @@ export class SignalRateStats {
   }
 
   /** An accepted `link` report; `pair` is the selected pair's kind (only meaningful when ok). */
+  staleLinkReported(): void {
+    this.linkReports.stale++;
+  }
+
   linkReported(ok: boolean, pair: LinkPairType): void {
     this.linkReports[ok ? 'ok' : 'failed']++;
     this.metrics?.linkAttempts.inc({ result: ok ? 'ok' : 'failed', pair: ok ? pair : 'none' });

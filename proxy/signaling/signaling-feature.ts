@@ -152,7 +152,7 @@ export class SignalingFeature implements Feature {
       policyCloses: server?.policyCloses ?? 0,
       badPeerReports: server?.badPeerReports ?? 0,
       natReports: server?.natReports ?? {},
-      linkReports: server?.linkReports ?? { ok: 0, failed: 0 },
+      linkReports: server?.linkReports ?? { ok: 0, failed: 0, stale: 0 },
       tracker: this.tracker?.stats() ?? { connections: 0, swarms: 0, peers: 0, refusedAnnounces: 0, floodCloses: 0, invalidFrames: 0 },
       ...(this.options.connectivity ? { connectivity: this.options.connectivity.stats() } : {}),
     };

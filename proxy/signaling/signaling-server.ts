@@ -208,13 +208,18 @@ export class SignalingServer {
   }
 
   /**
-   * A browser's outcome of one connection attempt: only about a peer the server
-   * paired it with (else a strike, like an unpaired relay). The first
+   * A browser's outcome of one connection attempt, learnt only about a peer the
+   * server paired it with. A report about any other peer is dropped without a
+   * strike: a client that reconnected reports links its earlier session made,
+   * and a forged one can teach nothing. The first
    * MAX_LINK_REPORTS_PER_SESSION feed its network's connectivity figures; the
    * seeder's own reports are not learnt from (its network is the server's).
    */
   private link(session: SignalSession, message: Extract<ClientMessage, { type: 'link' }>): MessageRefusal | undefined {
-    if (!isPairedWith(session, message.peer)) return { reason: 'not-paired', message: 'report links only to peers you were given' };
+    if (!isPairedWith(session, message.peer)) {
+      this.counters.staleLinkReported();
+      return undefined;
+    }
     if (session.role !== 'browser') return undefined;
     this.counters.linkReported(message.ok, pairType(message.local, message.remote));
     if (session.linkReports++ < MAX_LINK_REPORTS_PER_SESSION) {

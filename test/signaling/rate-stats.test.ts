@@ -71,7 +71,7 @@ test('rate stats: nat and link reports are counted by kind and outcome, and reac
   stats.linkReported(false, 'relay');
   const snapshot = stats.snapshot(0, 0);
   assert.deepEqual(snapshot.natReports, { symmetric: 2, cone: 1 });
-  assert.deepEqual(snapshot.linkReports, { ok: 1, failed: 2 });
+  assert.deepEqual(snapshot.linkReports, { ok: 1, failed: 2, stale: 0 });
   const nat = (await metrics.natReports.get()).values.map((v) => `${v.labels.nat} ${v.value}`);
   assert.deepEqual(new Set(nat), new Set(['symmetric 2', 'cone 1']));
   const links = (await metrics.linkAttempts.get()).values.map((v) => `${v.labels.result} ${v.labels.pair} ${v.value}`);
