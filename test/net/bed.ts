@@ -80,9 +80,9 @@ export class NetBed {
     return child;
   }
 
-  /** Starts a long-running program inside `ns` (e.g. `bed.pub`); stopped by `close()`. */
-  spawn(name: string, ns: string, file: string, args: readonly string[]): TestProcess {
-    return this.adopt(spawnInNamespace(name, ns, file, args));
+  /** Starts a long-running program inside `ns` (e.g. `bed.pub`), `env` added to ours; stopped by `close()`. */
+  spawn(name: string, ns: string, file: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): TestProcess {
+    return this.adopt(spawnInNamespace(name, ns, file, args, env));
   }
 
   /** Switches a home's NAT kind; existing mappings are flushed. */

@@ -20,9 +20,10 @@ export class TestProcess {
   #output = '';
   #exited: Promise<number | null>;
 
-  constructor(name: string, file: string, args: readonly string[]) {
+  /** `env` is added to this process's own environment. */
+  constructor(name: string, file: string, args: readonly string[], env: Readonly<Record<string, string>> = {}) {
     this.name = name;
-    this.child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     live.add(this.child);
     const collect = (chunk: Buffer): void => {
       this.#output = (this.#output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
@@ -68,6 +69,17 @@ export class TestProcess {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.child.kill('SIGTERM');
+    await this.#exitOrKill();
+  }
+
+  /** SIGKILL at once, as a crash would end it; resolves once it has exited. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.#exited;
+  }
+
+  async #exitOrKill(): Promise<void> {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
     timer.unref();
     await this.#exited;
@@ -79,6 +91,6 @@ export class TestProcess {
  * Starts `file args…` inside network namespace `ns`. `ip netns exec` and setpriv both
  * exec, so the pid is the program's own; --pdeathsig kills it if the test process dies.
  */
-export function spawnInNamespace(name: string, ns: string, file: string, args: readonly string[]): TestProcess {
-  return new TestProcess(name, 'ip', ['netns', 'exec', ns, 'setpriv', '--pdeathsig', 'KILL', '--', file, ...args]);
+export function spawnInNamespace(name: string, ns: string, file: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): TestProcess {
+  return new TestProcess(name, 'ip', ['netns', 'exec', ns, 'setpriv', '--pdeathsig', 'KILL', '--', file, ...args], env);
 }

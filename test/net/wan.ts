@@ -11,6 +11,8 @@ export interface WanOptions {
   lossPercent?: number;
   /** Rate limit in each direction, as tc spells it (`'20mbit'`); none when unset. */
   rate?: string;
+  /** Rate of the home's upload (router → pub) when it differs from `rate`. @default rate */
+  uploadRate?: string;
   /**
    * tbf queue in ms of traffic at `rate`. A short queue (200 ms) froze data channels
    * after hundreds of drops; 1000 ms behaves like a home uplink's buffer.
@@ -39,11 +41,10 @@ export async function createWanLink(routerNs: string, pubNs: string, pubIf: stri
   } else {
     await ipIn(routerNs, 'link', 'add', 'wan', 'type', 'veth', 'peer', 'name', pubIf, 'netns', pubNs);
   }
-  if (options.rate !== undefined) {
-    const queueMs = options.queueMs ?? WAN_QUEUE_MS;
-    await shape(routerNs, 'wan', options.rate, queueMs); // upload
-    await shape(pubNs, pubIf, options.rate, queueMs); // download
-  }
+  const queueMs = options.queueMs ?? WAN_QUEUE_MS;
+  const upload = options.uploadRate ?? options.rate;
+  if (upload !== undefined) await shape(routerNs, 'wan', upload, queueMs);
+  if (options.rate !== undefined) await shape(pubNs, pubIf, options.rate, queueMs); // download
   return wire;
 }
 
