@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DebugSurface } from '../../client/report/reporter.js';
 import { newVisitor } from './browser.js';
@@ -72,11 +73,14 @@ export async function waitForHeld(page: Page, count: number, timeoutMs = PAGE_SE
 /**
  * SHA-256 of each painted image's decoded RGBA pixels, keyed by its original
  * URL (blob URLs are mapped back through the client's per-asset records).
+ * Pages on plain http:// other than localhost have no `crypto.subtle`: there the
+ * pixels come back to Node to be hashed.
  */
-export function pixelDigests(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(async () => {
+export async function pixelDigests(page: Page): Promise<Record<string, string>> {
+  const pixels = await page.evaluate(async () => {
     const out: Record<string, string> = {};
     const blobs = window.__peerconnect?.blobs ?? {};
+    const subtle = globalThis.crypto?.subtle;
     for (const img of document.querySelectorAll('img')) {
       if (!img.complete || img.naturalWidth === 0) continue;
       const canvas = document.createElement('canvas');
@@ -85,12 +89,24 @@ export function pixelDigests(page: Page): Promise<Record<string, string>> {
       const ctx = canvas.getContext('2d');
       if (!ctx) continue;
       ctx.drawImage(img, 0, 0);
-      const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', pixels));
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
       let url = img.currentSrc;
       if (url.startsWith('blob:')) url = blobs[url] ?? url;
-      out[new URL(url).pathname] = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+      const key = new URL(url).pathname;
+      if (subtle) {
+        const digest = new Uint8Array(await subtle.digest('SHA-256', data));
+        out[key] = 'sha256:' + [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+        continue;
+      }
+      let text = '';
+      for (let i = 0; i < data.length; i += 0x8000) text += String.fromCharCode(...data.subarray(i, i + 0x8000));
+      out[key] = 'base64:' + btoa(text);
     }
     return out;
   });
+  const digests: Record<string, string> = {};
+  for (const [key, value] of Object.entries(pixels)) {
+    digests[key] = value.startsWith('sha256:') ? value.slice(7) : createHash('sha256').update(Buffer.from(value.slice(7), 'base64')).digest('hex');
+  }
+  return digests;
 }
