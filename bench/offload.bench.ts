@@ -8,13 +8,13 @@
 //   node scripts/run-bench.mjs offload            (inside the test network namespace)
 //   node --import tsx bench/offload.bench.ts [--visitors 12] [--threshold 3] [--seeder embedded|off] [--baseline before|interleaved]
 import { parseArgs } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { RunningApp } from '../proxy/app.js';
 import { buildDemoSite } from '../proxy/demo/demo-site.js';
-import type { DebugSurface } from '../client/report/reporter.js';
 import { launchBrowser } from '../test/helpers/browser.js';
 import { startProxy } from '../test/helpers/proxy.js';
-import { imageStates, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../test/helpers/p2p-page.js';
+import { visit, type Visitor } from '../test/helpers/p2p-page.js';
+import { delivery, fmt, quantile, settle, times, type Arrival } from './support/offload-figures.js';
 
 const { values } = parseArgs({ options: { visitors: { type: 'string' }, threshold: { type: 'string' }, seeder: { type: 'string' }, baseline: { type: 'string' } } });
 const N = Number(values.visitors ?? 12);
@@ -30,29 +30,6 @@ const BASELINE = values.baseline === 'interleaved' ? 'interleaved' : 'before';
 const WAVES = [1, 1, 2, 3];
 const SETTLE_TIMEOUT_MS = 30_000;
 
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))] as number;
-}
-
-function fmt(n: number): string {
-  return Number.isFinite(n) ? n.toFixed(0) : 'n/a';
-}
-
-async function settle(page: Page): Promise<{ s: DebugSurface; broken: number; tagged: number }> {
-  await scrollThrough(page);
-  await waitForImagesPainted(page, SETTLE_TIMEOUT_MS).catch(() => undefined);
-  const states = await imageStates(page);
-  const tagged = states.filter((img) => img.id !== null);
-  const distinct = new Set(tagged.map((img) => img.id)).size;
-  await page.waitForFunction((n) => Object.keys(window.__peerconnect?.assets ?? {}).length >= n, distinct, { timeout: SETTLE_TIMEOUT_MS }).catch(() => undefined);
-  await waitForHeld(page, distinct, SETTLE_TIMEOUT_MS).catch(() => undefined);
-  return { s: await surface(page), broken: states.filter((img) => img.width === 0 || img.parked).length, tagged: distinct };
-}
-
-interface Arrival { i: number; s: DebugSurface; broken: number; tagged: number }
-
 interface Run { app: RunningApp; visitors: Visitor[]; results: Arrival[]; tag: string }
 
 async function startRun(threshold: number, seeder: string, tag: string): Promise<Run> {
@@ -67,7 +44,7 @@ async function arriveTogether(browser: Browser, runs: Run[]): Promise<number> {
   const arrive = async (run: Run, i: number): Promise<void> => {
     const v = await visit(browser, new URL('/', run.app.url).href, `${run.tag}-${i}`);
     run.visitors.push(v);
-    run.results.push({ i, ...(await settle(v.page)) });
+    run.results.push({ i, ...(await settle(v.page, SETTLE_TIMEOUT_MS)) });
   };
   const started = Date.now();
   const groups: number[][] = [];
@@ -88,20 +65,6 @@ async function close(visitors: Visitor[], app: RunningApp): Promise<void> {
   await app.close();
 }
 
-/** Time-to-image of the visitors after the first T (the ones P2P serves), by kind of delivery. */
-function times(results: Arrival[], later: boolean): { p2p: number[]; http: number[] } {
-  const out = { p2p: [] as number[], http: [] as number[] };
-  for (const r of results) {
-    if (later !== r.i > T) continue;
-    for (const a of Object.values(r.s.assets)) {
-      if (a.ms === undefined) continue;
-      if (a.source === 'peer' || a.source === 'seeder') out.p2p.push(a.ms);
-      else if (!a.fallback) out.http.push(a.ms);
-    }
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const sizes = new Map([...buildDemoSite()].map(([path, file]) => [path, file.body.length]));
   const browser = await launchBrowser();
@@ -120,30 +83,19 @@ async function main(): Promise<void> {
       p2pRun = await startRun(T, SEEDER, 'bench');
       elapsed = await arriveTogether(browser, [p2pRun]);
     }
-    const httpLater = times(baseline.results, true).http;
+    const httpLater = times(baseline.results, T, true).http;
     const { results, app } = p2pRun;
     try {
-      const bytes = { peer: 0, seeder: 0, server: 0, webseed: 0 };
-      const fallbacks: Record<string, number> = {};
-      let broken = 0;
-      for (const r of results) {
-        broken += r.broken;
-        for (const a of Object.values(r.s.assets)) {
-          bytes[a.source] += a.bytes;
-          if (a.fallback) fallbacks[a.fallback] = (fallbacks[a.fallback] ?? 0) + 1;
-        }
-      }
+      const { bytes, fallbacks, broken, offload, maximum } = delivery(results, T);
       // Origin-served image bytes, from the origin's own access log (visitors only).
       let originBytes = 0;
       for (const e of app.demo?.accessLog ?? []) {
         if (e.userAgent?.includes('bench-') && e.path.startsWith('/images/') && !e.path.endsWith('.gif')) originBytes += sizes.get(e.path) ?? 0;
       }
       const total = bytes.peer + bytes.seeder + bytes.server;
-      const offload = total > 0 ? (bytes.peer + bytes.seeder) / total : 0;
-      const maximum = (N - T) / N;
       await new Promise((resolve) => setTimeout(resolve, 1_500)); // last report beacons
       const stats = (await (await fetch(new URL('/__p2p/stats', app.url))).json()) as { bytes?: Record<string, number> };
-      const p2pLater = times(results, true).p2p;
+      const p2pLater = times(results, T, true).p2p;
       const medP2p = quantile(p2pLater, 0.5);
       const medHttp = quantile(httpLater, 0.5);
 
