@@ -7,16 +7,19 @@ import { createWanLink, type WanOptions } from './wan.js';
 /*
  * An emulated internet, all in 198.18.0.0/15 and in namespaces of this bed only:
  *
- *   pub   br0 198.18.0.1/24  (proxy, origin, coturn; default route to a fake next hop)
- *    ├── up1 ══ wan 198.18.0.11  router 1  lan 198.19.1.1/24 ── 198.19.1.2, .3 … (hosts)
- *    └── up2 ══ wan 198.18.0.12  router 2  lan 198.19.2.1/24 ── 198.19.2.2 …
+ *   pub   br0 198.18.0.1/16  (proxy, origin, coturn; default route to a fake next hop)
+ *    ├── up1 ══ wan 198.18.11.2  router 1  lan 198.19.1.1/24 ── 198.19.1.2, .3 … (hosts)
+ *    └── up2 ══ wan 198.18.12.2  router 2  lan 198.19.2.1/24 ── 198.19.2.2 …
+ *
+ * Each router's public address sits in a /24 of its own, as homes on the internet
+ * do: the proxy keys pairing and connectivity learning on the visitor's /24.
  *
  * Beds never share a namespace or a link, so two beds (in one file or in two test
  * files) reuse the same addresses without meeting.
  */
 
 export const PUB_ADDRESS = '198.18.0.1';
-const PUB_PREFIX = 24;
+const PUB_PREFIX = 16;
 /** Next hop of pub's default route: a permanent neighbour entry that answers nothing. */
 const FAKE_NEXT_HOP = '198.18.0.254';
 const FAKE_NEXT_HOP_MAC = '02:00:00:00:00:fe';
@@ -134,7 +137,7 @@ async function createHome(bed: NetBed, index: number, options: HomeOptions): Pro
   const home: Home = {
     index,
     router,
-    wanAddress: `198.18.0.${10 + index}`,
+    wanAddress: `198.18.${10 + index}.2`,
     lanSubnet: `198.19.${index}.0/24`,
     hosts: [],
     nat: options.nat,
