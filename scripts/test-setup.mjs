@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs the Debian packages the tests drive for real: Chromium (E2E), nginx (a
+// Installs the Debian packages the tests drive for real: Chromium and Firefox ESR
+// (E2E; Firefox is driven over WebDriver BiDi by puppeteer-core), nginx (a
 // legacy origin), iproute2 + unshare (test network namespaces), and for the emulated
 // internet of test/net/: coturn (STUN/TURN), iptables + conntrack (NAT routers) and
 // python3 (the WAN delay wire).
@@ -8,6 +9,7 @@ import { existsSync } from 'node:fs';
 
 const needed = [
   ['chromium', '/usr/bin/chromium'],
+  ['firefox-esr', '/usr/bin/firefox-esr'],
   ['nginx', '/usr/sbin/nginx'],
   ['iproute2', '/usr/sbin/ip'],
   ['util-linux', '/usr/bin/unshare'],
