@@ -3,7 +3,8 @@
 // (E2E; Firefox is driven over WebDriver BiDi by puppeteer-core), nginx (a
 // legacy origin), iproute2 + unshare (test network namespaces), and for the emulated
 // internet of test/net/: coturn (STUN/TURN), iptables + conntrack (NAT routers) and
-// python3 (the WAN delay wire).
+// python3 (the WAN delay wire); pebble, the ACME test server the certificate tests
+// order from (it also ships pebble-challtestsrv).
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -17,6 +18,7 @@ const needed = [
   ['iptables', '/usr/sbin/iptables'],
   ['conntrack', '/usr/sbin/conntrack'],
   ['python3', '/usr/bin/python3'],
+  ['pebble', '/usr/bin/pebble'],
 ];
 const missing = needed.filter(([, path]) => !existsSync(path)).map(([name]) => name);
 if (missing.length === 0) {
