@@ -13,8 +13,17 @@ export const FALLBACK_LOAD_WAIT_MS = 30_000;
 export const LAZY_ROOT_MARGIN = '800px 0px';
 /** Pause before asking signaling again when no holder was free. */
 export const WANT_RETRY_MS = 150;
-/** Most `want` rounds for one image (the deadline usually ends them first). */
-const MAX_WANT_ROUNDS = 12;
+/**
+ * Most `want` rounds for one image. A round that names no holder is no progress,
+ * so the stall deadline ends a string of empty rounds first; this bounds the
+ * messages one image can cost.
+ */
+const MAX_WANT_ROUNDS = 40;
+/**
+ * An image may wait on peers this many times `peerTimeoutMs` in all, however
+ * steadily its link delivers, before HTTP takes over.
+ */
+export const PEER_TOTAL_WAIT_FACTOR = 5;
 /** Blob URL → original URL pairs kept on the debugging surface. */
 const MAX_DEBUG_BLOBS = 500;
 
@@ -25,34 +34,58 @@ interface PeerResult {
   blobUrl: string;
 }
 
-/** One image's budget: cancels outstanding requests when the deadline passes. */
+/**
+ * One image's budget. It expires when nothing moved for `stallMs` (no holder
+ * answer, no link opening, no bytes on the link its request waits on), or after
+ * `totalMs` in all; expiry cancels outstanding requests. Counting stalls rather
+ * than total time keeps images queued behind others on a slow uplink (their link
+ * is busy delivering) from falling back while the transfer is on its way.
+ */
 class Attempt {
   expired = false;
-  private readonly cancels = new Set<(reason: FallbackReason) => void>();
+  private readonly requests = new Set<PendingRequest>();
   readonly timedOut: Promise<never>;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly startedAt = performance.now();
+  private lastProgress = this.startedAt;
+  private expire!: () => void;
 
-  constructor(ms: number) {
+  constructor(private readonly stallMs: number, private readonly totalMs: number) {
     this.timedOut = new Promise<never>((_, reject) => {
-      this.timer = setTimeout(() => {
+      this.expire = () => {
         this.expired = true;
-        for (const cancel of this.cancels) cancel('timeout');
+        for (const request of this.requests) request.cancel('timeout');
         reject(new LinkError('timeout'));
-      }, ms);
+      };
     });
     this.timedOut.catch(() => undefined);
+    this.arm();
+  }
+
+  /** Something moved for this image (holders named, a link to ask). */
+  progress(): void {
+    this.lastProgress = performance.now();
   }
 
   track(request: PendingRequest): void {
-    this.cancels.add(request.cancel);
+    this.requests.add(request);
   }
 
   untrack(request: PendingRequest): void {
-    this.cancels.delete(request.cancel);
+    this.requests.delete(request);
   }
 
   end(): void {
     clearTimeout(this.timer);
+  }
+
+  private arm(): void {
+    let last = this.lastProgress;
+    for (const request of this.requests) last = Math.max(last, request.progressAt());
+    const due = Math.min(last + this.stallMs, this.startedAt + this.totalMs);
+    const wait = due - performance.now();
+    if (wait <= 0) return this.expire();
+    this.timer = setTimeout(() => this.arm(), wait);
   }
 }
 
@@ -97,7 +130,8 @@ export class PeerImageLoader {
   private async load(img: HTMLImageElement): Promise<void> {
     const choice = chooseImage(img, this.s.win);
     if (!choice) return this.fallback(img, undefined, 'client-error');
-    const attempt = new Attempt(this.s.config.peerTimeoutMs);
+    const { peerTimeoutMs } = this.s.config;
+    const attempt = new Attempt(peerTimeoutMs, peerTimeoutMs * PEER_TOTAL_WAIT_FACTOR);
     let result: PeerResult;
     try {
       result = await Promise.race([this.fetchShared(choice.url, attempt), attempt.timedOut]);
@@ -137,7 +171,10 @@ export class PeerImageLoader {
     for (let round = 0; round < MAX_WANT_ROUNDS && !attempt.expired; round++) {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, WANT_RETRY_MS));
       if (!this.s.signalingUp()) throw new LinkError('signaling-down');
-      const peers = this.candidates(await this.s.holders.holders(entry.id));
+      const named = await this.s.holders.holders(entry.id);
+      // Signaling names only holders with a free upload slot: that is progress.
+      if (named.length > 0) attempt.progress();
+      const peers = this.candidates(named);
       for (const peer of peers) {
         if (attempt.expired) break;
         const link = this.s.pool.linkTo(peer);

@@ -62,6 +62,11 @@ interface Outgoing {
 export interface PendingRequest {
   promise: Promise<Uint8Array>;
   cancel(reason: FallbackReason): void;
+  /**
+   * When the link this request waits on last moved: opened, or received bytes for
+   * any request (a request queued behind others progresses as they drain).
+   */
+  progressAt(): number;
 }
 
 /**
@@ -75,6 +80,8 @@ export class PeerLink {
   readonly opened: Promise<void>;
   /** Bytes received from / sent to this peer over the data channel. */
   bytesIn = 0;
+  /** performance.now() of the last sign of life: created, opened, header or chunk received. */
+  lastProgressAt = performance.now();
   bytesOut = 0;
   private readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | undefined;
@@ -202,6 +209,7 @@ export class PeerLink {
     }
     return {
       promise,
+      progressAt: () => this.lastProgressAt,
       cancel: (reason) => {
         const queued = this.queue.indexOf(entry);
         if (queued >= 0) this.queue.splice(queued, 1);
@@ -263,6 +271,7 @@ export class PeerLink {
     channel.bufferedAmountLowThreshold = SEND_BUFFER_LOW_BYTES;
     channel.onopen = () => {
       clearTimeout(this.connectTimer);
+      this.lastProgressAt = performance.now();
       this.openResolve();
       const ms = performance.now() - this.started;
       this.pc.getStats().then((stats) => this.reportAttempt(true, selectedPair(stats), ms), () => this.reportAttempt(true, {}, ms));
@@ -312,6 +321,7 @@ export class PeerLink {
         if (!entry) return;
         if (entry.buffer || message.size !== entry.size) throw new Error('unexpected header');
         entry.buffer = new Uint8Array(entry.size);
+        this.lastProgressAt = performance.now();
         if (entry.size === 0) this.finish(entry);
         return;
       }
@@ -335,6 +345,7 @@ export class PeerLink {
     entry.buffer.set(frame.payload, frame.offset);
     entry.received += frame.payload.byteLength;
     this.bytesIn += frame.payload.byteLength;
+    this.lastProgressAt = performance.now();
     if (entry.received === entry.size) this.finish(entry);
   }
 
