@@ -53,3 +53,20 @@ export interface KnownTorrents {
 export interface AssetUrls {
   urlOf(assetId: string): string | undefined;
 }
+
+/**
+ * Answers an ACME HTTP-01 challenge: the key authorization for `token`, or
+ * undefined (404) when no order is waiting for it.
+ */
+export type AcmeChallengeHandler = (token: string) => string | undefined;
+
+/**
+ * What a certificate source (cert files, an ACME client) needs from the HTTPS
+ * server: swap the certificate for new connections, and answer HTTP-01
+ * challenges on the plain-HTTP listener (HTTP_PORT). `PeerConnectServer` implements it.
+ */
+export interface CertificateTarget {
+  /** Checks the pair (throws when the key does not fit) and serves it to new connections; open ones keep theirs. */
+  setCertificate(cert: Buffer | string, key: Buffer | string): void;
+  setAcmeChallengeHandler(handler: AcmeChallengeHandler | undefined): void;
+}

@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import type { Config } from '../core/config/options.js';
+import type { TlsMaterial } from './tls/tls-material.js';
 import { createLogger, loggerOptionsFor, type Logger } from '../core/logger.js';
 import { PeerConnectServer } from './server.js';
 import { buildDemoSite } from './demo/demo-site.js';
@@ -36,6 +38,8 @@ export interface RunningApp {
 export interface StartAppOptions {
   /** Tests only: serve the client's test build, fault injection included (`ClientBundleOptions.testHooks`). @default false */
   clientTestHooks?: boolean;
+  /** HTTPS on PORT with this certificate when no TLS_CERT_FILE is set (an ACME client's); swap later ones with `server.setCertificate`. */
+  tls?: TlsMaterial;
 }
 
 /**
@@ -53,7 +57,14 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     logger.info({ origin: origin.href }, 'no ORIGIN set: serving the built-in demo site');
   }
 
-  const server = new PeerConnectServer({ config, origin, logger });
+  let server: PeerConnectServer;
+  try {
+    // Throws on bad TLS files: the demo origin must not outlive the failed start.
+    server = new PeerConnectServer({ config, origin, logger, ...(options.tls ? { tls: options.tls } : {}) });
+  } catch (err) {
+    await demo?.close();
+    throw err;
+  }
   const { metrics, router: routes } = server;
   // Who holds what: read by signaling (pairing), its threshold policy and the seeder's manifests.
   const registry = new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
@@ -75,8 +86,9 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     config, metrics, logger, scriptSrc: () => clientBundle.scriptSrc,
     policy: ({ req }) => signaling.policyFor(clientAddress(req, trustedProxies)),
   });
+  // The traffic meter reads only what HTTP/2's compatibility objects share with HTTP/1.1 ('request', url, socket byte counts).
   const stats = new StatsFeature({
-    config, metrics, logger, routes, httpServer: server.httpServer, signaling,
+    config, metrics, logger, routes, httpServer: server.httpServer as Server, signaling,
     assetUrls: { urlOf: (id) => seeder.index.recordById(id)?.upstream },
   });
   // Started in this order, closed after the server stops taking requests.

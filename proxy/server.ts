@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../core/config/options.js';
@@ -11,28 +12,53 @@ import { sendErrorPage, sendErrorStatus, sendJsonError, sendSocketError } from '
 import { OriginForwarder, type ResponseRewriter } from './http/forward.js';
 import { forwardUpgrade } from './http/upgrade.js';
 import { P2pRouter } from './routes/router.js';
-import type { Feature, RouteContext } from '../core/feature.js';
+import type { AcmeChallengeHandler, CertificateTarget, Feature, RouteContext } from '../core/feature.js';
+import { secureContextFor, readTlsFiles, type TlsMaterial } from './tls/tls-material.js';
+import { CertificateFiles } from './tls/certificate-files.js';
+import { HttpRedirectListener } from './tls/http-redirect.js';
+import { originCaList } from './tls/origin-ca.js';
+import { ConfigError } from '../core/errors.js';
 
 const READY_PROBE_TIMEOUT_MS = 2_000;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const KEEP_ALIVE_MS = 5_000;
+/** Where HTTP_PORT listens when TLS is on and it is not set. */
+export const DEFAULT_HTTP_PORT = 80;
 
 export interface PeerConnectServerOptions {
   config: Config;
   origin: URL;
   logger: Logger;
+  /**
+   * Serve HTTPS with this certificate when TLS_CERT_FILE/TLS_KEY_FILE are not
+   * set (an ACME client's stored or placeholder certificate); it swaps later
+   * ones in with `setCertificate`.
+   */
+  tls?: TlsMaterial;
 }
 
 /**
  * The HTTP server: routes `/__p2p/*`, forwards everything else to the origin,
  * hosts upgrade handlers, and owns the lifetime of every feature.
  */
-export class PeerConnectServer {
+export class PeerConnectServer implements CertificateTarget {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly router: P2pRouter;
   readonly forwarder: OriginForwarder;
-  readonly httpServer: Server;
+  /** The PORT listener: node:http, or with TLS an HTTP/2 server that also speaks HTTP/1.1. */
+  readonly httpServer: Server | Http2SecureServer;
+  /** Whether PORT serves HTTPS. */
+  readonly tls: boolean;
+  /** With TLS: the plain-HTTP listener (HTTP_PORT) once listening. */
+  httpRedirect: HttpRedirectListener | undefined;
+  private acmeChallenge: AcmeChallengeHandler | undefined;
+  private certificateFiles: CertificateFiles | undefined;
+  /** With TLS the server cannot close idle connections itself: it is told about each one. */
+  private readonly sockets = new Set<Socket>();
+  /** CAs for an https origin when ORIGIN_CA_FILE is set. */
+  private readonly originCa: string[] | undefined;
   private readonly features: Feature[] = [];
   private readonly rewriters: ResponseRewriter[] = [];
   private readonly trustedProxies: ReadonlySet<string>;
@@ -46,10 +72,13 @@ export class PeerConnectServer {
     this.logger = options.logger;
     this.metrics = createMetrics();
     this.trustedProxies = new Set(options.config.trustProxy);
+    this.originCa = originCaList(options.config.originCaFile);
     this.router = new P2pRouter(options.config.prefix, options.config.adminToken);
     this.forwarder = new OriginForwarder({
       origin: options.origin,
       timeoutMs: options.config.originTimeoutMs,
+      idleTimeoutMs: options.config.originIdleTimeoutMs,
+      ...(this.originCa ? { ca: this.originCa } : {}),
       logger: options.logger,
       rewriteResponse: (ctx) => {
         for (const rewrite of this.rewriters) {
@@ -59,9 +88,25 @@ export class PeerConnectServer {
         return undefined;
       },
     });
-    this.httpServer = createServer({ keepAliveTimeout: 5_000 }, (req, res) => void this.onRequest(req, res));
-    this.httpServer.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.httpServer.on('clientError', (_err, socket) => sendSocketError(socket, 'PC_ERR_BAD_REQUEST'));
+    const material = this.initialTls(options);
+    this.tls = material !== undefined;
+    if (material) {
+      // allowHTTP1: browsers without h2 and every WebSocket handshake (RFC 6455 upgrades are HTTP/1.1 only).
+      const server = createSecureServer({ cert: material.cert, key: material.key, allowHTTP1: true });
+      server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => void this.onRequest(asHttp1Request(req), res as unknown as ServerResponse));
+      server.on('secureConnection', (socket: Socket) => {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      });
+      // A failed handshake (a scanner, a client that distrusts the certificate) is not our error.
+      server.on('tlsClientError', () => undefined);
+      this.httpServer = server;
+    } else {
+      this.httpServer = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => void this.onRequest(req, res));
+      this.httpServer.on('clientError', (_err, socket) => sendSocketError(socket, 'PC_ERR_BAD_REQUEST'));
+    }
+    // With TLS, Node's HTTP/1.1 fallback emits 'upgrade' on the HTTP/2 server as well.
+    this.httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
 
     this.router.route('healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.route('readyz', async (_req, res) => {
@@ -70,6 +115,40 @@ export class PeerConnectServer {
       const ok = originUp && notReady.length === 0 && !this.closing;
       sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not-ready', origin: originUp ? 'up' : 'down', waitingFor: notReady });
     });
+  }
+
+  /** TLS_CERT_FILE + TLS_KEY_FILE (checked here, so bad files stop the start), else the constructor's `tls`. */
+  private initialTls(options: PeerConnectServerOptions): TlsMaterial | undefined {
+    const { tlsCertFile, tlsKeyFile } = options.config;
+    if (tlsCertFile === undefined && tlsKeyFile === undefined) return options.tls;
+    if (tlsCertFile === undefined || tlsKeyFile === undefined) {
+      const [set, missing] = tlsCertFile === undefined ? ['TLS_KEY_FILE', 'TLS_CERT_FILE'] : ['TLS_CERT_FILE', 'TLS_KEY_FILE'];
+      throw new ConfigError(`${set} is set: expected ${missing} as well (a PEM certificate chain and its private key)`);
+    }
+    const material = readTlsFiles(tlsCertFile, tlsKeyFile);
+    this.certificateFiles = new CertificateFiles(tlsCertFile, tlsKeyFile, (next) => this.setCertificate(next.cert, next.key), this.logger.child({ module: 'peerconnect:tls' }));
+    return material;
+  }
+
+  /**
+   * Serves a new certificate to new connections; open ones (an HTTP/2 session
+   * with many streams, a WebSocket) keep the one they shook hands with. Throws,
+   * and keeps the current one, when the pair does not fit together.
+   */
+  setCertificate(cert: Buffer | string, key: Buffer | string): void {
+    if (!this.tls) throw new Error('setCertificate: PORT serves plain HTTP (no TLS_CERT_FILE/TLS_KEY_FILE and no initial certificate)');
+    secureContextFor({ cert, key });
+    (this.httpServer as Http2SecureServer).setSecureContext({ cert, key });
+  }
+
+  /** The ACME HTTP-01 responder on HTTP_PORT (`/.well-known/acme-challenge/<token>`); undefined: 404. */
+  setAcmeChallengeHandler(handler: AcmeChallengeHandler | undefined): void {
+    this.acmeChallenge = handler;
+  }
+
+  /** Re-reads TLS_CERT_FILE/TLS_KEY_FILE now (SIGHUP); false when there are none or they failed to load. */
+  reloadCertificates(): boolean {
+    return this.certificateFiles?.reload() ?? false;
   }
 
   addFeature(feature: Feature): this {
@@ -92,13 +171,35 @@ export class PeerConnectServer {
         resolve();
       });
     });
+    this.certificateFiles?.start();
+    const httpPort = this.config.httpPort ?? DEFAULT_HTTP_PORT;
+    if (this.tls && httpPort !== 'off') {
+      const redirect = new HttpRedirectListener({
+        httpsPort: () => this.publicPort(),
+        publicUrl: this.config.publicUrl,
+        challenge: () => this.acmeChallenge,
+      });
+      this.httpRedirect = redirect;
+      try {
+        await redirect.listen(httpPort, host);
+      } catch (err) {
+        throw new Error(`HTTP_PORT=${httpPort}: cannot listen (${(err as Error).message}; set HTTP_PORT=off or another port)`);
+      }
+    }
     return this.address();
+  }
+
+  /** The HTTPS port visitors use: PUBLIC_URL's when it is https, else the listener's. */
+  private publicPort(): number {
+    const publicUrl = this.config.publicUrl;
+    if (publicUrl?.startsWith('https:')) return Number(new URL(publicUrl).port || 443);
+    return (this.httpServer.address() as AddressInfo).port;
   }
 
   address(): URL {
     const address = this.httpServer.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return new URL(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
+    return new URL(`${this.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
   }
 
   /** Stop accepting, let in-flight requests finish within the deadline, then close features. Idempotent. */
@@ -109,18 +210,31 @@ export class PeerConnectServer {
 
   private async shutdown(): Promise<void> {
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
+    this.certificateFiles?.close();
+    const redirectClosed = this.httpRedirect?.close();
     const stopped = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
-    this.httpServer.closeIdleConnections();
+    this.closeIdle();
     while (this.inFlight > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      this.httpServer.closeIdleConnections();
+      this.closeIdle();
     }
-    this.httpServer.closeAllConnections();
+    if (this.httpServer instanceof Server) this.httpServer.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
+    await redirectClosed;
     for (const feature of [...this.features].reverse()) {
       await feature.close?.().catch((err: unknown) => this.logger.error({ err, feature: feature.name }, 'feature close failed'));
     }
     await stopped;
     await this.forwarder.close();
+  }
+
+  private closeIdle(): void {
+    if (this.httpServer instanceof Server) {
+      this.httpServer.closeIdleConnections();
+      return;
+    }
+    // HTTP/2 and HTTP/1.1 over TLS: nothing in flight means every open connection is idle.
+    if (this.inFlight === 0) for (const socket of this.sockets) socket.destroy();
   }
 
   private context(req: IncomingMessage, url: URL, subpath: string, requestId: string): RouteContext {
@@ -174,7 +288,8 @@ export class PeerConnectServer {
       return sendErrorPage(res, 'PC_ERR_BAD_REQUEST', requestId);
     }
     if (this.closing) {
-      res.setHeader('connection', 'close');
+      // HTTP/2 has no Connection header (setting one is an error); the session's GOAWAY does that job.
+      if (req.httpVersionMajor === 1) res.setHeader('connection', 'close');
       return sendErrorPage(res, 'PC_ERR_SHUTTING_DOWN', requestId);
     }
     const subpath = this.router.match(url.pathname);
@@ -226,9 +341,20 @@ export class PeerConnectServer {
       return;
     }
     forwardUpgrade(this.forwarder.origin, req, socket, head, {
-      clientAddress: ctx.clientAddress, proto: 'http', host: req.headers.host, requestId,
+      clientAddress: ctx.clientAddress, proto: this.tls ? 'https' : 'http', host: req.headers.host, requestId,
     }, this.logger);
   }
+}
+
+/**
+ * HTTP/2 requests reach the same handler as HTTP/1.1 ones through Node's
+ * compatibility API, which mirrors IncomingMessage. The one gap the handlers
+ * see is Host: HTTP/2 carries it as `:authority`, so it is copied over. The
+ * `:pseudo` headers stay in `rawHeaders`; the origin forwarder drops them.
+ */
+function asHttp1Request(req: Http2ServerRequest): IncomingMessage {
+  if (req.headers.host === undefined && typeof req.headers[':authority'] === 'string') req.headers.host = req.headers[':authority'];
+  return req as unknown as IncomingMessage;
 }
 
 function isTlsSocket(req: IncomingMessage): boolean {

@@ -205,6 +205,28 @@ export const OPTIONS = {
     expected: 'an interface address',
     doc: 'Interface the proxy listens on.',
   }),
+  tlsCertFile: option({
+    key: 'tlsCertFile', env: 'TLS_CERT_FILE', kind: 'string',
+    schema: z.string().min(1).optional(),
+    expected: 'a path to a PEM certificate chain (leaf first)',
+    doc: 'With TLS_KEY_FILE: PORT serves HTTPS (HTTP/2 and HTTP/1.1). Reloaded when the file changes or on SIGHUP, without dropping connections.',
+  }),
+  tlsKeyFile: option({
+    key: 'tlsKeyFile', env: 'TLS_KEY_FILE', kind: 'string',
+    schema: z.string().min(1).optional(),
+    expected: 'a path to the PEM private key of TLS_CERT_FILE',
+    doc: 'Private key of TLS_CERT_FILE (both or neither).',
+  }),
+  httpPort: option({
+    key: 'httpPort', env: 'HTTP_PORT', kind: 'string',
+    schema: z.union([
+      z.literal('off'),
+      z.number().int().min(0).max(65535),
+      z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(0).max(65535)),
+    ]).optional(),
+    expected: 'a port number 0-65535, or off',
+    doc: 'With TLS: plain-HTTP port that answers 301 to HTTPS and serves ACME HTTP-01 challenges (default 80 when TLS is on; 0: any free port; off: none). Unused without TLS.',
+  }),
   publicUrl: option({
     key: 'publicUrl', env: 'PUBLIC_URL', kind: 'string',
     schema: httpUrl.optional(),
@@ -240,6 +262,18 @@ export const OPTIONS = {
     schema: positiveInt.default(30_000),
     expected: 'a positive integer (milliseconds)',
     doc: 'Time to wait for the origin response headers before answering 504.',
+  }),
+  originIdleTimeoutMs: option({
+    key: 'originIdleTimeoutMs', env: 'ORIGIN_IDLE_TIMEOUT_MS', kind: 'int',
+    schema: positiveInt.default(300_000),
+    expected: 'a positive integer (milliseconds)',
+    doc: 'Longest silence inside an origin response body before it is cut; generous so Server-Sent Events and long polls pass.',
+  }),
+  originCaFile: option({
+    key: 'originCaFile', env: 'ORIGIN_CA_FILE', kind: 'string',
+    schema: z.string().min(1).optional(),
+    expected: 'a path to a PEM file of CA certificates',
+    doc: 'Extra CA certificates trusted for an https:// ORIGIN (requests and WebSocket upgrades), e.g. a private CA; the system CAs stay trusted.',
   }),
   shutdownTimeoutMs: option({
     key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', kind: 'int',

@@ -28,7 +28,12 @@ export type ResponseRewriter = (ctx: ResponseContext) => BodyRewrite | undefined
 
 export interface ForwarderOptions {
   origin: URL;
+  /** Connect and response-headers deadline (ORIGIN_TIMEOUT_MS). */
   timeoutMs: number;
+  /** Longest silence inside a response body (ORIGIN_IDLE_TIMEOUT_MS): SSE and long polls sit idle for long. @default timeoutMs */
+  idleTimeoutMs?: number;
+  /** Extra CA certificates for an https origin (ORIGIN_CA_FILE), added to Node's bundled ones. */
+  ca?: string[];
   logger: Logger;
   rewriteResponse?: ResponseRewriter;
 }
@@ -54,8 +59,10 @@ export class OriginForwarder {
       connections: ORIGIN_MAX_CONNECTIONS,
       keepAliveTimeout: ORIGIN_KEEP_ALIVE_MS,
       headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
+      bodyTimeout: options.idleTimeoutMs ?? options.timeoutMs,
       connectTimeout: Math.min(options.timeoutMs, 10_000),
+      // SNI and certificate verification are undici's defaults; a private CA is trusted on top of the public ones.
+      ...(options.ca ? { connect: { ca: options.ca } } : {}),
     });
   }
 
@@ -63,7 +70,7 @@ export class OriginForwarder {
     const headers = stripExpect(originRequestHeaders(req, info));
     const hasBody = req.headers['content-length'] !== undefined
       ? req.headers['content-length'] !== '0'
-      : req.headers['transfer-encoding'] !== undefined;
+      : req.headers['transfer-encoding'] !== undefined || http2HasBody(req);
 
     const result = await new Promise<RelayResult>((settle) => {
       const relay = new ResponseRelay(res, (statusCode, originHeaders) => {
@@ -131,6 +138,12 @@ export class OriginForwarder {
     this.destroyed = true;
     await this.pool.close().catch(() => this.pool.destroy());
   }
+}
+
+/** An HTTP/2 request has a body without Content-Length unless its HEADERS frame ended the stream. */
+function http2HasBody(req: IncomingMessage): boolean {
+  const stream = (req as { stream?: { endAfterHeaders?: boolean } }).stream;
+  return req.httpVersionMajor === 2 && stream?.endAfterHeaders === false;
 }
 
 /** undici refuses `Expect: 100-continue`; Node already answered the client's expectation. */

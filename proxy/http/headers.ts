@@ -38,6 +38,8 @@ export function originRequestHeaders(req: IncomingMessage, info: ForwardedInfo, 
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers of the origin request.
+    if (lower.startsWith(':')) continue;
     if (lower === 'x-forwarded-for') { priorForwardedFor = priorForwardedFor ? `${priorForwardedFor}, ${value}` : value; continue; }
     if (lower === 'via') { priorVia = priorVia ? `${priorVia}, ${value}` : value; continue; }
     if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || lower === 'x-request-id') continue;
