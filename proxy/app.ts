@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../core/config/options.js';
 import type { TlsMaterial } from './tls/tls-material.js';
 import { createLogger, loggerOptionsFor, type Logger } from '../core/logger.js';
@@ -68,7 +69,12 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const { metrics, router: routes } = server;
   // Who holds what: read by signaling (pairing), its threshold policy and the seeder's manifests.
   const registry = new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
-  const seeder = new SeederFeature({ config, origin, logger, metrics, routes, holders: registry });
+  // No address is privileged: the seeder role needs a secret, a random one when the operator set none (only the embedded seeder knows it).
+  const seederSecret = config.seederToken ?? config.adminToken ?? randomBytes(32).toString('base64url');
+  if (config.seederMode === 'external' && config.seederToken === undefined && config.adminToken === undefined) {
+    logger.warn('SEEDER_MODE=external but neither SEEDER_TOKEN nor ADMIN_TOKEN is set: the external seeder will be refused (set SEEDER_TOKEN on both)');
+  }
+  const seeder = new SeederFeature({ config: Object.freeze({ ...config, seederToken: seederSecret }), origin, logger, metrics, routes, holders: registry });
   // The built-in STUN responder, only when the operator configured no ICE servers of their own.
   const stun = config.stunPort !== 'off' && config.iceServers.length === 0 && config.turnUrls.length === 0
     ? new StunServer({ port: config.stunPort, host: config.host, logger: logger.child({ module: 'peerconnect:stun' }) })
@@ -76,7 +82,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // What visitors' link reports say about their networks: where WebRTC keeps failing, pages load over HTTP.
   const connectivity = new NetworkConnectivity();
   const signaling = new SignalingFeature({
-    config, logger, metrics, routes, registry, knownTorrents: seeder.torrents, connectivity, turnAvailable: turnAvailable(config), stunPort: () => stun?.port,
+    config, logger, metrics, routes, registry, knownTorrents: seeder.torrents, connectivity, turnAvailable: turnAvailable(config), stunPort: () => stun?.port, seederSecret,
   });
   const clientBundle = new ClientBundle({ prefix: config.prefix, router: routes, logger, testHooks: options.clientTestHooks ?? false });
   // An asset switches to peer delivery once `threshold` browsers announced it,
@@ -113,7 +119,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     throw err;
   }
   // The embedded seeder joins its own signaling and tracker over loopback, like any peer.
-  if (config.seederMode === 'embedded') await seeder.startPeer(url);
+  if (config.seederMode === 'embedded') await seeder.startPeer(server.loopbackUrl());
 
   let closing: Promise<void> | undefined;
   return {

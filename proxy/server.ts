@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/logger.js';
 import { createMetrics, type Metrics } from '../core/metrics.js';
-import { clientAddress } from './http/client-address.js';
+import { clientAddress, isPrivateOrLoopback, TrustedProxies } from './http/client-address.js';
+import type { ForwardedInfo } from './http/headers.js';
 import { normalizeAddress } from '../core/utils/ip-address.js';
 import { sendErrorPage, sendErrorStatus, sendJsonError, sendSocketError } from '../core/http/error-response.js';
 import { OriginForwarder, type ResponseRewriter } from './http/forward.js';
@@ -54,6 +55,8 @@ export class PeerConnectServer implements CertificateTarget {
   /** With TLS: the plain-HTTP listener (HTTP_PORT) once listening. */
   httpRedirect: HttpRedirectListener | undefined;
   private acmeChallenge: AcmeChallengeHandler | undefined;
+  /** With TLS: a plain-HTTP listener on 127.0.0.1 (ephemeral port) for the embedded seeder, which cannot verify our public certificate. */
+  private loopback: Server | undefined;
   private certificateFiles: CertificateFiles | undefined;
   /** With TLS the server cannot close idle connections itself: it is told about each one. */
   private readonly sockets = new Set<Socket>();
@@ -61,7 +64,8 @@ export class PeerConnectServer implements CertificateTarget {
   private readonly originCa: string[] | undefined;
   private readonly features: Feature[] = [];
   private readonly rewriters: ResponseRewriter[] = [];
-  private readonly trustedProxies: ReadonlySet<string>;
+  private readonly trustedProxies: TrustedProxies;
+  private warnedUntrustedProxy = false;
   private readonly idPrefix = randomBytes(4).toString('hex');
   private requestCounter = 0;
   private inFlight = 0;
@@ -71,7 +75,7 @@ export class PeerConnectServer implements CertificateTarget {
     this.config = options.config;
     this.logger = options.logger;
     this.metrics = createMetrics();
-    this.trustedProxies = new Set(options.config.trustProxy);
+    this.trustedProxies = new TrustedProxies(options.config.trustProxy);
     this.originCa = originCaList(options.config.originCaFile);
     this.router = new P2pRouter(options.config.prefix, options.config.adminToken);
     this.forwarder = new OriginForwarder({
@@ -172,6 +176,16 @@ export class PeerConnectServer implements CertificateTarget {
       });
     });
     this.certificateFiles?.start();
+    if (this.tls) {
+      const loopback = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => void this.onRequest(req, res));
+      loopback.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+      loopback.on('clientError', (_err, socket) => socket.destroy());
+      this.loopback = loopback;
+      await new Promise<void>((resolve, reject) => {
+        loopback.once('error', reject);
+        loopback.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
     const httpPort = this.config.httpPort ?? DEFAULT_HTTP_PORT;
     if (this.tls && httpPort !== 'off') {
       const redirect = new HttpRedirectListener({
@@ -187,6 +201,12 @@ export class PeerConnectServer implements CertificateTarget {
       }
     }
     return this.address();
+  }
+
+  /** Where an in-process client (the embedded seeder) reaches this server: PORT, or with TLS the loopback plain-HTTP listener. */
+  loopbackUrl(): URL {
+    if (!this.loopback) return this.address();
+    return new URL(`http://127.0.0.1:${(this.loopback.address() as AddressInfo).port}`);
   }
 
   /** The HTTPS port visitors use: PUBLIC_URL's when it is https, else the listener's. */
@@ -212,6 +232,9 @@ export class PeerConnectServer implements CertificateTarget {
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
     this.certificateFiles?.close();
     const redirectClosed = this.httpRedirect?.close();
+    const loopback = this.loopback;
+    const loopbackClosed = loopback ? new Promise<void>((resolve) => loopback.close(() => resolve())) : undefined;
+    loopback?.closeIdleConnections();
     const stopped = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     this.closeIdle();
     while (this.inFlight > 0 && Date.now() < deadline) {
@@ -220,7 +243,9 @@ export class PeerConnectServer implements CertificateTarget {
     }
     if (this.httpServer instanceof Server) this.httpServer.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
+    loopback?.closeAllConnections();
     await redirectClosed;
+    await loopbackClosed;
     for (const feature of [...this.features].reverse()) {
       await feature.close?.().catch((err: unknown) => this.logger.error({ err, feature: feature.name }, 'feature close failed'));
     }
@@ -238,18 +263,50 @@ export class PeerConnectServer implements CertificateTarget {
   }
 
   private context(req: IncomingMessage, url: URL, subpath: string, requestId: string): RouteContext {
+    const info = this.forwardedInfo(req, requestId);
+    return { url, subpath, requestId, clientAddress: info.clientAddress, publicBase: this.publicBase(req, info) };
+  }
+
+  /**
+   * Who and what the request is for, as the origin is told: from a trusted proxy
+   * its X-Forwarded-For/Proto/Host are believed; otherwise the visitor is the
+   * socket peer, the scheme is this listener's (https with TLS, else
+   * PUBLIC_URL's) and the host is the Host header.
+   */
+  forwardedInfo(req: IncomingMessage, requestId: string): ForwardedInfo {
+    const peer = normalizeAddress(req.socket.remoteAddress ?? '0.0.0.0');
+    const trustedHop = this.trustedProxies.size > 0 && this.trustedProxies.has(peer);
+    const ownProto = isTlsSocket(req) || this.config.publicUrl?.startsWith('https:') === true ? 'https' : 'http';
+    const claimedProto = trustedHop ? firstValue(req.headers['x-forwarded-proto'])?.toLowerCase() : undefined;
+    const claimedHost = trustedHop ? firstValue(req.headers['x-forwarded-host']) : undefined;
     return {
-      url, subpath, requestId,
       clientAddress: clientAddress(req, this.trustedProxies),
-      publicBase: this.publicBase(req),
+      proto: claimedProto === 'https' || claimedProto === 'http' ? claimedProto : ownProto,
+      host: claimedHost ?? req.headers.host,
+      requestId,
+      trustedHop,
+      directPeer: peer,
     };
   }
 
-  publicBase(req: IncomingMessage): string {
+  publicBase(req: IncomingMessage, info: ForwardedInfo = this.forwardedInfo(req, '')): string {
     if (this.config.publicUrl) return this.config.publicUrl.replace(/\/$/, '');
-    const proto = isTlsSocket(req) ? 'https' : 'http';
-    const host = req.headers.host ?? `${this.address().host}`;
-    return `${proto}://${host}`;
+    const host = info.host ?? `${this.address().host}`;
+    return `${info.proto}://${host}`;
+  }
+
+  /**
+   * Behind a same-host or in-cluster proxy with TRUST_PROXY unset, every visitor
+   * looks like that proxy: one address for per-address limits, pairing and logs.
+   * Said once, on the first such site request.
+   */
+  private warnIfUntrustedProxy(req: IncomingMessage): void {
+    if (this.warnedUntrustedProxy || this.trustedProxies.size > 0) return;
+    const peer = req.socket.remoteAddress ?? '';
+    if (!isPrivateOrLoopback(peer)) return;
+    this.warnedUntrustedProxy = true;
+    this.logger.warn({ peer: normalizeAddress(peer) },
+      'a request came from a private or loopback address and TRUST_PROXY is unset: if a load balancer or TLS terminator is in front, set TRUST_PROXY to its address (else every visitor counts as that one address)');
   }
 
   private requestId(req: IncomingMessage): string {
@@ -274,12 +331,14 @@ export class PeerConnectServer implements CertificateTarget {
           reqId: requestId, method: req.method, url: req.url, status,
           ms: Math.round(seconds * 1e4) / 10, bytes: res.getHeader('content-length'),
           // P2P_PRIVACY=strict masking happens in the logger's scrubber, for every line alike.
-          ip: normalizeAddress(req.socket.remoteAddress ?? ''),
+          ip: visitor,
           aborted: !res.writableFinished,
         }, 'request');
       }
     });
     res.setHeader('x-request-id', requestId);
+    // The visitor, not a terminator in front, is what the access log records.
+    const visitor = clientAddress(req, this.trustedProxies);
 
     let url: URL;
     try {
@@ -302,13 +361,9 @@ export class PeerConnectServer implements CertificateTarget {
       if (req.method === 'CONNECT') {
         return sendErrorStatus(res, 'PC_ERR_METHOD_NOT_ALLOWED', { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
       }
-      const ctx = this.context(req, url, '', requestId);
-      const outcome = await this.forwarder.forward(req, res, {
-        clientAddress: ctx.clientAddress,
-        proto: isTlsSocket(req) ? 'https' : 'http',
-        host: req.headers.host,
-        requestId,
-      }, ctx.publicBase, url);
+      this.warnIfUntrustedProxy(req);
+      const info = this.forwardedInfo(req, requestId);
+      const outcome = await this.forwarder.forward(req, res, info, this.publicBase(req, info), url);
       if (outcome !== 'ok') this.metrics.originFailures.inc({ outcome });
     } catch (err) {
       // A bug of ours, not a bad request: the log keeps the stack, the answer only the code and request id.
@@ -340,9 +395,8 @@ export class PeerConnectServer implements CertificateTarget {
       }
       return;
     }
-    forwardUpgrade(this.forwarder.origin, req, socket, head, {
-      clientAddress: ctx.clientAddress, proto: this.tls ? 'https' : 'http', host: req.headers.host, requestId,
-    }, this.logger);
+    this.warnIfUntrustedProxy(req);
+    forwardUpgrade(this.forwarder.origin, req, socket, head, this.forwardedInfo(req, requestId), this.logger, this.originCa);
   }
 }
 
@@ -355,6 +409,11 @@ export class PeerConnectServer implements CertificateTarget {
 function asHttp1Request(req: Http2ServerRequest): IncomingMessage {
   if (req.headers.host === undefined && typeof req.headers[':authority'] === 'string') req.headers.host = req.headers[':authority'];
   return req as unknown as IncomingMessage;
+}
+
+function firstValue(header: string | string[] | undefined): string | undefined {
+  const value = [header ?? []].flat()[0]?.split(',')[0]?.trim();
+  return value === '' ? undefined : value;
 }
 
 function isTlsSocket(req: IncomingMessage): boolean {

@@ -17,7 +17,7 @@ const FORCE_EXIT_MS = 5_000;
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { prebuild: { type: 'boolean' }, help: { type: 'boolean' } }, allowPositionals: false });
   if (values.help) {
-    process.stdout.write('Usage: peerconnect-seeder [--prebuild]\nEnv: ORIGIN, PROXY_URL (required), plus the proxy\'s options (see peerconnect --help).\n');
+    process.stdout.write('Usage: peerconnect-seeder [--prebuild]\nEnv: ORIGIN, PROXY_URL, SEEDER_TOKEN or ADMIN_TOKEN (required), plus the proxy\'s options (see peerconnect --help).\n');
     return;
   }
   let config;
@@ -25,6 +25,10 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
     if (!config.origin) throw new ConfigError('ORIGIN: the seeder needs the origin to fetch media from (expected an http(s) URL)');
     if (!config.proxyUrl) throw new ConfigError('PROXY_URL: the seeder needs the proxy to join (expected an http(s) URL)');
+    // No address is privileged: without the secret the proxy refuses the seeder role forever.
+    if (config.seederToken === undefined && config.adminToken === undefined) {
+      throw new ConfigError('SEEDER_TOKEN: the seeder needs the proxy\'s seeder secret (expected the SEEDER_TOKEN, or ADMIN_TOKEN, the proxy was started with)');
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`peerconnect-seeder: ${err.message}\n`);

@@ -91,7 +91,8 @@ export class SeederFeature implements Feature {
     this.peer = new SeederPeer({
       proxyUrl,
       prefix: config.prefix,
-      adminToken: config.adminToken,
+      // The seeder secret: SEEDER_TOKEN, else ADMIN_TOKEN (the composition root fills in the embedded seeder's random one).
+      adminToken: config.seederToken ?? config.adminToken,
       index: this.index,
       torrents: this.torrents,
       iceServers: config.iceServers,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MEDIA_KINDS } from '../../protocol/media.js';
 import type { IceServer } from '../../protocol/signal-messages.js';
@@ -69,6 +70,14 @@ const iceServerEntry = z
       });
     }
   });
+
+/** A TRUST_PROXY entry: an IP address, a CIDR block, or `loopback`. */
+function isTrustProxyEntry(entry: string): boolean {
+  if (entry === 'loopback' || isIP(entry) !== 0) return true;
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(entry);
+  const family = match ? isIP(match[1] as string) : 0;
+  return family !== 0 && Number(match?.[2]) <= (family === 4 ? 32 : 128);
+}
 
 function option<S extends z.ZodType>(spec: OptionSpec<S>): OptionSpec<S> {
   return spec;
@@ -283,9 +292,15 @@ export const OPTIONS = {
   }),
   trustProxy: option({
     key: 'trustProxy', env: 'TRUST_PROXY', kind: 'list',
-    schema: z.array(z.string().min(1)).default([]),
-    expected: 'a list of proxy IP addresses',
-    doc: 'Peers whose X-Forwarded-For is believed (off by default).',
+    schema: z.array(z.string().refine(isTrustProxyEntry)).default([]),
+    expected: 'a comma list of proxy addresses, CIDR blocks (10.0.0.0/8) or loopback',
+    doc: 'Load balancers or TLS terminators in front (addresses, CIDR blocks, loopback): from them X-Forwarded-For/Proto/Host are believed and passed on. Unset: the socket address is the visitor.',
+  }),
+  seederToken: option({
+    key: 'seederToken', env: 'SEEDER_TOKEN', kind: 'string',
+    schema: z.string().min(16).optional(),
+    expected: 'a secret of at least 16 characters',
+    doc: 'Secret a seeder presents to take the seeder role (an external seeder sets the same value). Unset: ADMIN_TOKEN; neither set: a random per-process secret only the embedded seeder knows.',
   }),
   redisUrl: option({
     key: 'redisUrl', env: 'REDIS_URL', kind: 'string',

@@ -22,6 +22,14 @@ export interface ForwardedInfo {
   proto: 'http' | 'https';
   host: string | undefined;
   requestId: string;
+  /**
+   * Whether the direct peer is a trusted proxy (TRUST_PROXY): its X-Forwarded-For
+   * chain is passed on with the peer appended; from anyone else the chain is
+   * dropped, so an origin never sees a hop the visitor made up. @default true
+   */
+  trustedHop?: boolean;
+  /** The socket peer when it differs from `clientAddress` (a trusted proxy): it is what X-Forwarded-For gets appended. */
+  directPeer?: string;
 }
 
 /**
@@ -50,7 +58,10 @@ export function originRequestHeaders(req: IncomingMessage, info: ForwardedInfo, 
     if (lower === 'if-none-match') { out.push(name, value.replace(/W\//g, '')); continue; }
     out.push(name, value);
   }
-  out.push('x-forwarded-for', priorForwardedFor ? `${priorForwardedFor}, ${info.clientAddress}` : info.clientAddress);
+  if (info.trustedHop === false) priorForwardedFor = undefined;
+  // From a trusted proxy the chain ends with that proxy, the hop before us; otherwise the visitor is the hop.
+  const hop = info.directPeer ?? info.clientAddress;
+  out.push('x-forwarded-for', priorForwardedFor ? `${priorForwardedFor}, ${hop}` : hop);
   out.push('x-forwarded-proto', info.proto);
   if (info.host) out.push('x-forwarded-host', info.host);
   out.push('x-request-id', info.requestId);

@@ -1,5 +1,7 @@
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../../core/errors.js';
 import { sendSocketError } from '../../core/http/error-response.js';
@@ -19,15 +21,21 @@ export function forwardUpgrade(
   head: Buffer,
   info: ForwardedInfo,
   logger: Logger,
+  /** CAs for an https origin (ORIGIN_CA_FILE plus the bundled roots); undefined: Node's defaults. */
+  ca?: string[],
 ): void {
   const rawHeaders = originRequestHeaders(req, info, true);
   const headers: [string, string][] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) headers.push([rawHeaders[i] as string, rawHeaders[i + 1] as string]);
   headers.push(['host', origin.host]);
 
-  const originReq = request({
-    host: origin.hostname,
-    port: origin.port || 80,
+  // An https origin gets TLS with SNI and certificate verification, as the forwarder's undici pool does.
+  const secure = origin.protocol === 'https:';
+  const hostname = origin.hostname.replace(/^\[|\]$/g, '');
+  const originReq = (secure ? httpsRequest : httpRequest)({
+    host: hostname,
+    port: origin.port || (secure ? 443 : 80),
+    ...(secure ? { servername: isIP(hostname) === 0 ? hostname : '', rejectUnauthorized: true, ...(ca ? { ca } : {}), agent: false } : {}),
     method: req.method,
     path: req.url,
     headers: Object.fromEntries(groupHeaders(headers)),

@@ -23,8 +23,12 @@ export interface AdmissionOptions {
   limiter: AddressLimiter;
   /** Sessions plus upgrades still in their handshake. */
   maxPeers: number;
-  /** Undefined: only loopback connections may take the seeder role. */
-  adminToken: string | undefined;
+  /**
+   * The secret a `hello` with role seeder must carry (SEEDER_TOKEN, else
+   * ADMIN_TOKEN, else a per-process random one only the embedded seeder knows).
+   * No address is privileged: behind a same-host proxy every visitor is loopback.
+   */
+  seederSecret: string;
 }
 
 /** Only the close event of the upgrading socket is needed. */
@@ -79,25 +83,24 @@ export class Admission {
 
   /**
    * The role a `hello` asks for, or why it is refused: a hello that is not the
-   * session's first message is `bad-message`; `seeder` without the admin token
-   * (or, with none configured, from a non-loopback address) is `unauthorized`.
+   * session's first message is `bad-message`; `seeder` without the seeder
+   * secret is `unauthorized`, whatever address it comes from.
    */
-  hello(hello: HelloMessage, address: string, firstMessage: boolean): PeerRole | MessageRefusal {
+  hello(hello: HelloMessage, firstMessage: boolean): PeerRole | MessageRefusal {
     if (!firstMessage) return { reason: 'bad-message', message: 'hello must be the first message' };
     if (hello.role === 'browser') return 'browser';
-    if (!seederAllowed(this.options.adminToken, address, hello.token)) {
-      return { reason: 'unauthorized', message: 'role seeder needs the admin token' };
+    if (!seederAllowed(this.options.seederSecret, hello.token)) {
+      return { reason: 'unauthorized', message: 'role seeder needs the seeder token' };
     }
     return 'seeder';
   }
 }
 
-/** With no admin token configured, a seeder must run on this host. */
-export function seederAllowed(adminToken: string | undefined, address: string, token: string | undefined): boolean {
-  if (adminToken === undefined) return address === '::1' || address.startsWith('127.');
-  if (token === undefined) return false;
+/** Whether `token` is the seeder secret. */
+export function seederAllowed(secret: string, token: string | undefined): boolean {
+  if (token === undefined || secret === '') return false;
   const given = Buffer.from(token);
-  const expected = Buffer.from(adminToken);
+  const expected = Buffer.from(secret);
   // Constant time, so the token cannot be guessed byte by byte from response timing.
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -45,6 +45,12 @@ export interface SignalingFeatureOptions {
   connectivity?: ConnectivityLog;
   /** A TURN server is configured, so pairing may match two symmetric NATs. @default false */
   turnAvailable?: boolean;
+  /**
+   * The secret role seeder needs. The composition root passes SEEDER_TOKEN,
+   * else ADMIN_TOKEN, else a random per-process one it also gives the embedded seeder.
+   * @default SEEDER_TOKEN ?? ADMIN_TOKEN, else no seeder can join
+   */
+  seederSecret?: string;
 }
 
 /**
@@ -88,7 +94,7 @@ export class SignalingFeature implements Feature {
       limiter: this.limiter,
       geo,
       iceServers: (peerId, host) => this.iceServersFor(peerId, host),
-      adminToken: config.adminToken,
+      seederSecret: this.options.seederSecret ?? config.seederToken ?? config.adminToken ?? '',
       maxPeers: config.signalMaxPeers,
       heartbeatMs: config.signalHeartbeatMs,
       seederMaxUploads: config.seederMaxPeers,

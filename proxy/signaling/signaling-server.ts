@@ -41,7 +41,8 @@ export interface SignalingServerOptions {
    * header's hostname the visitor used, for the built-in STUN responder's URL.
    */
   iceServers: (peerId: string, host: string | undefined) => IceServer[];
-  adminToken: string | undefined;
+  /** The secret role seeder needs (see Admission). */
+  seederSecret: string;
   maxPeers: number;
   heartbeatMs: number;
   seederMaxUploads: number;
@@ -80,7 +81,7 @@ export class SignalingServer {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.admission = new Admission({ limiter: options.limiter, maxPeers: options.maxPeers, adminToken: options.adminToken });
+    this.admission = new Admission({ limiter: options.limiter, maxPeers: options.maxPeers, seederSecret: options.seederSecret });
     this.sessions = new SessionLifetime({ registry: options.registry, heartbeatMs: options.heartbeatMs });
     this.holders = new HolderChoice({
       registry: options.registry, lookup: this.sessions.lookup, geo: options.geo !== undefined, seederMaxUploads: options.seederMaxUploads,
@@ -229,7 +230,7 @@ export class SignalingServer {
   }
 
   private hello(session: SignalSession, message: Extract<ClientMessage, { type: 'hello' }>): MessageRefusal | undefined {
-    const outcome = this.admission.hello(message, session.address, session.messages === 1);
+    const outcome = this.admission.hello(message, session.messages === 1);
     if (outcome === 'browser') return undefined;
     if (outcome === 'seeder') {
       this.sessions.becomeSeeder(session);

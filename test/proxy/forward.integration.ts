@@ -85,8 +85,8 @@ describe('reverse proxy against a Node origin', () => {
     assert.equal(echo.method, 'POST');
     assert.equal(echo.bytes, payload.length);
     assert.equal(echo.sha256, sha256(payload));
-    // TRUST_PROXY is empty: the client's claimed X-Forwarded-For is kept as history, the real peer appended.
-    assert.equal(echo.headers['x-forwarded-for'], '203.0.113.9, 127.0.0.1');
+    // TRUST_PROXY is empty: the client's claimed X-Forwarded-For is dropped (an origin must not believe a made-up hop); the real peer is the chain.
+    assert.equal(echo.headers['x-forwarded-for'], '127.0.0.1');
     assert.equal(echo.headers['x-forwarded-proto'], 'http');
     assert.equal(echo.headers['x-forwarded-host'], new URL(base).host);
     assert.match(echo.headers.via ?? '', /1\.1 peerconnect/);

@@ -75,6 +75,9 @@ async function waitUntil(check: () => Promise<boolean>, what: string, ms: number
   }
 }
 
+/** The secret the proxy and the seeder process share (no address is privileged). */
+const SEEDER_TOKEN = 'external-seeder-video-token';
+
 describe('SEEDER_MODE=external: video from the seeder process over WebRTC', () => {
   let origin: CountingOrigin;
   let app: RunningApp & { torrentRoute: string };
@@ -86,13 +89,14 @@ describe('SEEDER_MODE=external: video from the seeder process over WebRTC', () =
     origin = new CountingOrigin();
     await origin.listen();
     origin.add(VIDEO_PATH, DEMO_VIDEO, 'video/webm');
-    app = await startTestApp(origin, { seederMode: 'external' });
+    app = await startTestApp(origin, { seederMode: 'external', seederToken: SEEDER_TOKEN });
     leechDir = await mkdtemp(join(tmpdir(), 'pc-external-leech-'));
     seeder = new SeederProcess({
       ORIGIN: origin.url.href.replace(/\/$/, ''),
       PROXY_URL: app.url.href.replace(/\/$/, ''),
       P2P_TORRENT_ROUTE: app.torrentRoute,
       SEEDER_MODE: 'external',
+      SEEDER_TOKEN,
       P2P_GEO_LOCATE: 'false',
       LOG_LEVEL: 'info',
     });

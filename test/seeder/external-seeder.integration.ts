@@ -18,6 +18,9 @@ const VIDEO = pseudoRandomBytes(1024 * 1024 + 99, 123);
 const PHOTO = pseudoRandomBytes(120_000, 321);
 const WAIT_MS = 30_000;
 
+/** The secret the proxy and the external seeder share (no address is privileged). */
+const SEEDER_TOKEN = 'external-seeder-test-token';
+
 describe('SEEDER_MODE=external: the seeder as its own peer joining the proxy', () => {
   let origin: CountingOrigin;
   let app: RunningApp & { torrentRoute: string };
@@ -28,11 +31,11 @@ describe('SEEDER_MODE=external: the seeder as its own peer joining the proxy', (
     origin = new CountingOrigin();
     await origin.listen();
     origin.add('/videos/clip.webm', VIDEO, 'video/webm').add('/img/photo.png', PHOTO, 'image/png');
-    app = await startTestApp(origin, { seederMode: 'external' });
+    app = await startTestApp(origin, { seederMode: 'external', seederToken: SEEDER_TOKEN });
     // What `npm run seeder` builds from the same config plus PROXY_URL.
     const config = loadConfig({}, {
       origin: origin.url.href.replace(/\/$/, ''), proxyUrl: app.url.href.replace(/\/$/, ''),
-      torrentRoute: app.torrentRoute, logLevel: 'silent', seederMode: 'external',
+      torrentRoute: app.torrentRoute, logLevel: 'silent', seederMode: 'external', seederToken: SEEDER_TOKEN,
     });
     external = new SeederFeature({ config, origin: origin.url, logger: createLogger('silent') });
     await external.startPeer(app.url);

@@ -7,11 +7,11 @@ import { Admission, seederAllowed, type UpgradeAdmitted, type UpgradeRefusal } f
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 
-function admission(options: { maxPeers?: number; perAddress?: number; adminToken?: string } = {}): Admission {
+function admission(options: { maxPeers?: number; perAddress?: number; seederSecret?: string } = {}): Admission {
   return new Admission({
     limiter: new AddressLimiter(options.perAddress ?? 8),
     maxPeers: options.maxPeers ?? 100,
-    adminToken: options.adminToken,
+    seederSecret: options.seederSecret ?? 'per-process-random-secret',
   });
 }
 
@@ -68,22 +68,20 @@ test('admission: after stop() every upgrade is refused as shutting down', () => 
   assert.deepEqual(refusal(gate.admit(new EventEmitter(), '198.51.100.1', 0)), { reason: 'closing', error: 'PC_ERR_SHUTTING_DOWN' });
 });
 
-test('admission: hello must be first; browser always allowed; seeder needs the exact admin token', () => {
-  const gate = admission({ adminToken: ADMIN_TOKEN });
-  assert.deepEqual(gate.hello(hello('browser'), '198.51.100.1', false), { reason: 'bad-message', message: 'hello must be the first message' });
-  assert.equal(gate.hello(hello('browser'), '198.51.100.1', true), 'browser');
-  assert.equal(gate.hello(hello('seeder', ADMIN_TOKEN), '198.51.100.1', true), 'seeder');
+test('admission: hello must be first; browser always allowed; seeder needs the exact seeder secret', () => {
+  const gate = admission({ seederSecret: ADMIN_TOKEN });
+  assert.deepEqual(gate.hello(hello('browser'), false), { reason: 'bad-message', message: 'hello must be the first message' });
+  assert.equal(gate.hello(hello('browser'), true), 'browser');
+  assert.equal(gate.hello(hello('seeder', ADMIN_TOKEN), true), 'seeder');
   for (const token of [undefined, 'wrong', `${ADMIN_TOKEN}x`, ADMIN_TOKEN.replace(/.$/, 'X')]) {
-    const outcome = gate.hello(hello('seeder', token), '127.0.0.1', true);
+    const outcome = gate.hello(hello('seeder', token), true);
     assert.equal(typeof outcome === 'object' && outcome.reason, 'unauthorized', `token ${token}`);
   }
 });
 
-test('admission: without an admin token only loopback may be a seeder', () => {
-  assert.equal(seederAllowed(undefined, '127.0.0.1', undefined), true);
-  assert.equal(seederAllowed(undefined, '127.8.9.10', undefined), true);
-  assert.equal(seederAllowed(undefined, '::1', undefined), true);
-  assert.equal(seederAllowed(undefined, '192.168.1.2', 'anything'), false);
-  assert.equal(seederAllowed(undefined, '198.51.100.1', undefined), false);
-  assert.equal(seederAllowed(ADMIN_TOKEN, '127.0.0.1', undefined), false, 'with a token configured, loopback needs it too');
+test('admission: no address is privileged: loopback needs the secret too', () => {
+  assert.equal(seederAllowed('per-process-random-secret', undefined), false);
+  assert.equal(seederAllowed('per-process-random-secret', 'anything'), false);
+  assert.equal(seederAllowed('per-process-random-secret', 'per-process-random-secret'), true);
+  assert.equal(seederAllowed('', ''), false, 'an empty secret admits nobody');
 });

@@ -6,6 +6,7 @@ import { SignalTestClient, upgradeStatus } from './signal-test-client.js';
 
 const HEARTBEAT_MS = 300;
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const SEEDER_TOKEN = 'test-seeder-token-0123456789';
 
 /** Resolves once `check` returns true, polling; rejects after `timeoutMs`. */
 async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, stepMs = 50): Promise<void> {
@@ -26,7 +27,7 @@ describe('signaling over a real proxy', () => {
   };
 
   before(async () => {
-    app = await startProxy({ SIGNAL_HEARTBEAT_MS: String(HEARTBEAT_MS), SIGNAL_MAX_PEERS_PER_IP: '64', TRUST_PROXY: '127.0.0.1', P2P_ICE_SERVERS: 'stun:stun.example.test:3478' });
+    app = await startProxy({ SIGNAL_HEARTBEAT_MS: String(HEARTBEAT_MS), SIGNAL_MAX_PEERS_PER_IP: '64', TRUST_PROXY: '127.0.0.1', P2P_ICE_SERVERS: 'stun:stun.example.test:3478', SEEDER_TOKEN });
   });
   after(async () => {
     for (const client of clients) client.close();
@@ -218,9 +219,9 @@ describe('signaling over a real proxy', () => {
     assert.deepEqual(await fresh.holders('asset-geo'), [sameSubnet.id, sameCountry.id, far.id]);
   });
 
-  test('a loopback seeder without ADMIN_TOKEN is accepted and offered last, for any asset', async () => {
+  test('a seeder with SEEDER_TOKEN is accepted and offered last, for any asset', async () => {
     const seeder = await connect();
-    seeder.send({ type: 'hello', role: 'seeder' });
+    seeder.send({ type: 'hello', role: 'seeder', token: SEEDER_TOKEN });
     const browser = await connect();
     browser.send({ type: 'have', assets: ['asset-seeded'] });
     const asker = await connect();
@@ -271,6 +272,21 @@ describe('signaling limits and seeder authentication', () => {
       });
       second.close();
       assert.ok((app.signaling.stats().rejectedConnections['per-address'] ?? 0) >= 1, 'per-address refusals counted');
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('without ADMIN_TOKEN or SEEDER_TOKEN, a loopback client cannot take the seeder role', async () => {
+    const app = await startProxy({});
+    try {
+      for (const token of [undefined, 'guessed-token-guessed-token']) {
+        const impostor = await SignalTestClient.connect(app.url);
+        impostor.send({ type: 'hello', role: 'seeder', ...(token ? { token } : {}) });
+        assert.equal((await impostor.next('error')).code, 'unauthorized');
+        assert.equal(await impostor.waitClosed(), 1008);
+      }
+      assert.equal(app.signaling.stats().seeders, 0);
     } finally {
       await app.close();
     }
