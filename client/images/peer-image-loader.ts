@@ -2,15 +2,20 @@ import type { ManifestEntry } from '../../protocol/manifest.js';
 import type { FallbackReason } from '../../protocol/report.js';
 import type { CandidateType, PeerId } from '../../protocol/signal-messages.js';
 import { LinkError, type PendingRequest } from '../peer/peer-link.js';
-import { applyImageUrl, chooseImage, imagePainted, releaseToHttp, type ImageChoice } from '../dom/media-elements.js';
+import { applyImageUrl, chooseImage, imagePainted, isParked, releaseToHttp, type ImageChoice } from '../dom/media-elements.js';
 import { sha256Hex } from '../utils/sha256.js';
 import type { Services } from '../services.js';
 import type { HttpHolder } from './http-holder.js';
 
 /** A fallback image is reported without a time once it takes longer than this. */
 export const FALLBACK_LOAD_WAIT_MS = 30_000;
-/** How far below the viewport lazy images start loading from peers. */
-export const LAZY_ROOT_MARGIN = '800px 0px';
+/**
+ * How near the viewport a parked image must come before it is fetched from
+ * peers: Chromium's own lazy-loading distance on fast connections (1250 px), so
+ * peers carry what the browser would have fetched over HTTP, and no upload is
+ * spent on images the visitor never scrolls near.
+ */
+export const LAZY_ROOT_MARGIN = '1250px 0px';
 /** Pause before asking signaling again when no holder was free. */
 export const WANT_RETRY_MS = 150;
 /**
@@ -101,20 +106,20 @@ export class PeerImageLoader {
 
   constructor(private readonly s: Services, private readonly httpHolder: HttpHolder) {}
 
-  /** Starts eager images now and lazy ones when they come near the viewport. */
+  /**
+   * Starts each image when it comes near the viewport: `loading="lazy"` ones
+   * and eager ones below the fold alike (the observer reports those in view at
+   * once). Every browser with data channels has IntersectionObserver.
+   */
   add(img: HTMLImageElement): void {
-    if (img.loading === 'lazy' && typeof IntersectionObserver === 'function') {
-      this.observer ??= new IntersectionObserver((entries) => {
-        for (const entry of entries) {
-          if (!entry.isIntersecting) continue;
-          this.observer?.unobserve(entry.target);
-          this.start(entry.target as HTMLImageElement);
-        }
-      }, { rootMargin: LAZY_ROOT_MARGIN });
-      this.observer.observe(img);
-      return;
-    }
-    this.start(img);
+    this.observer ??= new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        this.observer?.unobserve(entry.target);
+        this.start(entry.target as HTMLImageElement);
+      }
+    }, { rootMargin: LAZY_ROOT_MARGIN });
+    this.observer.observe(img);
   }
 
   close(): void {
@@ -231,6 +236,8 @@ export class PeerImageLoader {
 
   private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult): Promise<void> {
     const { entry, bytes, peer } = result;
+    // A script pointed the element at another URL meanwhile: its choice wins, nothing is painted over it.
+    if (!isParked(img)) return;
     applyImageUrl(img, choice, result.blobUrl);
     const blobs = this.s.reporter.surface.blobs;
     if (Object.keys(blobs).length < MAX_DEBUG_BLOBS) blobs[result.blobUrl] = choice.url;
