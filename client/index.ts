@@ -5,6 +5,7 @@
 import { ATTR } from '../protocol/client-config.js';
 import { readConfig } from './config/read-config.js';
 import { optOutReason } from './config/opt-out.js';
+import { missingFeature } from './config/features.js';
 import { releaseToHttp } from './dom/media-elements.js';
 import { createDebugSurface, type DebugSurface } from './report/reporter.js';
 import { PeerConnectClient } from './peerconnect-client.js';
@@ -58,7 +59,7 @@ function boot(win: Window): void {
       return;
     }
     if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && config.fault === 'throw-at-start') throw new Error('fault: throw-at-start');
-    const optOut = optOutReason(win);
+    const optOut = optOutReason(win) ?? missingFeature(win);
     if (optOut) {
       surface.state = 'off';
       surface.reason = optOut;
