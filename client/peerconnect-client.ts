@@ -1,6 +1,7 @@
 import { ATTR, type ClientConfig } from '../protocol/client-config.js';
 import type { ByteSource } from '../protocol/report.js';
 import { SIGNAL_PROTOCOL_VERSION, type AssetId, type IceServer, type NatKind, type PeerId, type ServerMessage } from '../protocol/signal-messages.js';
+import { watchAddedImages } from './dom/added-images.js';
 import { kindOf, releaseToHttp } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
 import { ManifestClient } from './images/manifest-client.js';
@@ -38,6 +39,7 @@ export class PeerConnectClient implements Services {
   private readonly httpHolder: HttpHolder;
   private readonly images: PeerImageLoader;
   private readonly media: MediaLoader;
+  private stopWatching: (() => void) | undefined;
   private readonly seeders = new Set<PeerId>();
   private readonly persisted: PersistentCache;
   private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
@@ -112,6 +114,16 @@ export class PeerConnectClient implements Services {
           else void up.then(() => (this.p2pAllowed() ? this.media.add(el) : releaseToHttp(el)));
         }
       }
+    }
+    // Images scripts add from now on (single-page apps, infinite scroll); see client/dom/added-images.ts.
+    if (this.config.mediaTypes.includes('image')) {
+      this.stopWatching = watchAddedImages(this.win, doc.documentElement, {
+        // A CSP forbidding blob: images is caught when painting: the image then loads from its own URL.
+        canPark: () => !this.closed && this.signalingUp() && this.p2pAllowed(),
+        lookup: (url) => this.manifest.lookup(url),
+        peer: (img) => this.images.add(img),
+        http: (img) => void this.httpHolder.adopt(img).catch(() => undefined),
+      });
     }
     if ((await up) && !this.closed) await this.restoreHeld();
   }
@@ -200,6 +212,7 @@ export class PeerConnectClient implements Services {
     clearTimeout(this.haveTimer);
     this.media.report();
     this.reporter.flush();
+    this.stopWatching?.();
     this.images.close();
     this.media.close();
     this.pool.close();

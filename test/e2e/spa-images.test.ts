@@ -1,0 +1,216 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningApp } from '../../proxy/app.js';
+import { buildDemoSite } from '../../proxy/demo/demo-site.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { startProxy } from '../helpers/proxy.js';
+import { surface, visit, type Visitor } from '../helpers/p2p-page.js';
+
+/** Bound for a page to settle: images inserted and painted, holdings announced. */
+const SETTLE_TIMEOUT_MS = 25_000;
+const PEER_TIMEOUT_MS = '8000';
+/** The home view's images; the first EAGER are inserted with a live src, the rest with loading="lazy". */
+const HOME = 20;
+const EAGER = 8;
+/** The /more view: lazy images only. */
+const MORE = ['/images/hero-480.png', '/images/poster.png'];
+
+/**
+ * A single-page app with no framework: after load its script inserts the home
+ * view's 20 images in batches of 5 (the first 8 with src, the rest
+ * loading="lazy", each in a 400 px block, so every lazy one starts below the
+ * fold), and swaps views with pushState/popstate. Every image counts its load
+ * events in data-loads, so a double render shows.
+ */
+const APP = `<!doctype html>
+<html><head><meta charset="utf-8"><title>SPA</title>
+<style>body{margin:0} .cell{height:400px} img{display:block;width:300px;height:200px}</style></head>
+<body><nav><a href="/more" id="more">More</a></nav><main id="app"></main>
+<script>
+const HOME = ${HOME}, EAGER = ${EAGER}, MORE = ${JSON.stringify(MORE)};
+const photo = (i) => '/images/photo-' + String(i + 1).padStart(2, '0') + '.png';
+function image(url, lazy) {
+  const cell = document.createElement('div');
+  cell.className = 'cell';
+  const img = document.createElement('img');
+  img.alt = url;
+  img.addEventListener('load', () => { img.dataset.loads = String(Number(img.dataset.loads || 0) + 1); });
+  if (lazy) img.loading = 'lazy';
+  img.src = url;
+  cell.append(img);
+  return cell;
+}
+async function render(path) {
+  const app = document.getElementById('app');
+  app.replaceChildren();
+  window.scrollTo(0, 0);
+  if (path === '/more') {
+    for (const url of MORE) app.append(image(url, true));
+    document.body.dataset.view = 'more';
+    return;
+  }
+  for (let batch = 0; batch < HOME; batch += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = batch; i < batch + 5; i++) app.append(image(photo(i), i >= EAGER));
+  }
+  document.body.dataset.view = 'home';
+}
+window.spa = { go(path) { history.pushState({}, '', path); return render(path); } };
+window.addEventListener('popstate', () => render(location.pathname));
+window.addEventListener('load', () => render(location.pathname));
+</script></body></html>`;
+
+interface LogEntry { path: string; agent: string }
+
+class SpaOrigin {
+  readonly log: LogEntry[] = [];
+  private readonly files = buildDemoSite();
+  private server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://origin').pathname;
+      this.log.push({ path, agent: String(req.headers['user-agent'] ?? '') });
+      const file = this.files.get(path);
+      if (file && path.startsWith('/images/')) {
+        res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.body.length, 'cache-control': 'max-age=3600' });
+        res.end(file.body);
+      } else if (path === '/' || path === '/more') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(APP);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  images(agent: string): string[] {
+    return this.log.filter((e) => e.agent.includes(` ${agent}`) && e.path.startsWith('/images/')).map((e) => e.path);
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+let browser: Browser;
+let origin: SpaOrigin;
+let app: RunningApp;
+const visitors: Visitor[] = [];
+
+before(async () => {
+  browser = await launchBrowser();
+  origin = new SpaOrigin();
+  await origin.start();
+  app = await startProxy({ ORIGIN: origin.url, P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS });
+});
+
+after(async () => {
+  for (const v of visitors) await v.context.close().catch(() => undefined);
+  await browser?.close();
+  await app?.close();
+  await origin?.close();
+});
+
+async function open(agent: string): Promise<Visitor> {
+  const v = await visit(browser, new URL('/', app.url).href, agent);
+  visitors.push(v);
+  return v;
+}
+
+async function view(page: Page, name: string): Promise<void> {
+  await page.waitForFunction((n) => document.body.dataset.view === n, name, { timeout: SETTLE_TIMEOUT_MS });
+}
+
+async function scrollAndPaint(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    for (let y = 0; y <= document.body.scrollHeight; y += 300) {
+      window.scrollTo(0, y);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+  });
+  await page.waitForFunction(() => [...document.querySelectorAll('#app img')].every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), undefined, { timeout: SETTLE_TIMEOUT_MS, polling: 100 });
+}
+
+/** Every image of the view painted exactly once, from its own URL or a blob of it. */
+async function paintedOnce(page: Page): Promise<{ url: string; loads: number; blob: boolean }[]> {
+  return page.evaluate(() => {
+    const blobs = window.__peerconnect?.blobs ?? {};
+    return [...document.querySelectorAll<HTMLImageElement>('#app img')].map((img) => ({
+      url: new URL(blobs[img.currentSrc] ?? img.currentSrc).pathname,
+      loads: Number(img.dataset.loads ?? 0),
+      blob: img.currentSrc.startsWith('blob:'),
+    }));
+  });
+}
+
+async function waitForHeld(page: Page, count: number): Promise<void> {
+  try {
+    await page.waitForFunction((n) => (window.__peerconnect?.held.length ?? 0) >= n, count, { timeout: SETTLE_TIMEOUT_MS, polling: 100 });
+  } catch (err) {
+    const s = await surface(page);
+    throw new Error(`held ${s.held.length} of ${count} (state ${s.state} ${s.reason ?? ''}, assets ${JSON.stringify(Object.values(s.assets).map((r) => [r.url, r.source, r.fallback]))})`, { cause: err });
+  }
+}
+
+test('SPA: script-inserted images — the first visitor holds them, a later one gets the lazy ones from peers only when scrolled, nothing renders twice, views swap with pushState on one signaling session', async () => {
+  const first = await open('spa-1');
+  await view(first.page, 'home');
+  await scrollAndPaint(first.page);
+  await waitForHeld(first.page, HOME);
+  const firstId = (await surface(first.page)).peerId;
+  assert.ok(firstId);
+  await first.page.evaluate(() => (window as unknown as { spa: { go(p: string): Promise<void> } }).spa.go('/more'));
+  await view(first.page, 'more');
+  await scrollAndPaint(first.page);
+  await waitForHeld(first.page, HOME + MORE.length);
+  const afterPush = await surface(first.page);
+  assert.equal(afterPush.state, 'running');
+  assert.equal(afterPush.peerId, firstId, 'pushState keeps the signaling session');
+  assert.equal(origin.images('spa-1').length, HOME + MORE.length, 'the first visitor loaded every image over HTTP once');
+
+  const second = await open('spa-2');
+  await view(second.page, 'home');
+  // Before any scroll: the lazy images below the fold are fetched neither from the origin nor from peers.
+  await second.page.waitForFunction((n) => [...document.querySelectorAll<HTMLImageElement>('#app img')].slice(0, n).every((img) => img.complete && img.naturalWidth > 0), EAGER, { timeout: SETTLE_TIMEOUT_MS });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const early = await surface(second.page);
+  const lazyUrls = Array.from({ length: HOME - EAGER }, (_, i) => `/images/photo-${String(EAGER + i + 1).padStart(2, '0')}.png`);
+  assert.deepEqual(origin.images('spa-2').filter((p) => lazyUrls.includes(p)), [], 'no lazy image from the origin before scrolling');
+  assert.deepEqual(Object.values(early.assets).filter((r) => lazyUrls.includes(new URL(r.url).pathname)).map((r) => r.url), [], 'no lazy image from peers before scrolling');
+  const uploadedEarly = (await surface(first.page)).uploadedBytes;
+
+  await scrollAndPaint(second.page);
+  const home = await paintedOnce(second.page);
+  assert.equal(home.length, HOME);
+  assert.deepEqual(home.filter((img) => img.loads !== 1), [], 'every image rendered exactly once');
+  await second.page.waitForFunction((n) => Object.values(window.__peerconnect?.assets ?? {}).filter((r) => r.source === 'peer').length >= n, HOME - EAGER, { timeout: SETTLE_TIMEOUT_MS });
+  const s = await surface(second.page);
+  const fromPeers = Object.values(s.assets).filter((r) => r.source === 'peer' && !r.fallback).map((r) => new URL(r.url).pathname).sort();
+  assert.deepEqual(fromPeers, [...lazyUrls].sort(), 'every lazy script-inserted image came from a peer');
+  assert.ok((await surface(first.page)).uploadedBytes > uploadedEarly, 'the first visitor uploaded them once they were scrolled near');
+  const fromOrigin = origin.images('spa-2');
+  assert.deepEqual(fromOrigin.filter((p) => lazyUrls.includes(p)), [], 'the origin served no lazy image to the second visitor');
+  assert.equal(fromOrigin.length, EAGER, 'images inserted with a live src load over HTTP, once');
+
+  // The other view, through pushState: still the same signaling session, its lazy images from peers.
+  await second.page.evaluate(() => (window as unknown as { spa: { go(p: string): Promise<void> } }).spa.go('/more'));
+  await view(second.page, 'more');
+  await scrollAndPaint(second.page);
+  const more = await paintedOnce(second.page);
+  assert.deepEqual(more.filter((img) => img.loads !== 1 || !img.blob), [], 'the /more view painted once, from peers');
+  // Back with popstate: the home view is rendered again by the page and still paints.
+  await second.page.goBack();
+  await view(second.page, 'home');
+  await scrollAndPaint(second.page);
+  assert.equal((await surface(second.page)).peerId, s.peerId, 'popstate keeps the signaling session');
+
+  const coverage = (HOME - EAGER + MORE.length) / (HOME + MORE.length);
+  console.log(`SPA fixture: ${HOME - EAGER + MORE.length} of ${HOME + MORE.length} script-inserted images from peers for a later visitor (${Math.round(coverage * 100)} %)`);
+});
