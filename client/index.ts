@@ -76,4 +76,11 @@ function boot(win: Window): void {
 if (typeof window !== 'undefined') {
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => boot(window), { once: true });
   else boot(window);
+  // The client closes on every pagehide (signaling and peer links must not stay
+  // open in the back/forward cache, and Chromium refuses to cache pages holding
+  // them). A page restored from that cache starts a fresh client: new peer id,
+  // holdings re-verified from the Cache API and announced again.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) boot(window);
+  });
 }

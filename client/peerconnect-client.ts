@@ -2,7 +2,7 @@ import { ATTR, type ClientConfig } from '../protocol/client-config.js';
 import type { ByteSource } from '../protocol/report.js';
 import { SIGNAL_PROTOCOL_VERSION, type AssetId, type IceServer, type NatKind, type PeerId, type ServerMessage } from '../protocol/signal-messages.js';
 import { watchAddedImages } from './dom/added-images.js';
-import { kindOf, releaseToHttp } from './dom/media-elements.js';
+import { isParked, kindOf, releaseToHttp } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
 import { ManifestClient } from './images/manifest-client.js';
 import { PeerImageLoader } from './images/peer-image-loader.js';
@@ -97,6 +97,8 @@ export class PeerConnectClient implements Services {
       if (kind === 'image' && el.tagName === 'IMG') {
         const img = el as HTMLImageElement;
         if (el.getAttribute(ATTR.mode) === 'peer') {
+          // Painted already: a page restored from the back/forward cache keeps its blob images.
+          if (!isParked(img)) continue;
           this.images.prefetch(img);
           void up.then(() => {
             if (!this.closed) this.images.add(img);

@@ -2,10 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunningApp } from '../../proxy/app.js';
 import { buildDemoSite } from '../../proxy/demo/demo-site.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { CHROMIUM_PATH, chromiumArgs } from '../helpers/browser.js';
 import { startProxy } from '../helpers/proxy.js';
 import { surface, visit, type Visitor } from '../helpers/p2p-page.js';
 
@@ -81,6 +81,8 @@ class SpaOrigin {
         res.end(file.body);
       } else if (path === '/' || path === '/more') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(APP);
+      } else if (path === '/elsewhere') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>elsewhere</title><p>another page</p>');
       } else {
         res.writeHead(404).end();
       }
@@ -105,7 +107,8 @@ let app: RunningApp;
 const visitors: Visitor[] = [];
 
 before(async () => {
-  browser = await launchBrowser();
+  // Playwright turns the back/forward cache off by default; visitors have it on.
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs(), ignoreDefaultArgs: ['--disable-back-forward-cache'], timeout: 30_000 });
   origin = new SpaOrigin();
   await origin.start();
   app = await startProxy({ ORIGIN: origin.url, P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS });
@@ -119,7 +122,13 @@ after(async () => {
 });
 
 async function open(agent: string): Promise<Visitor> {
-  const v = await visit(browser, new URL('/', app.url).href, agent);
+  const v = await visit(browser, new URL('/', app.url).href, agent, async (context) => {
+    await context.addInitScript(() => {
+      window.addEventListener('pageshow', (event) => {
+        (window as unknown as { restored: boolean }).restored = event.persisted;
+      });
+    });
+  });
   visitors.push(v);
   return v;
 }
@@ -213,4 +222,30 @@ test('SPA: script-inserted images — the first visitor holds them, a later one 
 
   const coverage = (HOME - EAGER + MORE.length) / (HOME + MORE.length);
   console.log(`SPA fixture: ${HOME - EAGER + MORE.length} of ${HOME + MORE.length} script-inserted images from peers for a later visitor (${Math.round(coverage * 100)} %)`);
+});
+
+test('back/forward cache: a restored page reconnects with a new peer id and serves its images again', async () => {
+  for (const v of visitors.splice(0)) await v.context.close();
+  const holder = await open('bfcache-1');
+  await view(holder.page, 'home');
+  await scrollAndPaint(holder.page);
+  await waitForHeld(holder.page, HOME);
+  const before = (await surface(holder.page)).peerId;
+  await holder.page.goto(new URL('/elsewhere', app.url).href, { waitUntil: 'load' });
+  // A page restored from the cache fires pageshow (persisted), not load.
+  await holder.page.goBack({ waitUntil: 'commit' });
+  await holder.page.waitForFunction(() => document.body?.dataset.view === 'home' && (window as unknown as { restored?: boolean }).restored !== undefined, undefined, { timeout: SETTLE_TIMEOUT_MS });
+  assert.equal(await holder.page.evaluate(() => (window as unknown as { restored: boolean }).restored), true, 'restored from the back/forward cache');
+  await holder.page.waitForFunction((id) => window.__peerconnect?.state === 'running' && window.__peerconnect.peerId !== undefined && window.__peerconnect.peerId !== id, before, { timeout: SETTLE_TIMEOUT_MS });
+  await waitForHeld(holder.page, HOME);
+  const restored = await surface(holder.page);
+  const painted = await paintedOnce(holder.page);
+  assert.deepEqual(painted.filter((img) => img.loads !== 1), [], 'the restored page shows its images without reloading them');
+
+  const asker = await open('bfcache-2');
+  await view(asker.page, 'home');
+  await scrollAndPaint(asker.page);
+  await asker.page.waitForFunction((n) => Object.values(window.__peerconnect?.assets ?? {}).filter((r) => r.source === 'peer').length >= n, HOME - EAGER, { timeout: SETTLE_TIMEOUT_MS });
+  const s = await surface(asker.page);
+  assert.deepEqual(Object.values(s.assets).filter((r) => r.source === 'peer' && r.peer !== restored.peerId), [], 'peer images came from the restored page');
 });
