@@ -9,6 +9,7 @@ import { launchBrowser } from '../helpers/browser.js';
 import { launchFirefox, visitFirefox } from '../helpers/firefox.js';
 import { startProxy } from '../helpers/proxy.js';
 import { pixelDigests, visit, type ImageState } from '../helpers/p2p-page.js';
+import { EAGER, HOME, SpaOrigin } from './spa-fixture.js';
 
 /** Bound for a page to settle: images painted, holdings announced, records written. */
 const SETTLE_TIMEOUT_MS = 25_000;
@@ -255,4 +256,45 @@ test('firefox: video streams through WebTorrent and the Service Worker, pieces o
       await v.close();
     }
   });
+});
+
+test('firefox: images a single-page app inserts by script — lazy ones parked before Firefox fetches them, then from a Firefox peer when scrolled near, each rendered once', async () => {
+  const origin = new SpaOrigin();
+  await origin.start();
+  try {
+    await withProxy({ ORIGIN: origin.url, P2P_THRESHOLD: '1' }, async (app) => {
+      const inserted = (): boolean => document.body.dataset.view === 'home';
+      const lazy = Array.from({ length: HOME - EAGER }, (_, i) => `/images/photo-${String(EAGER + i + 1).padStart(2, '0')}.png`);
+      const first = await open('firefox', new URL('/', app.url).href, 'ff-spa-1');
+      const second = await (async () => {
+        try {
+          await waitIn(first, 'view', inserted, null);
+          await settle(first);
+          await waitIn(first, 'holdings', (n) => (window.__peerconnect?.held.length ?? 0) >= n, HOME);
+          return await open('firefox', new URL('/', app.url).href, 'ff-spa-2');
+        } catch (err) {
+          await first.close();
+          throw err;
+        }
+      })();
+      try {
+        await waitIn(second, 'view', inserted, null);
+        await waitIn(second, 'eager images', (n) => [...document.querySelectorAll('#app img')].slice(0, n).every((img) => (img as HTMLImageElement).naturalWidth > 0), EAGER);
+        assert.deepEqual(origin.images('ff-spa-2').filter((p) => lazy.includes(p)), [], 'no lazy image from the origin before scrolling');
+        await settle(second);
+        await waitIn(second, 'peer records', (n) => Object.values(window.__peerconnect?.assets ?? {}).filter((r) => r.source === 'peer').length >= n, lazy.length);
+        const s = await surfaceOf(second);
+        const fromPeers = Object.values(s.assets).filter((r) => r.source === 'peer' && !r.fallback).map((r) => new URL(r.url).pathname).sort();
+        assert.deepEqual(fromPeers, [...lazy].sort(), 'every lazy script-inserted image from the first visitor');
+        const loads = await second.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('#app img')].map((img) => Number(img.dataset.loads ?? 0)), null);
+        assert.deepEqual(loads.filter((n) => n !== 1), [], 'each image rendered once');
+        assert.equal(origin.images('ff-spa-2').length, EAGER, 'only the eager images came from the origin');
+      } finally {
+        await second.close();
+        await first.close();
+      }
+    });
+  } finally {
+    await origin.close();
+  }
 });
