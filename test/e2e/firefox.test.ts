@@ -171,38 +171,55 @@ for (const [holderEngine, askerEngine] of [['firefox', 'chromium'], ['chromium',
     await withProxy({ P2P_THRESHOLD: '1' }, async (app) => {
       const tag = `${holderEngine}-to-${askerEngine}`;
       const holder = await holderOf(app, holderEngine, `${tag}-holder`);
-      const asker = await open(askerEngine, new URL('/', app.url).href, `${tag}-asker`);
       try {
-        await settle(asker);
-        const tagged = (await states(asker)).filter((img) => img.id !== null);
-        assert.deepEqual(tagged.filter((img) => img.mode !== 'peer'), [], 'every tagged image waits for peers');
-        await waitIn(asker, 'records', (n) => Object.keys(window.__peerconnect?.assets ?? {}).length >= n, holder.distinct);
-        const s = await surfaceOf(asker);
-        assert.deepEqual(Object.values(s.assets).filter((r) => r.source !== 'peer' || r.peer !== holder.id), [], `every image from the ${holderEngine} holder: ${JSON.stringify(s.fallbacks)}`);
-        assert.equal(s.bytes.server, 0);
-        for (const img of tagged) assert.match(img.currentSrc, /^blob:/);
-        // The painted bytes are the origin's bytes, whichever engine served them.
-        const painted = await blobDigests(asker);
-        assert.ok(Object.keys(painted).length >= 20, `painted ${Object.keys(painted).length} blobs`);
-        for (const [path, digest] of Object.entries(painted)) assert.equal(digest, await originDigest(app, path), `${path}: bytes identical to the origin's`);
-        // Decoded pixels: engines decode PNGs differently (colour management), so
-        // pixels are compared between the holder and the asker of the same engine.
-        if (holderEngine === askerEngine) {
-          const pixels = await digests(asker);
-          let compared = 0;
-          for (const [path, digest] of Object.entries(pixels)) {
-            if (!holder.pixels[path]) continue;
-            assert.equal(digest, holder.pixels[path], `${path}: pixels identical`);
-            compared++;
+        for (let attempt = 1; ; attempt++) {
+          const agent = `${tag}-asker-${attempt}`;
+          const asker = await open(askerEngine, new URL('/', app.url).href, agent);
+          try {
+            await settle(asker);
+            const tagged = (await states(asker)).filter((img) => img.id !== null);
+            assert.deepEqual(tagged.filter((img) => img.mode !== 'peer'), [], 'every tagged image waits for peers');
+            await waitIn(asker, 'records', (n) => Object.keys(window.__peerconnect?.assets ?? {}).length >= n, holder.distinct);
+            const s = await surfaceOf(asker);
+            const reasons = Object.keys(s.fallbacks);
+            if (attempt === 1 && reasons.length > 0 && reasons.every((r) => r === 'peer-closed')) {
+              // Firefox 153's SCTP association can close mid-transfer under load (TESTING.md, not
+              // root-caused); the client fell back as it must. Once, a fresh visitor tries again.
+              console.log(`${tag}: peer-closed fallbacks ${JSON.stringify(s.fallbacks)}; one more visitor`);
+              continue;
+            }
+            assert.deepEqual(Object.values(s.assets).filter((r) => r.source !== 'peer' || r.peer !== holder.id), [], `every image from the ${holderEngine} holder: ${JSON.stringify(s.fallbacks)}`);
+            assert.equal(s.bytes.server, 0);
+            for (const img of tagged) assert.match(img.currentSrc, /^blob:/);
+            // The painted bytes are the origin's bytes, whichever engine served them.
+            const painted = await blobDigests(asker);
+            assert.ok(Object.keys(painted).length >= 20, `painted ${Object.keys(painted).length} blobs`);
+            for (const [path, digest] of Object.entries(painted)) assert.equal(digest, await originDigest(app, path), `${path}: bytes identical to the origin's`);
+            // Decoded pixels: engines decode PNGs differently (colour management), so
+            // pixels are compared between the holder and the asker of the same engine.
+            if (holderEngine === askerEngine) {
+              const pixels = await digests(asker);
+              let compared = 0;
+              for (const [path, digest] of Object.entries(pixels)) {
+                if (!holder.pixels[path]) continue;
+                assert.equal(digest, holder.pixels[path], `${path}: pixels identical`);
+                compared++;
+              }
+              assert.ok(compared >= 20, `compared ${compared} images`);
+            }
+            const fromOrigin = (app.demo?.accessLog ?? []).filter((e) => (e.userAgent ?? '').split(' ').includes(agent) && e.path.endsWith('.png'));
+            assert.deepEqual(fromOrigin.map((e) => e.path), [], 'the asker fetched no image from the origin');
+            // The log does tell visitors apart in this engine: the holder's fetches are there.
+            const holderFetches = (app.demo?.accessLog ?? []).filter((e) => (e.userAgent ?? '').split(' ').includes(`${tag}-holder`) && e.path.endsWith('.png'));
+            assert.ok(holderFetches.length >= 20, `the holder's image requests are in the origin's log (${holderFetches.length})`);
+            // The asker became a holder in its turn.
+            await waitIn(asker, 'asker holds', (n) => (window.__peerconnect?.held.length ?? 0) >= n, holder.distinct);
+            return;
+          } finally {
+            await asker.close();
           }
-          assert.ok(compared >= 20, `compared ${compared} images`);
         }
-        const fromOrigin = (app.demo?.accessLog ?? []).filter((e) => e.userAgent?.includes(`${tag}-asker`) && e.path.endsWith('.png'));
-        assert.deepEqual(fromOrigin.map((e) => e.path), [], 'the asker fetched no image from the origin');
-        // The asker became a holder in its turn.
-        await waitIn(asker, 'asker holds', (n) => (window.__peerconnect?.held.length ?? 0) >= n, holder.distinct);
       } finally {
-        await asker.close();
         await holder.v.close();
       }
     });
