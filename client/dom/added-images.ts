@@ -17,7 +17,7 @@ export const MIN_HOLDERS = 1;
 export interface AddedImageHandlers {
   /** Whether a parked image could be served by peers now (signaling up, P2P allowed, blob images allowed). */
   canPark(): boolean;
-  /** Manifest lookup (batched, cached). */
+  /** Manifest lookup (batched, cached); never rejects. */
   lookup(url: string): Promise<ManifestEntry>;
   /** A parked, eligible image: load it from peers when it nears the viewport. */
   peer(img: HTMLImageElement): void;
@@ -57,10 +57,10 @@ export function watchAddedImages(win: Window, root: Node, handlers: AddedImageHa
     handled.set(img, url);
     if (img.loading !== 'lazy' || img.complete || !handlers.canPark()) return handlers.http(img);
     park(img);
-    const decide = (entry?: ManifestEntry): void => {
+    const decide = (entry: ManifestEntry): void => {
       // The page pointed the element elsewhere meanwhile: that URL was handled on its own.
       if (handled.get(img) !== url || !isParked(img)) return;
-      if (entry?.id && entry.sha256 && entry.p2p !== false && Number(entry.holders) >= MIN_HOLDERS && handlers.canPark()) {
+      if (entry.id && entry.sha256 && entry.p2p !== false && Number(entry.holders) >= MIN_HOLDERS && handlers.canPark()) {
         img.setAttribute(ATTR.id, entry.id);
         img.setAttribute(ATTR.mode, 'peer');
         return handlers.peer(img);
@@ -68,7 +68,8 @@ export function watchAddedImages(win: Window, root: Node, handlers: AddedImageHa
       releaseToHttp(img);
       handlers.http(img);
     };
-    handlers.lookup(url).then(decide, () => decide());
+    // The manifest client never rejects: a failed lookup is an entry without a hash.
+    void handlers.lookup(url).then(decide);
   };
 
   const visit = (el: Element): void => {
