@@ -33,7 +33,8 @@ class SeederProcess {
 
   constructor(env: Record<string, string>) {
     this.child = spawn(process.execPath, ['--import', 'tsx', 'seeder/cli.ts'], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+      // DEBUG (e.g. simple-peer,bittorrent-tracker*) reaches the seeder too: its side of each offer shows in the failure output.
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...(process.env.DEBUG ? { DEBUG: process.env.DEBUG } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
