@@ -55,7 +55,11 @@ export class PeerConnectServer implements CertificateTarget {
   /** With TLS: the plain-HTTP listener (HTTP_PORT) once listening. */
   httpRedirect: HttpRedirectListener | undefined;
   private acmeChallenge: AcmeChallengeHandler | undefined;
-  /** With TLS: a plain-HTTP listener on 127.0.0.1 (ephemeral port) for the embedded seeder, which cannot verify our public certificate. */
+  /**
+   * INTERNAL_PORT, or with TLS an ephemeral one on 127.0.0.1: a plain-HTTP
+   * listener for seeders, which cannot verify our public certificate on an
+   * internal address, and for health checks.
+   */
   private loopback: Server | undefined;
   private certificateFiles: CertificateFiles | undefined;
   /** With TLS the server cannot close idle connections itself: it is told about each one. */
@@ -176,14 +180,15 @@ export class PeerConnectServer implements CertificateTarget {
       });
     });
     this.certificateFiles?.start();
-    if (this.tls) {
+    if (this.config.internalPort !== undefined || this.tls) {
       const loopback = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => void this.onRequest(req, res));
       loopback.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
       loopback.on('clientError', (_err, socket) => socket.destroy());
       this.loopback = loopback;
       await new Promise<void>((resolve, reject) => {
         loopback.once('error', reject);
-        loopback.listen(0, '127.0.0.1', () => resolve());
+        if (this.config.internalPort !== undefined) loopback.listen(this.config.internalPort, host, () => resolve());
+        else loopback.listen(0, '127.0.0.1', () => resolve());
       });
     }
     const httpPort = this.config.httpPort ?? DEFAULT_HTTP_PORT;
@@ -203,10 +208,12 @@ export class PeerConnectServer implements CertificateTarget {
     return this.address();
   }
 
-  /** Where an in-process client (the embedded seeder) reaches this server: PORT, or with TLS the loopback plain-HTTP listener. */
+  /** Where an in-process client (the embedded seeder) reaches this server: PORT, or the plain-HTTP internal listener when there is one. */
   loopbackUrl(): URL {
     if (!this.loopback) return this.address();
-    return new URL(`http://127.0.0.1:${(this.loopback.address() as AddressInfo).port}`);
+    const address = this.loopback.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return new URL(`http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`);
   }
 
   /** The HTTPS port visitors use: PUBLIC_URL's when it is https, else the listener's. */

@@ -236,6 +236,12 @@ export const OPTIONS = {
     expected: 'a port number 0-65535, or off',
     doc: 'With TLS: plain-HTTP port that answers 301 to HTTPS and serves ACME HTTP-01 challenges (default 80 when TLS is on; 0: any free port; off: none). Unused without TLS.',
   }),
+  internalPort: option({
+    key: 'internalPort', env: 'INTERNAL_PORT', kind: 'int',
+    schema: z.number().int().min(0).max(65535).optional(),
+    expected: 'a port number 0-65535',
+    doc: 'A second, plain-HTTP listener (same HOST) serving everything PORT serves, for an external seeder and health checks on a private network when PORT speaks TLS. Never publish it.',
+  }),
   publicUrl: option({
     key: 'publicUrl', env: 'PUBLIC_URL', kind: 'string',
     schema: httpUrl.optional(),

@@ -5,7 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { OPTIONS } from '../../core/config/options.js';
-import { launchBrowser, newVisitor } from '../helpers/browser.js';
+import { chromium } from 'playwright-core';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHROMIUM_PATH, chromiumArgs, newVisitor } from '../helpers/browser.js';
+import { TestCa } from '../proxy/test-ca.js';
 import { freePort, startNginx } from '../helpers/nginx.js';
 import { parsePrometheusText, sampleValue } from './prom-text.js';
 import { readTsconfig } from '../helpers/tsconfig.js';
@@ -15,13 +19,15 @@ import { readTsconfig } from '../helpers/tsconfig.js';
  * shape and every env name are checked against the option schema, then the same
  * topology runs natively — the real nginx with the same site and server block,
  * the proxy and the external seeder as processes with exactly the compose
- * environment (service hostnames mapped to loopback, ports to free ones) — and
- * Chromium visits the site through it.
+ * environment (service hostnames mapped to loopback, ports to free ones, the
+ * ./certs volume to a directory with a test CA's certificate; nothing added) —
+ * and Chromium visits the site through it over HTTPS.
  */
 
 const COMPOSE = 'docker-compose.yml';
 const EXAMPLE_COMPOSE = 'examples/existing-site/docker-compose.yml';
-const TOKEN = 'compose-test-admin-token-0123456789';
+/** What an operator's .env holds: the seeder secret, nothing else (ADMIN_TOKEN stays unset). */
+const SEEDER_TOKEN = 'compose-test-seeder-token-0123456789';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 const VISIT_TIMEOUT_MS = 30_000;
@@ -164,20 +170,22 @@ test('docker-compose.yml: services, ports, images and volumes are what the topol
   }
   assert.ok(origin?.volumes?.some((v) => v.endsWith(':/etc/nginx/conf.d/default.conf:ro')), 'origin uses the example server block');
   assert.equal(peerconnect?.build, '.');
-  assert.deepEqual(peerconnect?.ports, ['8080:8080', '3478:3478/udp']);
+  assert.deepEqual(peerconnect?.ports, ['443:8443', '80:8080', '3478:3478/udp']);
   assert.equal(peerconnect?.environment?.ORIGIN, 'http://origin:80');
-  assert.equal(peerconnect?.environment?.PORT, '8080');
+  assert.equal(peerconnect?.environment?.PORT, '8443');
+  assert.equal(peerconnect?.environment?.HTTP_PORT, '8080');
+  assert.ok(peerconnect?.volumes?.includes('./certs:/certs:ro'), 'certificates are mounted');
   assert.equal(peerconnect?.environment?.SEEDER_MODE, 'external');
   assert.equal(seeder?.image, peerconnect?.image, 'the seeder runs the same image');
   assert.deepEqual(seeder?.entrypoint, ['node', 'dist/seeder/cli.js']);
   assert.ok(existsSync('seeder/cli.ts'), 'the seeder entry point exists in the source tree');
-  assert.equal(seeder?.environment?.PROXY_URL, 'http://peerconnect:8080');
+  assert.equal(seeder?.environment?.PROXY_URL, `http://peerconnect:${peerconnect?.environment?.INTERNAL_PORT}`, 'the seeder joins the internal plain-HTTP listener');
   assert.equal(seeder?.environment?.SEEDER_MODE, 'external');
   assert.deepEqual(redis?.profiles, ['redis'], 'redis only runs under its profile');
   // coturn checks the credentials the proxy mints: same secret, TURN REST scheme.
   assert.deepEqual(coturn?.profiles, ['turn'], 'coturn only runs under its profile');
   assert.match(coturn?.image ?? '', /^coturn\/coturn:/);
-  const shell = { TURN_SECRET: 'compose-turn-secret', TURN_URLS: 'turn:turn.example.com:3478?transport=udp' };
+  const shell = { TURN_SECRET: 'compose-turn-secret', TURN_URLS: 'turn:turn.example.com:3478?transport=udp', SEEDER_TOKEN };
   const coturnArgs = (coturn?.command ?? []).map((arg) => interpolate(arg, shell));
   assert.ok(coturnArgs.includes('--use-auth-secret'));
   assert.ok(coturnArgs.includes('--static-auth-secret=compose-turn-secret'));
@@ -186,9 +194,24 @@ test('docker-compose.yml: services, ports, images and volumes are what the topol
   assert.equal(proxyEnv.TURN_URLS, shell.TURN_URLS);
   assert.ok(peerconnect?.ports?.includes('3478:3478/udp'), 'the built-in STUN port is published');
   // The seeder gets TURN credentials in its welcome; it is never handed the secret.
-  const seederEnv = environmentOf(seeder as ComposeService, shell);
+  const seederEnv = environmentOf(seeder as ComposeService, { ...shell, SEEDER_TOKEN });
   assert.equal(seederEnv.TURN_SECRET, '');
   assert.equal(seederEnv.TURN_URLS, '');
+});
+
+test('docker-compose.yml: the seeder secret is required and shared; no ADMIN_TOKEN needed', () => {
+  const { peerconnect, seeder } = loadCompose(COMPOSE).services as Record<string, ComposeService>;
+  // Without SEEDER_TOKEN in .env, compose stops before starting anything (not a seeder refused forever).
+  assert.throws(() => environmentOf(peerconnect as ComposeService, {}), /SEEDER_TOKEN: set SEEDER_TOKEN/);
+  assert.throws(() => environmentOf(seeder as ComposeService, {}), /SEEDER_TOKEN/);
+  const proxyEnv = environmentOf(peerconnect as ComposeService, { SEEDER_TOKEN });
+  const seederEnv = environmentOf(seeder as ComposeService, { SEEDER_TOKEN });
+  assert.equal(proxyEnv.SEEDER_TOKEN, SEEDER_TOKEN);
+  assert.equal(seederEnv.SEEDER_TOKEN, SEEDER_TOKEN);
+  assert.equal(proxyEnv.ADMIN_TOKEN, '', 'the topology does not lean on ADMIN_TOKEN');
+  // ACME instead of files: set-but-empty TLS_* in .env turn the files off.
+  assert.equal(environmentOf(peerconnect as ComposeService, { SEEDER_TOKEN, TLS_CERT_FILE: '', TLS_KEY_FILE: '' }).TLS_CERT_FILE, '');
+  assert.equal(proxyEnv.TLS_CERT_FILE, '/certs/fullchain.pem');
 });
 
 test('docker-compose.yml: every env name is an option, every option is listed and commented', () => {
@@ -260,12 +283,31 @@ async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> 
     serverBlock: serverBlock.replace('listen 80;', 'listen 127.0.0.1:{{port}};').replace('root /usr/share/nginx/html;', 'root {{root}};'),
   });
   cleanups.push(() => nginx.stop());
-  const proxyPort = await freePort();
-  const ports = { origin: { '80': Number(nginx.url.port) }, peerconnect: { '8080': proxyPort } };
-  const shellEnv = { ADMIN_TOKEN: TOKEN };
+  const [httpsPort, httpPort, internalPort] = [await freePort(), await freePort(), await freePort()];
+  const ports = { origin: { '80': Number(nginx.url.port) }, peerconnect: { '8443': httpsPort, '8080': httpPort, '8081': internalPort } };
+  const shellEnv = { SEEDER_TOKEN };
+  // The ./certs volume: a directory holding what an operator puts there, from a test CA.
+  const ca = new TestCa('Compose Test CA');
+  cleanups.push(async () => ca.remove());
+  const leaf = ca.issue(['localhost', '127.0.0.1']);
+  const certsDir = join(ca.dir, 'certs');
+  mkdirSync(certsDir);
+  copyFileSync(leaf.certFile, join(certsDir, 'fullchain.pem'));
+  copyFileSync(leaf.keyFile, join(certsDir, 'privkey.pem'));
+  const certsVolume = services.peerconnect?.volumes?.find((v) => v.startsWith('./certs:'));
+  assert.ok(certsVolume);
+  const containerCerts = certsVolume.split(':')[1] as string;
 
   const proxyEnv = mapHosts(environmentOf(services.peerconnect as ComposeService, shellEnv), ports);
-  proxyEnv.PORT = String(proxyPort);
+  for (const [name, value] of Object.entries(proxyEnv)) {
+    if (value.startsWith(`${containerCerts}/`)) proxyEnv[name] = certsDir + value.slice(containerCerts.length);
+  }
+  assert.equal(proxyEnv.TLS_CERT_FILE, join(certsDir, 'fullchain.pem'));
+  // Container ports become free ones, as the port mappings would.
+  assert.deepEqual([proxyEnv.PORT, proxyEnv.HTTP_PORT, proxyEnv.INTERNAL_PORT], ['8443', '8080', '8081']);
+  proxyEnv.PORT = String(httpsPort);
+  proxyEnv.HTTP_PORT = String(httpPort);
+  proxyEnv.INTERNAL_PORT = String(internalPort);
   // The built-in STUN responder's UDP port, like PORT, becomes any free one.
   assert.equal(proxyEnv.STUN_PORT, '3478');
   proxyEnv.STUN_PORT = '0';
@@ -274,7 +316,9 @@ async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> 
   cleanups.push(async () => {
     assert.equal(await proxy.stop(), 0, `proxy exits cleanly on SIGTERM\n${proxy.output().slice(-2000)}`);
   });
-  const base = `http://127.0.0.1:${proxyPort}`;
+  // Health checks and the seeder use the internal plain-HTTP listener, as in the compose network.
+  const base = `http://127.0.0.1:${internalPort}`;
+  const publicBase = `https://127.0.0.1:${httpsPort}`;
   await waitFor('proxy healthz', async () => ((await fetch(`${base}/__p2p/healthz`, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined), proxy);
   assert.match(proxy.output(), /P2P on: image,video,audio · threshold 3 · signaling \w+[^\n]*· seeder external/);
 
@@ -287,7 +331,7 @@ async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> 
   await waitFor('seeder joined', () => (seeder.output().includes('seeder joined the proxy') ? true : undefined), seeder);
   // The proxy sees the external seeder as a registered peer.
   const stats = await waitFor('seeder in stats', async () => {
-    const res = await fetch(`${base}/__p2p/stats`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`${base}/__p2p/stats`, { signal: AbortSignal.timeout(2_000) });
     const body = await res.json() as { sources: { signaling?: { seeders?: number } } };
     return (body.sources.signaling?.seeders ?? 0) >= 1 ? body : undefined;
   }, proxy);
@@ -295,11 +339,17 @@ async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> 
   const ready = await fetch(`${base}/__p2p/readyz`, { signal: AbortSignal.timeout(5_000) });
   assert.equal(ready.status, 200, await ready.text());
 
-  const browser = await launchBrowser();
+  // Port 80's listener sends visitors to HTTPS.
+  const redirect = await fetch(`http://127.0.0.1:${httpPort}/gallery.html`, { redirect: 'manual', signal: AbortSignal.timeout(5_000) });
+  assert.equal(redirect.status, 301);
+  assert.equal(redirect.headers.get('location'), `${publicBase}/gallery.html`);
+
+  // The visitor's Chromium trusts the test certificate's key (as a real one would trust a public CA).
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...chromiumArgs(), `--ignore-certificate-errors-spki-list=${leaf.spki}`] });
   cleanups.push(() => browser.close());
   const context = await newVisitor(browser);
   const page = await context.newPage();
-  const response = await page.goto(`${base}/gallery.html`, { timeout: VISIT_TIMEOUT_MS, waitUntil: 'load' });
+  const response = await page.goto(`${publicBase}/gallery.html`, { timeout: VISIT_TIMEOUT_MS, waitUntil: 'load' });
   assert.equal(response?.status(), 200);
   assert.equal(await page.title(), 'Gallery · Harbour Town Gazette');
   // Every image ends up painted, whether over HTTP or from peers.
@@ -311,13 +361,13 @@ async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> 
   assert.match(css, /Georgia/, 'the stylesheet came through');
   // The injected client beacons what it loaded; the proxy's figures move.
   const reported = await waitFor('client report', async () => {
-    const res = await fetch(`${base}/__p2p/stats`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`${base}/__p2p/stats`, { signal: AbortSignal.timeout(2_000) });
     const body = await res.json() as { reports: number; totalBytes: number; bytes: Record<string, number> };
     return body.reports > 0 && body.totalBytes > 0 ? body : undefined;
   }, proxy);
   assert.ok((reported.bytes.server ?? 0) > 0, 'the first visitor loads over HTTP (threshold 3)');
   await context.close();
-  const metrics = await (await fetch(`${base}/__p2p/metrics`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(5_000) })).text();
+  const metrics = await (await fetch(`${base}/__p2p/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   const families = parsePrometheusText(metrics);
   assert.ok(sampleValue(families, 'peerconnect_media_bytes_total', { source: 'server' }) > 0);
   assert.ok(sampleValue(families, 'peerconnect_bytes_to_clients_total', { kind: 'html' }) > 0);
