@@ -94,6 +94,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 
   app = await startApp(config, logger);
+  // SIGHUP: re-read TLS_CERT_FILE/TLS_KEY_FILE now (they are also watched); a bad pair keeps the current one.
+  process.on('SIGHUP', () => {
+    if (!app?.server.reloadCertificates()) logger.warn('SIGHUP: no certificate files reloaded');
+  });
   if (stopSignal) {
     await app.close();
     process.exit(0);
