@@ -16,6 +16,7 @@ import { InMemoryPeerRegistry } from './signaling/peer-registry.js';
 import { HtmlInjectionFeature } from './html/html-injection.js';
 import { SeederFeature } from '../seeder/seeder-feature.js';
 import { StunServer } from './stun/stun-server.js';
+import { AcmeManager, acmeOptionsFrom } from './tls/acme-manager.js';
 
 export interface RunningApp {
   server: PeerConnectServer;
@@ -33,6 +34,8 @@ export interface RunningApp {
   clientBundle: ClientBundle;
   /** Media index, byte cache, webseed, torrents; `seeder.peer` once the embedded peer runs. */
   seeder: SeederFeature;
+  /** With ACME_DOMAINS: the certificate manager (`certificate`, `renewNow()`, `orders`). */
+  acme?: AcmeManager;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,10 @@ export interface StartAppOptions {
  * origin when no ORIGIN is set, and listens.
  */
 export async function startApp(config: Config, logger: Logger = createLogger(config.logLevel, loggerOptionsFor(config)), options: StartAppOptions = {}): Promise<RunningApp> {
+  // ACME_DOMAINS: HTTPS starts with the stored certificate, or a self-signed placeholder
+  // until the first order; HTTP_PORT must be up before the CA fetches the challenge.
+  const acme = config.acmeDomains.length > 0 ? new AcmeManager(acmeOptionsFrom(config, logger)) : undefined;
+  const tls = options.tls ?? acme?.initialCertificate();
   let demo: StaticOrigin | undefined;
   let origin: URL;
   if (config.origin) {
@@ -61,7 +68,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   let server: PeerConnectServer;
   try {
     // Throws on bad TLS files: the demo origin must not outlive the failed start.
-    server = new PeerConnectServer({ config, origin, logger, ...(options.tls ? { tls: options.tls } : {}) });
+    server = new PeerConnectServer({ config, origin, logger, ...(tls ? { tls } : {}) });
   } catch (err) {
     await demo?.close();
     throw err;
@@ -109,6 +116,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     .addFeature(new MediaVendor({ router: routes, clientBundle, logger }))
     .addFeature(seeder)
     .addResponseRewriter(injector.rewriter);
+  if (acme) server.addFeature(acme);
 
   let url: URL;
   try {
@@ -118,12 +126,13 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     await demo?.close();
     throw err;
   }
+  acme?.begin(server);
   // The embedded seeder joins its own signaling and tracker over loopback, like any peer.
   if (config.seederMode === 'embedded') await seeder.startPeer(server.loopbackUrl());
 
   let closing: Promise<void> | undefined;
   return {
-    server, url, origin, demo, signaling, stats, injector, clientBundle, seeder,
+    server, url, origin, demo, signaling, stats, injector, clientBundle, seeder, ...(acme ? { acme } : {}),
     close() {
       closing ??= (async () => {
         await server.close();

@@ -119,6 +119,14 @@ function checkTogether(config: Config): void {
     // The secret itself never goes into a message.
     throw new ConfigError(`${turnSecret.env} is set: expected ${turnUrls.env} as well (the turn: URLs the minted credentials are for)`);
   }
+  const { acmeDomains, tlsCertFile, httpPort } = OPTIONS;
+  if (config.acmeDomains.length > 0 && (config.tlsCertFile !== undefined || config.tlsKeyFile !== undefined)) {
+    // One source of certificates: ACME would swap out the files' certificate, and a file reload would swap out ACME's.
+    throw new ConfigError(`${acmeDomains.env}=${JSON.stringify(config.acmeDomains.join(','))}: not with ${tlsCertFile.env}/TLS_KEY_FILE (expected one source of certificates: ACME or files)`);
+  }
+  if (config.acmeDomains.length > 0 && config.httpPort === 'off') {
+    throw new ConfigError(`${acmeDomains.env}=${JSON.stringify(config.acmeDomains.join(','))}: expected ${httpPort.env} to listen (the CA fetches HTTP-01 challenges over plain HTTP), not off`);
+  }
 }
 
 /** camelCase option name → kebab-case CLI flag. */

@@ -38,6 +38,11 @@ const MAX_ICE_URLS = 8;
 const MAX_ICE_TEXT = 512;
 const ICE_URL = /^(stuns?|turns?):[^\s<>"']+$/;
 const TURN_URL = /^turns?:[^\s<>"']+$/;
+/** A DNS name (no wildcard, no IP address literal: ACME HTTP-01 proves neither). */
+const DNS_NAME = /^(?=.{1,253}$)(?!\d+(\.\d+)*$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/** Let's Encrypt allows 100 names per certificate. */
+const MAX_ACME_DOMAINS = 100;
+const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 /** Refinement messages the loader appends to the option's error (`params.detail`). */
 const detail = (message: string) => ({ message, params: { detail: true } });
 
@@ -355,6 +360,36 @@ export const OPTIONS = {
     schema: httpUrl.optional(),
     expected: 'an http(s) URL of the proxy',
     doc: 'For an external seeder: the proxy whose signaling it joins.',
+  }),
+  acmeDomains: option({
+    key: 'acmeDomains', env: 'ACME_DOMAINS', kind: 'list',
+    schema: z.array(z.string().regex(DNS_NAME).transform((s) => s.toLowerCase())).max(MAX_ACME_DOMAINS).default([]),
+    expected: `a comma list of up to ${MAX_ACME_DOMAINS} DNS names such as example.com,www.example.com (no wildcards: HTTP-01 cannot prove them)`,
+    doc: 'Names to get a certificate for over ACME (HTTP-01 on HTTP_PORT): PORT serves HTTPS with it, renewed automatically. Not with TLS_CERT_FILE.',
+  }),
+  acmeEmail: option({
+    key: 'acmeEmail', env: 'ACME_EMAIL', kind: 'string',
+    schema: z.string().email().optional(),
+    expected: 'an email address',
+    doc: 'Contact address of the ACME account (expiry and policy mail from the CA).',
+  }),
+  acmeDirectoryUrl: option({
+    key: 'acmeDirectoryUrl', env: 'ACME_DIRECTORY_URL', kind: 'string',
+    schema: z.string().url().refine((value) => /^https:\/\//i.test(value), 'must be https').default(LETS_ENCRYPT_DIRECTORY),
+    expected: 'an https:// URL of an ACME directory',
+    doc: "ACME directory to order from (default: Let's Encrypt production; its staging is https://acme-staging-v02.api.letsencrypt.org/directory).",
+  }),
+  acmeStateDir: option({
+    key: 'acmeStateDir', env: 'ACME_STATE_DIR', kind: 'string',
+    schema: z.string().min(1).optional(),
+    expected: 'a directory path',
+    doc: 'Where the ACME account key and the current certificate are kept (created 0700, files 0600); keep it across restarts. Default: acme/ under P2P_TORRENT_ROUTE.',
+  }),
+  acmeCaFile: option({
+    key: 'acmeCaFile', env: 'ACME_CA_FILE', kind: 'string',
+    schema: z.string().min(1).optional(),
+    expected: 'a path to a PEM file of CA certificates',
+    doc: "Extra CA certificates trusted for ACME_DIRECTORY_URL's HTTPS (a private ACME CA); the system CAs stay trusted.",
   }),
 } as const;
 
