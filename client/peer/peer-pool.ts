@@ -5,6 +5,10 @@ import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.
 
 /** Most simultaneous links a page keeps (each is one RTCPeerConnection). */
 export const MAX_LINKS = 16;
+/** How long a peer whose connection could not form is not dialled again. */
+export const UNREACHABLE_MS = 60_000;
+/** Bound on the peers remembered as unreachable. */
+const MAX_UNREACHABLE = 256;
 
 /** How new links connect; see PeerLinkOptions. */
 export type LinkIce = Pick<PeerLinkOptions, 'iceServers' | 'relayOnly' | 'deadlineMs'>;
@@ -24,6 +28,8 @@ export interface PeerPoolOptions {
  */
 export class PeerPool {
   readonly banned = new Set<PeerId>();
+  /** Peers whose connection could not form, with when: not dialled again for UNREACHABLE_MS. */
+  private readonly unreachable = new Map<PeerId, number>();
   private readonly sessions = new Map<string, PeerLink>();
   private closed = false;
 
@@ -49,6 +55,8 @@ export class PeerPool {
   /** A usable link to `peer`, opening one (as the offerer) if none exists. */
   linkTo(peer: PeerId): PeerLink | undefined {
     if (this.closed || this.banned.has(peer)) return undefined;
+    // The same network path would fail the same way: other holders, or HTTP, instead.
+    if (performance.now() - (this.unreachable.get(peer) ?? -Infinity) < UNREACHABLE_MS) return undefined;
     for (const link of this.sessions.values()) {
       if (link.remote === peer && !link.closed) return link;
     }
@@ -106,6 +114,7 @@ export class PeerPool {
       ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault ? { fault: this.options.fault } : {}),
       onClosed: (closed) => {
         if (this.sessions.get(closed.session) === closed) this.sessions.delete(closed.session);
+        if (closed.closedFor === 'ice-failed' && this.unreachable.size < MAX_UNREACHABLE) this.unreachable.set(closed.remote, performance.now());
       },
     });
     this.sessions.set(session, link);
