@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   PC_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   PC_ERR_OVERLOADED: { status: 503, message: 'Too many connections, try again later' },
   PC_ERR_SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
+  /** An ACME order ended without a certificate (never an HTTP answer: the proxy keeps serving). */
+  PC_ERR_ACME_ORDER: { status: 0, message: 'The certificate order failed' },
 } as const satisfies Record<`PC_ERR_${string}`, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

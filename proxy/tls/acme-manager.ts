@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import * as acme from 'acme-client';
 import type { Config } from '../../core/config/options.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, PeerConnectError } from '../../core/errors.js';
 import type { CertificateTarget, Feature } from '../../core/feature.js';
 import type { Logger } from '../../core/logger.js';
 import { placeholderCertificate } from './acme-placeholder.js';
@@ -37,11 +37,9 @@ export interface AcmeManagerOptions {
 }
 
 /** An order that did not end in a certificate: the CA's reason, for the log and the operator. */
-export class AcmeOrderError extends Error {
-  readonly code = 'PC_ERR_ACME_ORDER';
-
+export class AcmeOrderError extends PeerConnectError {
   constructor(readonly domains: readonly string[], directoryUrl: string, cause: unknown) {
-    super(`ACME order for ${domains.join(', ')} at ${directoryUrl} failed: ${(cause as Error).message ?? String(cause)}`, { cause });
+    super('PC_ERR_ACME_ORDER', `ACME order for ${domains.join(', ')} at ${directoryUrl} failed: ${(cause as Error).message ?? String(cause)}`, { cause });
     this.name = 'AcmeOrderError';
   }
 }
