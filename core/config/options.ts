@@ -153,7 +153,7 @@ export const OPTIONS = {
     key: 'peerTimeoutMs', env: 'P2P_PEER_TIMEOUT_MS', kind: 'int',
     schema: positiveInt.default(2000),
     expected: 'a positive integer (milliseconds)',
-    doc: 'Deadline for one image from peers before the browser falls back to HTTP.',
+    doc: 'How long loading one image from peers may make no progress (no free holder, no bytes on its link) before the browser falls back to HTTP; 5× this in all at most.',
   }),
   iceServers: option({
     key: 'iceServers', env: 'P2P_ICE_SERVERS', kind: 'json-or-list',
