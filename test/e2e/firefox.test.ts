@@ -10,6 +10,7 @@ import { launchFirefox, visitFirefox } from '../helpers/firefox.js';
 import { startProxy } from '../helpers/proxy.js';
 import { pixelDigests, visit, type ImageState } from '../helpers/p2p-page.js';
 import { EAGER, HOME, SpaOrigin } from './spa-fixture.js';
+import { faultScript } from '../helpers/fault.js';
 
 /** Bound for a page to settle: images painted, holdings announced, records written. */
 const SETTLE_TIMEOUT_MS = 25_000;
@@ -40,23 +41,6 @@ after(async () => {
   await chromium?.close();
   await firefox?.close();
 });
-
-/** Puts a test-build `fault` flag into the config block before the deferred client reads it. */
-function faultScript(flag: string): void {
-  const observer = new MutationObserver(() => {
-    const el = document.getElementById('__p2p-config');
-    if (!el?.textContent) return;
-    try {
-      const config = JSON.parse(el.textContent) as Record<string, unknown>;
-      config.fault = flag;
-      el.textContent = JSON.stringify(config);
-      observer.disconnect();
-    } catch {
-      // text not complete yet
-    }
-  });
-  observer.observe(document, { childList: true, subtree: true, characterData: true });
-}
 
 async function open(engine: Engine, url: string, agent: string, fault?: string): Promise<EngineVisitor> {
   if (engine === 'chromium') {

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext } from 'playwright-core';
-import type { ClientConfig } from '../../protocol/client-config.js';
+import { injectFault } from '../helpers/fault.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startProxy } from '../helpers/proxy.js';
 import { imageStates, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../helpers/p2p-page.js';
@@ -15,31 +15,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/**
- * Test-mode misbehaviour for one visitor: its pages' config block gets the
- * client's `fault` flag before the deferred client reads it (only the client's
- * test build obeys it, hence `clientTestHooks` below). An init script rather
- * than request routing: a routed document loses its loopback address space and
- * Chromium then blocks its WebSocket to the proxy (local network access checks).
- */
-async function injectFault(context: BrowserContext, fault: NonNullable<ClientConfig['fault']>): Promise<void> {
-  await context.addInitScript((flag) => {
-    const observer = new MutationObserver(() => {
-      const el = document.getElementById('__p2p-config');
-      if (!el?.textContent) return;
-      try {
-        const config = JSON.parse(el.textContent) as Record<string, unknown>;
-        config.fault = flag;
-        el.textContent = JSON.stringify(config);
-        observer.disconnect();
-      } catch {
-        // text not complete yet: the next mutation brings the rest
-      }
-    });
-    observer.observe(document, { childList: true, subtree: true, characterData: true });
-  }, fault);
-}
 
 async function withProxy(env: Record<string, string>, body: (base: string) => Promise<void>): Promise<void> {
   const app = await startProxy(env, { clientTestHooks: true });

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, WebSocketRoute } from 'playwright-core';
-import type { ClientConfig } from '../../protocol/client-config.js';
+import { injectFault } from '../helpers/fault.js';
 import type { ClientMessage } from '../../protocol/signal-messages.js';
 import type { RunningApp } from '../../proxy/app.js';
 import { launchBrowser } from '../helpers/browser.js';
@@ -47,25 +47,6 @@ async function relaySignaling(context: BrowserContext): Promise<RelayedSocket[]>
     server.onClose((code, reason) => page.close({ code, reason }));
   });
   return sockets;
-}
-
-/** Test-build fault for one visitor's pages (see test/e2e/p2p-fallback.test.ts for why an init script). */
-async function injectFault(context: BrowserContext, fault: NonNullable<ClientConfig['fault']>): Promise<void> {
-  await context.addInitScript((flag) => {
-    const observer = new MutationObserver(() => {
-      const el = document.getElementById('__p2p-config');
-      if (!el?.textContent) return;
-      try {
-        const config = JSON.parse(el.textContent) as Record<string, unknown>;
-        config.fault = flag;
-        el.textContent = JSON.stringify(config);
-        observer.disconnect();
-      } catch {
-        // text not complete yet: the next mutation brings the rest
-      }
-    });
-    observer.observe(document, { childList: true, subtree: true, characterData: true });
-  }, fault);
 }
 
 /** A visitor that loads the page over HTTP and holds images; `ids` are those it holds. */
