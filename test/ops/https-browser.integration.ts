@@ -95,3 +95,23 @@ test('https with HTTP/2: a secure context, images over h2, then P2P images with 
   const digests = await second.page.evaluate(() => (window as unknown as { __subtleDigests: number }).__subtleDigests);
   assert.ok(digests >= distinct, `peer bytes verified with crypto.subtle.digest (${digests} calls for ${distinct} images)`);
 });
+
+test('https: video streams through WebTorrent and the Service Worker (a secure context on a real host name)', async () => {
+  const v = await visit(browser, new URL('/video.html', app.url).href, 'video-visitor');
+  visitors.push(v);
+  await v.page.waitForFunction(() => Object.values(window.__peerconnect?.media ?? {}).some((m) => m.url.endsWith('/demo.webm') && m.state !== 'loading'), undefined, { timeout: RECORDS_WAIT_MS });
+  const record = Object.values((await surface(v.page)).media).find((m) => m.url.endsWith('/demo.webm'));
+  assert.equal(record?.state, 'streaming', `streams through WebTorrent (${JSON.stringify(record)})`);
+  await v.page.evaluate(async () => {
+    const video = document.querySelector('video') as HTMLVideoElement;
+    video.muted = true;
+    await video.play();
+  });
+  await v.page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0, undefined, { timeout: RECORDS_WAIT_MS });
+  const playing = await v.page.evaluate(() => ({
+    src: (document.querySelector('video') as HTMLVideoElement).currentSrc,
+    controller: navigator.serviceWorker.controller?.scriptURL ?? '',
+  }));
+  assert.match(playing.src, /^https:\/\/.*\/webtorrent\/[0-9a-f]{40}\/demo\.webm$/, 'the element plays the torrent stream');
+  assert.match(playing.controller, /^https:\/\/.*\/__p2p\/sw\.min\.js$/, 'through the Service Worker');
+});
