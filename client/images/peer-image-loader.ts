@@ -53,15 +53,11 @@ class Attempt {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly startedAt = performance.now();
   private lastProgress = this.startedAt;
-  private expire!: () => void;
+  private reject!: (err: LinkError) => void;
 
   constructor(private readonly stallMs: number, private readonly totalMs: number) {
     this.timedOut = new Promise<never>((_, reject) => {
-      this.expire = () => {
-        this.expired = true;
-        for (const request of this.requests) request.cancel('timeout');
-        reject(new LinkError('timeout'));
-      };
+      this.reject = reject;
     });
     this.timedOut.catch(() => undefined);
     this.arm();
@@ -82,6 +78,19 @@ class Attempt {
 
   end(): void {
     clearTimeout(this.timer);
+  }
+
+  /** Ends the attempt now with `err` (timeout, or a connection that could not form). */
+  fail(err: LinkError): void {
+    if (this.expired) return;
+    this.expired = true;
+    clearTimeout(this.timer);
+    for (const request of this.requests) request.cancel(err.reason);
+    this.reject(err);
+  }
+
+  private expire(): void {
+    this.fail(new LinkError('timeout'));
   }
 
   private arm(): void {
@@ -137,6 +146,11 @@ export class PeerImageLoader {
     if (!choice) return this.fallback(img, undefined, 'client-error');
     const { peerTimeoutMs } = this.s.config;
     const attempt = new Attempt(peerTimeoutMs, peerTimeoutMs * PEER_TOTAL_WAIT_FACTOR);
+    // A connection that could not form, with no other link left: this image would only
+    // wait for more rounds naming the same unreachable holders, so HTTP now.
+    const unsubscribe = this.s.pool.onUnreachable((failure) => {
+      if (this.s.pool.size === 0) attempt.fail(failure);
+    });
     let result: PeerResult;
     try {
       result = await Promise.race([this.fetchShared(choice.url, attempt), attempt.timedOut]);
@@ -145,6 +159,7 @@ export class PeerImageLoader {
       const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
       return this.fallback(img, entry, reason, err instanceof LinkError ? err.candidates : undefined);
     } finally {
+      unsubscribe();
       attempt.end();
     }
     await this.paint(img, choice, result);
@@ -177,9 +192,12 @@ export class PeerImageLoader {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, WANT_RETRY_MS));
       if (!this.s.signalingUp()) throw new LinkError('signaling-down');
       const named = await this.s.holders.holders(entry.id);
-      // Signaling names only holders with a free upload slot: that is progress.
-      if (named.length > 0) attempt.progress();
-      const peers = this.candidates(named);
+      const reachable = named.filter((p) => !this.s.pool.isUnreachable(p));
+      // Every holder signaling knows is one this page could not connect to: HTTP now, not after more rounds.
+      if (named.length > 0 && reachable.length === 0 && this.s.pool.size === 0) throw this.s.pool.unreachableError(named[0] as PeerId);
+      // Signaling names only holders with a free upload slot: a reachable one is progress.
+      if (reachable.length > 0) attempt.progress();
+      const peers = this.candidates(reachable);
       for (const peer of peers) {
         if (attempt.expired) break;
         const link = this.s.pool.linkTo(peer);

@@ -81,7 +81,7 @@ export class PeerLink {
   /** Bytes received from / sent to this peer over the data channel. */
   bytesIn = 0;
   /** Why the link closed (set once it has). */
-  closedFor: FallbackReason | undefined;
+  failure: LinkError | undefined;
   /** performance.now() of the last sign of life: created, opened, header or chunk received. */
   lastProgressAt = performance.now();
   bytesOut = 0;
@@ -226,7 +226,7 @@ export class PeerLink {
   close(err: LinkError = new LinkError('peer-closed')): void {
     if (this.closed) return;
     this.closed = true;
-    this.closedFor = err.reason;
+    this.failure = err;
     clearTimeout(this.connectTimer);
     if (err.reason === 'ice-failed') {
       err.candidates = [...new Set([...this.gathered, ...this.remoteTypes])];

@@ -1,7 +1,7 @@
 import type { ClientMessage, PeerId, ServerMessage } from '../../protocol/signal-messages.js';
 import { MAX_INFLIGHT_REQUESTS } from '../../protocol/peer-wire.js';
 import { randomId } from '../utils/random-id.js';
-import { PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
+import { LinkError, PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
 
 /** Most simultaneous links a page keeps (each is one RTCPeerConnection). */
 export const MAX_LINKS = 16;
@@ -29,7 +29,8 @@ export interface PeerPoolOptions {
 export class PeerPool {
   readonly banned = new Set<PeerId>();
   /** Peers whose connection could not form, with when: not dialled again for UNREACHABLE_MS. */
-  private readonly unreachable = new Map<PeerId, number>();
+  private readonly unreachable = new Map<PeerId, { at: number; failure: LinkError }>();
+  private readonly unreachableListeners = new Set<(failure: LinkError) => void>();
   private readonly sessions = new Map<string, PeerLink>();
   private closed = false;
 
@@ -52,11 +53,25 @@ export class PeerPool {
     return out;
   }
 
+  /** True for a while after a connection to `peer` could not form: the same network path would fail the same way. */
+  isUnreachable(peer: PeerId): boolean {
+    return performance.now() - (this.unreachable.get(peer)?.at ?? -Infinity) < UNREACHABLE_MS;
+  }
+
+  /** Calls `listener` whenever a connection fails to form; returns the unsubscribe. */
+  onUnreachable(listener: (failure: LinkError) => void): () => void {
+    this.unreachableListeners.add(listener);
+    return () => this.unreachableListeners.delete(listener);
+  }
+
+  /** The failure that made `peer` unreachable (its candidate types included), for an image that had no one else to ask. */
+  unreachableError(peer: PeerId): LinkError {
+    return this.unreachable.get(peer)?.failure ?? new LinkError('ice-failed');
+  }
+
   /** A usable link to `peer`, opening one (as the offerer) if none exists. */
   linkTo(peer: PeerId): PeerLink | undefined {
-    if (this.closed || this.banned.has(peer)) return undefined;
-    // The same network path would fail the same way: other holders, or HTTP, instead.
-    if (performance.now() - (this.unreachable.get(peer) ?? -Infinity) < UNREACHABLE_MS) return undefined;
+    if (this.closed || this.banned.has(peer) || this.isUnreachable(peer)) return undefined;
     for (const link of this.sessions.values()) {
       if (link.remote === peer && !link.closed) return link;
     }
@@ -114,7 +129,10 @@ export class PeerPool {
       ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault ? { fault: this.options.fault } : {}),
       onClosed: (closed) => {
         if (this.sessions.get(closed.session) === closed) this.sessions.delete(closed.session);
-        if (closed.closedFor === 'ice-failed' && this.unreachable.size < MAX_UNREACHABLE) this.unreachable.set(closed.remote, performance.now());
+        const failure = closed.failure;
+        if (failure?.reason !== 'ice-failed') return;
+        if (this.unreachable.size < MAX_UNREACHABLE) this.unreachable.set(closed.remote, { at: performance.now(), failure });
+        for (const listener of [...this.unreachableListeners]) listener(failure);
       },
     });
     this.sessions.set(session, link);

@@ -100,11 +100,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-/**
- * What the proxy learnt about the network of `home`'s router. Every router of this
- * bed has its WAN address in 198.18.0.0/24, so to the proxy's /24 keying all
- * homes are one network here.
- */
+/** What the proxy learnt about the network of `home`'s router (each router has a /24 of its own). */
 async function connectivity(of: Home): Promise<NetworkConnectivity | undefined> {
   const signaling = (await proxy!.stats()).sources.signaling as { connectivity?: ConnectivityStats } | undefined;
   return signaling?.connectivity?.top.find((n) => n.network === networkKey(of.wanAddress));
