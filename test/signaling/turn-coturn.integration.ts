@@ -7,13 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeDataChannel, { PeerConnection } from 'node-datachannel';
-import { WebSocket } from 'ws';
-import { parseServerMessage, type IceServer, type WelcomeMessage } from '../../protocol/signal-messages.js';
+import type { IceServer } from '../../protocol/signal-messages.js';
 import { mintTurnCredential } from '../../proxy/signaling/turn-credentials.js';
 import { STUN_METHOD_BINDING, encodeStunMessage } from '../../proxy/stun/stun-message.js';
 import { toNativeIceServers } from '../../seeder/peer/channel-session.js';
 import { freePort } from '../helpers/nginx.js';
 import { startProxy } from '../helpers/proxy.js';
+import { gatherCandidates } from '../helpers/gather.js';
+import { firstWelcome } from '../helpers/signal-welcome.js';
 
 // node-datachannel's native threads would keep the test process alive.
 after(() => nodeDataChannel.cleanup());
@@ -81,39 +82,10 @@ async function startCoturn(port: number): Promise<{ stop(): Promise<void>; outpu
 async function relayCandidates(server: IceServer): Promise<string[]> {
   const pc = new PeerConnection('turn-probe', { iceServers: toNativeIceServers([server]), iceTransportPolicy: 'relay' });
   try {
-    const candidates: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('ICE gathering did not complete')), GATHER_TIMEOUT_MS);
-      pc.onLocalCandidate((candidate) => candidates.push(candidate));
-      pc.onGatheringStateChange((state) => {
-        if (state !== 'complete') return;
-        clearTimeout(timer);
-        resolve();
-      });
-      pc.createDataChannel('probe');
-    });
+    const candidates = await gatherCandidates(pc, GATHER_TIMEOUT_MS);
     return candidates.filter((c) => / typ relay /.test(c));
   } finally {
     pc.close();
-  }
-}
-
-async function welcome(base: URL): Promise<WelcomeMessage> {
-  const url = new URL('/__p2p/signal', base);
-  url.protocol = 'ws:';
-  const ws = new WebSocket(url);
-  try {
-    const raw = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no welcome')), WAIT_MS);
-      ws.once('message', (data) => {
-        clearTimeout(timer);
-        resolve(data.toString());
-      });
-      ws.once('error', reject);
-    });
-    return parseServerMessage(raw) as WelcomeMessage;
-  } finally {
-    ws.close();
   }
 }
 
@@ -122,7 +94,7 @@ test('coturn (use-auth-secret) relays with the credential from welcome and refus
   const coturn = await startCoturn(port);
   const app = await startProxy({ TURN_URLS: `turn:127.0.0.1:${port}?transport=udp`, TURN_SECRET: SECRET });
   try {
-    const { id, iceServers } = await welcome(app.url);
+    const { id, iceServers } = (await firstWelcome(app.url)).message;
     const minted = iceServers.find((server) => server.username !== undefined);
     assert.ok(minted, JSON.stringify(iceServers));
     const accepted = await relayCandidates(minted);

@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { WebSocket } from 'ws';
-import { parseServerMessage, type WelcomeMessage } from '../../protocol/signal-messages.js';
 import { startProxy } from '../helpers/proxy.js';
+import { firstWelcome } from '../helpers/signal-welcome.js';
 import { ATTR, STUN_METHOD_BINDING, decodeStunMessage, encodeStunMessage } from '../../proxy/stun/stun-message.js';
 
 const SECRET = 'welcome-test-turn-secret-0123';
@@ -12,26 +11,7 @@ const STATIC_PASSWORD = 'static-turn-password-4567';
 const WAIT_MS = 5_000;
 
 /** Opens `<prefix>/signal` and returns the raw first frame (the welcome) and its parsed form. */
-async function welcome(base: URL, headers: Record<string, string> = {}): Promise<{ raw: string; message: WelcomeMessage }> {
-  const url = new URL('/__p2p/signal', base);
-  url.protocol = 'ws:';
-  const ws = new WebSocket(url, { headers });
-  try {
-    const raw = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no welcome')), WAIT_MS);
-      ws.once('message', (data) => {
-        clearTimeout(timer);
-        resolve(data.toString());
-      });
-      ws.once('error', reject);
-    });
-    const message = parseServerMessage(raw);
-    assert.equal(message.type, 'welcome');
-    return { raw, message: message as WelcomeMessage };
-  } finally {
-    ws.close();
-  }
-}
+
 
 test('welcome carries TURN credentials minted for this peer; a reconnect gets fresh ones; the secret is nowhere', async () => {
   const app = await startProxy({
@@ -40,7 +20,7 @@ test('welcome carries TURN credentials minted for this peer; a reconnect gets fr
   });
   try {
     const before = Math.floor(Date.now() / 1000);
-    const first = await welcome(app.url);
+    const first = await firstWelcome(app.url);
     const after = Math.floor(Date.now() / 1000);
     const servers = first.message.iceServers;
     assert.deepEqual(servers.slice(0, 2), [
@@ -58,7 +38,7 @@ test('welcome carries TURN credentials minted for this peer; a reconnect gets fr
     assert.equal(minted?.credential, createHmac('sha1', SECRET).update(minted?.username ?? '').digest('base64'));
     assert.ok(!first.raw.includes(SECRET), 'the secret is not in the welcome');
 
-    const second = await welcome(app.url);
+    const second = await firstWelcome(app.url);
     assert.notEqual(second.message.id, first.message.id);
     assert.notEqual(second.message.iceServers[2]?.username, minted?.username, 'a reconnect gets a fresh credential');
 
@@ -76,12 +56,12 @@ test('welcome carries TURN credentials minted for this peer; a reconnect gets fr
 test('no ICE servers configured: welcome advertises the built-in STUN responder under the host the visitor used', async () => {
   const app = await startProxy({ STUN_PORT: '0' });
   try {
-    const direct = await welcome(app.url);
+    const direct = await firstWelcome(app.url);
     assert.equal(direct.message.iceServers.length, 1);
     const url = direct.message.iceServers[0]?.urls as string;
     const port = Number(/^stun:127\.0\.0\.1:(\d+)$/.exec(url)?.[1]);
     assert.ok(port > 0, url);
-    const named = await welcome(app.url, { host: `localhost:${app.url.port}` });
+    const named = await firstWelcome(app.url, { host: `localhost:${app.url.port}` });
     assert.deepEqual(named.message.iceServers, [{ urls: `stun:localhost:${port}` }]);
 
     // The advertised port answers Binding requests.
@@ -110,14 +90,14 @@ test('no ICE servers configured: welcome advertises the built-in STUN responder 
 test('PUBLIC_URL names the STUN host; STUN_PORT=off advertises nothing', async () => {
   const app = await startProxy({ STUN_PORT: '0', PUBLIC_URL: 'https://www.example.com' });
   try {
-    const { message } = await welcome(app.url);
+    const { message } = await firstWelcome(app.url);
     assert.match(String(message.iceServers[0]?.urls), /^stun:www\.example\.com:\d+$/);
   } finally {
     await app.close();
   }
   const off = await startProxy({ STUN_PORT: 'off' });
   try {
-    assert.deepEqual((await welcome(off.url)).message.iceServers, []);
+    assert.deepEqual((await firstWelcome(off.url)).message.iceServers, []);
   } finally {
     await off.close();
   }

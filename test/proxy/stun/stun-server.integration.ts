@@ -11,6 +11,7 @@ import {
   ATTR, STUN_METHOD_BINDING, decodeStunMessage, decodeXorAddress, encodeStunMessage,
 } from '../../../proxy/stun/stun-message.js';
 import { toNativeIceServers } from '../../../seeder/peer/channel-session.js';
+import { gatherCandidates } from '../../helpers/gather.js';
 
 // node-datachannel's native threads would keep the test process alive.
 after(() => nodeDataChannel.cleanup());
@@ -107,17 +108,7 @@ test('node-datachannel gathers a server-reflexive candidate through the responde
   const server = await startStun();
   const pc = new PeerConnection('stun-probe', { iceServers: toNativeIceServers([{ urls: `stun:127.0.0.1:${server.port}` }]) });
   try {
-    const candidates: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`gathering did not complete: ${candidates.join(' | ')}`)), GATHER_TIMEOUT_MS);
-      pc.onLocalCandidate((candidate) => candidates.push(candidate));
-      pc.onGatheringStateChange((state) => {
-        if (state !== 'complete') return;
-        clearTimeout(timer);
-        resolve();
-      });
-      pc.createDataChannel('probe');
-    });
+    const candidates = await gatherCandidates(pc, GATHER_TIMEOUT_MS);
     assert.ok(candidates.some((c) => / typ srflx /.test(c)), candidates.join('\n'));
     assert.ok(server.stats().answered >= 1);
   } finally {
