@@ -8,7 +8,7 @@ import type { RunningApp } from '../../proxy/app.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { launchFirefox, visitFirefox } from '../helpers/firefox.js';
 import { startProxy } from '../helpers/proxy.js';
-import { pixelDigests, visit, type ImageState } from '../helpers/p2p-page.js';
+import { pixelDigests, readImageStates, visit, type ImageState } from '../helpers/p2p-page.js';
 import { EAGER, HOME, SpaOrigin } from './spa-fixture.js';
 import { faultScript } from '../helpers/fault.js';
 
@@ -77,15 +77,7 @@ function surfaceOf(v: EngineVisitor): Promise<DebugSurface> {
 }
 
 function states(v: EngineVisitor): Promise<ImageState[]> {
-  return v.evaluate(() => [...document.querySelectorAll('img')].map((img) => ({
-    id: img.getAttribute('data-p2p-id'),
-    mode: img.getAttribute('data-p2p-mode'),
-    src: img.getAttribute('src') ?? '',
-    currentSrc: img.currentSrc,
-    complete: img.complete,
-    width: img.naturalWidth,
-    parked: img.hasAttribute('data-p2p-src') || img.hasAttribute('data-p2p-srcset'),
-  })), null);
+  return v.evaluate(readImageStates, null);
 }
 
 /** Scrolls through the page (lazy images come near the viewport), then waits for every image to paint. */

@@ -48,8 +48,9 @@ export interface ImageState {
   parked: boolean;
 }
 
-export function imageStates(page: Page): Promise<ImageState[]> {
-  return page.evaluate(() => [...document.querySelectorAll('img')].map((img) => ({
+/** Runs in the page (self-contained, so Playwright and Puppeteer can both serialise it). */
+export function readImageStates(): ImageState[] {
+  return [...document.querySelectorAll('img')].map((img) => ({
     id: img.getAttribute('data-p2p-id'),
     mode: img.getAttribute('data-p2p-mode'),
     src: img.getAttribute('src') ?? '',
@@ -57,7 +58,11 @@ export function imageStates(page: Page): Promise<ImageState[]> {
     complete: img.complete,
     width: img.naturalWidth,
     parked: img.hasAttribute('data-p2p-src') || img.hasAttribute('data-p2p-srcset'),
-  })));
+  }));
+}
+
+export function imageStates(page: Page): Promise<ImageState[]> {
+  return page.evaluate(readImageStates);
 }
 
 /** Waits until every `<img>` on the page has painted (naturalWidth > 0); bounded. */
