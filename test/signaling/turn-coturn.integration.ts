@@ -13,7 +13,7 @@ import { STUN_METHOD_BINDING, encodeStunMessage } from '../../proxy/stun/stun-me
 import { toNativeIceServers } from '../../seeder/peer/channel-session.js';
 import { freePort } from '../helpers/nginx.js';
 import { startProxy } from '../helpers/proxy.js';
-import { gatherCandidates } from '../helpers/gather.js';
+import { closeAndDrain, gatherCandidates } from '../helpers/gather.js';
 import { firstWelcome } from '../helpers/signal-welcome.js';
 
 // node-datachannel's native threads would keep the test process alive.
@@ -85,7 +85,7 @@ async function relayCandidates(server: IceServer): Promise<string[]> {
     const candidates = await gatherCandidates(pc, GATHER_TIMEOUT_MS);
     return candidates.filter((c) => / typ relay /.test(c));
   } finally {
-    pc.close();
+    await closeAndDrain(pc);
   }
 }
 

@@ -11,7 +11,7 @@ import {
   ATTR, STUN_METHOD_BINDING, decodeStunMessage, decodeXorAddress, encodeStunMessage,
 } from '../../../proxy/stun/stun-message.js';
 import { toNativeIceServers } from '../../../seeder/peer/channel-session.js';
-import { gatherCandidates } from '../../helpers/gather.js';
+import { closeAndDrain, gatherCandidates } from '../../helpers/gather.js';
 
 // node-datachannel's native threads would keep the test process alive.
 after(() => nodeDataChannel.cleanup());
@@ -112,7 +112,7 @@ test('node-datachannel gathers a server-reflexive candidate through the responde
     assert.ok(candidates.some((c) => / typ srflx /.test(c)), candidates.join('\n'));
     assert.ok(server.stats().answered >= 1);
   } finally {
-    pc.close();
+    await closeAndDrain(pc);
     await server.close();
   }
 });
