@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { ensureNamespace } from './netns.mjs';
 
 const args = process.argv.slice(2);
+/** The longest file (the emulated-internet E2E) takes a few minutes; a hung one is cut at this. */
+const FILE_TIMEOUT_MS = 15 * 60_000;
 ensureNamespace();
 
 function walk(dir) {
@@ -40,6 +42,9 @@ const result = spawnSync(process.execPath, [
   // One file at a time: WebRTC set-up between two Node peers in one process was
   // seen to stall when another WebRTC-heavy file ran beside it on 2 cores.
   '--test-concurrency=1',
+  // A file whose process never exits (a native thread left running) is cancelled and
+  // counted as a failure instead of holding the whole run until CI's limit.
+  `--test-timeout=${FILE_TIMEOUT_MS}`,
   '--test-reporter=spec',
   ...files,
 ], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } });
