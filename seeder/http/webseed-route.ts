@@ -6,7 +6,7 @@ import { isAssetId } from '../../protocol/asset-id.js';
 import { sendJsonError } from '../../core/http/error-response.js';
 import { readRange, type CachedBody } from '../cache/byte-cache.js';
 import type { AssetRecord, MediaIndex } from '../index/media-index.js';
-import { parseRange, type ByteRange } from './range.js';
+import { parseRange, type ByteRange } from '../../core/http/range.js';
 
 /** The bytes behind an id never change (a new origin body gets a new ETag), but the origin may change: cache briefly. */
 export const WEBSEED_CACHE_CONTROL = 'public, max-age=300';

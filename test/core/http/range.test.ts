@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_RANGES, parseRange } from '../../seeder/http/range.js';
+import { MAX_RANGES, parseRange } from '../../../core/http/range.js';
 
 test('no header or another unit is ignored (full body)', () => {
   assert.deepEqual(parseRange(undefined, 100), { type: 'ignore' });

@@ -1,6 +1,6 @@
 /**
  * `Range` header parsing per RFC 9110 §14.1–14.2 for one representation of
- * `size` bytes. Pure: the webseed route turns the result into 200/206/416.
+ * `size` bytes. Pure: the webseed route and the edge cache turn the result into 200/206/416.
  */
 export interface ByteRange {
   start: number;
