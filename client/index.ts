@@ -9,6 +9,7 @@ import { missingFeature } from './config/features.js';
 import { releaseToHttp } from './dom/media-elements.js';
 import { createDebugSurface, type DebugSurface } from './report/reporter.js';
 import { PeerConnectClient } from './peerconnect-client.js';
+import { enableMarks, mark } from './utils/marks.js';
 
 declare global {
   /**
@@ -23,6 +24,8 @@ declare global {
   interface Window {
     /** Debugging surface; see client/README.md. */
     __peerconnect?: DebugSurface;
+    /** Set before the client runs to record its timeline marks (client/utils/marks.ts). */
+    __peerconnectMarks?: boolean;
   }
 }
 
@@ -37,6 +40,8 @@ function releaseAll(doc: Document): void {
 }
 
 function boot(win: Window): void {
+  enableMarks(win.__peerconnectMarks === true);
+  mark('boot');
   const surface = createDebugSurface();
   win.__peerconnect = surface;
   let client: PeerConnectClient | undefined;

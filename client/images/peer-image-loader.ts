@@ -4,6 +4,7 @@ import type { CandidateType, PeerId } from '../../protocol/signal-messages.js';
 import { LinkError, type PendingRequest } from '../peer/peer-link.js';
 import { applyImageUrl, chooseImage, imagePainted, isParked, releaseToHttp, type ImageChoice } from '../dom/media-elements.js';
 import { sha256Hex } from '../utils/sha256.js';
+import { mark } from '../utils/marks.js';
 import type { Services } from '../services.js';
 import type { HttpHolder } from './http-holder.js';
 
@@ -177,9 +178,12 @@ export class PeerImageLoader {
   }
 
   private async fetchFromPeers(url: string, attempt: Attempt): Promise<PeerResult> {
+    const observedAt = performance.now();
     const raw = await this.s.manifest.lookup(url);
     if (raw.error || raw.p2p === false || !raw.id || !raw.sha256 || raw.size === undefined) throw new LinkError('manifest-error');
     const entry = raw as PeerResult['entry'];
+    mark('observed', entry.id, observedAt);
+    mark('manifest', entry.id);
     const held = this.s.store.get(entry.id);
     if (held) return { entry, bytes: held.bytes, peer: '', blobUrl: blobUrlOf(held.bytes, entry) };
     if (!this.s.signalingUp()) throw new LinkError('signaling-down');
@@ -211,6 +215,7 @@ export class PeerImageLoader {
             this.s.reportBadPeer(peer, entry.id);
             continue;
           }
+          mark('hashed', entry.id);
           return { entry, bytes, peer, blobUrl: blobUrlOf(bytes, entry) };
         } catch (err) {
           reason = err instanceof LinkError ? err.reason : 'client-error';
@@ -266,6 +271,7 @@ export class PeerImageLoader {
       img.src = choice.url;
       return this.fallback(img, entry, 'client-error');
     }
+    mark('painted', entry.id);
     if (!peer) {
       // Already held (verified on an earlier page view): no bytes moved for it.
       this.s.reporter.record({ id: entry.id, url: choice.url, source: 'peer', bytes: 0, ms: performance.now() });

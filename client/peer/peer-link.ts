@@ -7,6 +7,7 @@ import { SIGNAL_PROTOCOL_VERSION, type CandidateType, type ClientMessage, type I
 import type { FallbackReason } from '../../protocol/report.js';
 import { ICE_DEADLINE_DEFAULT_MS } from './ice-deadline.js';
 import { parseCandidate, selectedPair, type SelectedPair } from './ice-candidates.js';
+import { mark } from '../utils/marks.js';
 /** Remote candidates kept while the remote description is not set yet. */
 const MAX_PENDING_CANDIDATES = 64;
 /** Requests waiting for a free in-flight slot on one link. */
@@ -123,8 +124,13 @@ export class PeerLink {
       if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && options.fault === 'drop-candidates') return;
       options.signal({ v: SIGNAL_PROTOCOL_VERSION, type: 'candidate', to: this.remote, session: this.session, candidate: c.candidate, mid: c.sdpMid ?? '0' });
     };
+    mark('link-created', options.remote);
+    this.pc.oniceconnectionstatechange = () => {
+      if (this.pc.iceConnectionState === 'connected') mark('ice-connected', this.remote);
+    };
     this.pc.onconnectionstatechange = () => {
       const state = this.pc.connectionState;
+      if (state === 'connected') mark('dtls-connected', this.remote);
       if (state === 'failed') this.close(new LinkError('ice-failed'));
       else if (state === 'closed') this.close(new LinkError('peer-closed'));
     };
@@ -136,6 +142,7 @@ export class PeerLink {
         await this.pc.setLocalDescription(offer);
         if (this.closed) return;
         const sdp = this.pc.localDescription?.sdp ?? offer.sdp ?? '';
+        mark('offer-sent', this.remote);
         options.signal({ v: SIGNAL_PROTOCOL_VERSION, type: 'offer', to: this.remote, session: this.session, sdp });
       });
     } else {
@@ -165,6 +172,7 @@ export class PeerLink {
 
   acceptAnswer(sdp: string): void {
     if (!this.options.initiator || this.remoteSet) return;
+    mark('answer-received', this.remote);
     this.enqueue(async () => {
       await this.pc.setRemoteDescription({ type: 'answer', sdp });
       await this.flushCandidates();
@@ -273,6 +281,7 @@ export class PeerLink {
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = SEND_BUFFER_LOW_BYTES;
     channel.onopen = () => {
+      mark('channel-open', this.remote);
       clearTimeout(this.connectTimer);
       this.lastProgressAt = performance.now();
       this.openResolve();
@@ -300,6 +309,7 @@ export class PeerLink {
       const entry = this.queue.shift() as Outgoing;
       this.outgoing.set(entry.req, entry);
       entry.sent = true;
+      mark('request-sent', entry.asset);
       this.sendControl({ v: PEER_WIRE_VERSION, type: 'request', req: entry.req, asset: entry.asset, url: entry.url });
     }
   }
@@ -324,6 +334,7 @@ export class PeerLink {
         if (!entry) return;
         if (entry.buffer || message.size !== entry.size) throw new Error('unexpected header');
         entry.buffer = new Uint8Array(entry.size);
+        mark('first-byte', entry.asset);
         this.lastProgressAt = performance.now();
         if (entry.size === 0) this.finish(entry);
         return;
@@ -353,6 +364,7 @@ export class PeerLink {
   }
 
   private finish(entry: Outgoing): void {
+    mark('last-byte', entry.asset);
     this.outgoing.delete(entry.req);
     entry.resolve(entry.buffer as Uint8Array);
     this.pump();

@@ -1,4 +1,5 @@
 import type { AssetId, PeerId } from '../../protocol/signal-messages.js';
+import { mark } from '../utils/marks.js';
 
 /** How long to wait for `holders` after a `want`. */
 export const HOLDERS_TIMEOUT_MS = 1_500;
@@ -51,6 +52,7 @@ export class HolderDirectory {
             this.scheduled = false;
             const assets = this.batch;
             this.batch = [];
+            for (const id of assets) mark('want', id);
             this.sendWant(assets);
           }, WANT_BATCH_MS);
         }
@@ -62,6 +64,7 @@ export class HolderDirectory {
     const list = this.waiting.get(asset);
     if (!list) return;
     this.waiting.delete(asset);
+    mark('holders', asset);
     for (const finish of list) finish(peers);
   }
 
