@@ -5,7 +5,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import { readBoundedBody } from '../stats/read-bounded-body.js';
 import { parseReport } from '../stats/report-schema.js';
-import type { RateLimiter } from '../stats/rate-limiter.js';
+import type { RateLimiter } from '../../core/utils/rate-limiter.js';
 import type { StatsAggregator } from '../stats/stats-aggregator.js';
 import type { P2pRouter } from './router.js';
 import type { RouteContext } from '../../core/feature.js';

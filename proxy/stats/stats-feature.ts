@@ -10,7 +10,7 @@ import { P2pRouter } from '../routes/router.js';
 import { registerStatsRoute, type SignalingFigures } from '../routes/stats-route.js';
 import { sendJson } from '../server.js';
 import { AdminListener } from './admin-listener.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter } from '../../core/utils/rate-limiter.js';
 import { StatsAggregator } from './stats-aggregator.js';
 import { meterTraffic } from './traffic-meter.js';
 

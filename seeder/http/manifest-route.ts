@@ -4,13 +4,31 @@ import { assetIdFor } from '../../core/asset-id.js';
 import type { ErrorCode } from '../../core/errors.js';
 import { sendJsonError } from '../../core/http/error-response.js';
 import type { HolderCounts } from '../../core/feature.js';
+import { RateLimiter } from '../../core/utils/rate-limiter.js';
 import { IndexError, type MediaIndex } from '../index/media-index.js';
 import { UrlRefusedError } from '../index/url-scope.js';
+
+/**
+ * Per-address budget of URLs that need an origin fetch: a page's worth at once
+ * (several full manifests), then a steady trickle. URLs the index already has
+ * fresh cost nothing, so many visitors behind one address reading the same
+ * pages are not limited; a flood of distinct URLs is.
+ */
+export const MANIFEST_FETCH_BURST = 4 * MAX_MANIFEST_URLS;
+export const MANIFEST_FETCHES_PER_SEC = 32;
+/** Addresses remembered at once (least recently seen forgotten first). */
+export const MANIFEST_MAX_CLIENTS = 10_000;
+
+export function manifestBudget(now?: () => number): RateLimiter {
+  return new RateLimiter({ burst: MANIFEST_FETCH_BURST, perSecond: MANIFEST_FETCHES_PER_SEC, maxClients: MANIFEST_MAX_CLIENTS, now });
+}
 
 export interface ManifestDeps {
   index: MediaIndex;
   /** Browser holders online for an asset id (from signaling, when it runs). */
   holders?: HolderCounts;
+  /** Origin-fetch budget per client address; absent means unlimited. */
+  budget?: RateLimiter;
 }
 
 type EntryError = NonNullable<ManifestEntry['error']>;
@@ -55,7 +73,9 @@ export async function manifestEntry(raw: string, publicBase: string, deps: Manif
  * single URL the status follows its outcome (404 when the origin has no such file),
  * and the body adds the catalog `error` code beside `assets`.
  */
-export async function serveManifest(_req: IncomingMessage, res: ServerResponse, url: URL, publicBase: string, deps: ManifestDeps): Promise<void> {
+export async function serveManifest(
+  _req: IncomingMessage, res: ServerResponse, url: URL, publicBase: string, deps: ManifestDeps, clientAddress = '',
+): Promise<void> {
   const urls = url.searchParams.getAll('u');
   if (urls.length === 0 || urls.length > MAX_MANIFEST_URLS) {
     return sendJsonError(res, 'PC_ERR_BAD_REQUEST', `expected 1-${MAX_MANIFEST_URLS} u parameters`, { fields: { assets: [] } });
@@ -65,11 +85,31 @@ export async function serveManifest(_req: IncomingMessage, res: ServerResponse, 
   } catch {
     // a malformed Host cannot become a site host
   }
+  const cost = originFetchesNeeded(urls, publicBase, deps.index);
+  if (deps.budget && cost > 0 && !deps.budget.take(clientAddress, cost)) {
+    const retryAfter = Math.max(1, deps.budget.retryAfterSeconds(clientAddress, cost));
+    return sendJsonError(res, 'PC_ERR_RATE_LIMITED', 'too many manifest lookups from this address', {
+      headers: { 'retry-after': String(retryAfter) }, fields: { assets: [] },
+    });
+  }
   const assets = await Promise.all(urls.map((raw) => manifestEntry(raw, publicBase, deps)));
   const only = assets.length === 1 ? assets[0] : undefined;
   const code = only?.error ? CODE_OF[only.error] : undefined;
   if (code) return sendJsonError(res, code, undefined, { fields: { assets } });
   return sendManifest(res, { assets });
+}
+
+/** URLs of this request that the index would have to fetch from the origin (refused URLs cost nothing). */
+function originFetchesNeeded(urls: string[], publicBase: string, index: MediaIndex): number {
+  let count = 0;
+  for (const raw of urls) {
+    try {
+      if (!index.isFresh(index.scope.resolve(raw, `${publicBase}/`).upstream)) count++;
+    } catch {
+      // refused before any fetch
+    }
+  }
+  return count;
 }
 
 function sendManifest(res: ServerResponse, body: ManifestResponse): void {

@@ -2,7 +2,7 @@ import type { HolderCounts, Routes } from '../../core/feature.js';
 import { sendJsonError } from '../../core/http/error-response.js';
 import type { MediaIndex } from '../index/media-index.js';
 import type { TorrentStore } from '../torrent/torrent-store.js';
-import { serveManifest } from './manifest-route.js';
+import { manifestBudget, serveManifest } from './manifest-route.js';
 import { serveWebseed } from './webseed-route.js';
 
 export interface SeederRouteDeps {
@@ -17,7 +17,8 @@ const TORRENT_FILE = /^torrents\/([0-9a-f]{40})\.torrent$/;
 
 /** Registers manifest, webseed and torrent routes under the reserved prefix. */
 export function registerSeederRoutes(router: Routes, deps: SeederRouteDeps): void {
-  router.route('manifest', (req, res, ctx) => serveManifest(req, res, ctx.url, ctx.publicBase, deps));
+  const manifestDeps = { ...deps, budget: manifestBudget() };
+  router.route('manifest', (req, res, ctx) => serveManifest(req, res, ctx.url, ctx.publicBase, manifestDeps, ctx.clientAddress));
   router.route('seed/', (req, res, ctx) => serveWebseed(req, res, ctx.subpath.slice('seed/'.length), {
     index: deps.index, onBytes: deps.onWebseedBytes,
   }));

@@ -5,14 +5,21 @@ import { discardBody, type ByteCache, type CachedBody } from '../cache/byte-cach
 import type { TorrentStore } from '../torrent/torrent-store.js';
 import { assetIdFor } from '../../core/asset-id.js';
 import type { MediaKind } from '../../protocol/media.js';
+import { FetchGate, FetchGateFullError } from './fetch-gate.js';
 import { fetchFromOrigin, OriginFetchError, type FetchFailure, type FetchOutcome, type Validators } from './origin-fetch.js';
 import type { UrlScope } from './url-scope.js';
 
 /** An indexed record is trusted this long before the origin is asked again (conditional request). */
 export const INDEX_FRESH_MS = 60_000;
 /** Records and id aliases kept (metadata only; bytes live in the ByteCache). */
-const MAX_RECORDS = 10_000;
-const MAX_ALIASES = 20_000;
+export const MAX_RECORDS = 10_000;
+/**
+ * Origin fetches running at once, and waiting for a slot, across every caller
+ * (manifests, webseed refills, the seeder): a flood of distinct URLs cannot open
+ * more origin connections than this, nor queue more promises than this.
+ */
+export const MAX_ORIGIN_FETCHES = 16;
+export const MAX_QUEUED_FETCHES = 256;
 
 /** What the origin's content type says an indexed body is; `other` is never offered peer-to-peer. */
 export type IndexedKind = MediaKind | 'other';
@@ -54,6 +61,10 @@ export interface MediaIndexOptions {
   logger?: Logger;
   /** Called once per new video/audio torrent (the seeder starts seeding it). */
   onTorrent?: (record: AssetRecord, body: CachedBody) => void;
+  /** @default MAX_RECORDS (aliases: twice as many) */
+  maxRecords?: number;
+  /** @default { maxConcurrent: MAX_ORIGIN_FETCHES, maxQueued: MAX_QUEUED_FETCHES } */
+  fetchLimits?: { maxConcurrent: number; maxQueued: number };
 }
 
 export function kindOf(contentType: string): IndexedKind {
@@ -71,9 +82,11 @@ export function kindOf(contentType: string): IndexedKind {
 export class MediaIndex {
   readonly scope: UrlScope;
   readonly cache: ByteCache;
-  private readonly records = new LRUCache<string, AssetRecord>({ max: MAX_RECORDS });
-  private readonly aliases = new LRUCache<string, string>({ max: MAX_ALIASES });
+  private readonly records: LRUCache<string, AssetRecord>;
+  private readonly aliases: LRUCache<string, string>;
+  /** Bounded by the fetch gate: at most MAX_ORIGIN_FETCHES + MAX_QUEUED_FETCHES keys. */
   private readonly inflight = new Map<string, Promise<AssetRecord>>();
+  readonly fetchGate: FetchGate;
   private readonly freshMs: number;
   private closed = false;
 
@@ -81,6 +94,21 @@ export class MediaIndex {
     this.scope = options.scope;
     this.cache = options.cache;
     this.freshMs = options.freshMs ?? INDEX_FRESH_MS;
+    const maxRecords = options.maxRecords ?? MAX_RECORDS;
+    this.records = new LRUCache({ max: maxRecords });
+    this.aliases = new LRUCache({ max: maxRecords * 2 });
+    this.fetchGate = new FetchGate(options.fetchLimits ?? { maxConcurrent: MAX_ORIGIN_FETCHES, maxQueued: MAX_QUEUED_FETCHES });
+  }
+
+  /** True when a lookup of this URL would be answered without asking the origin. */
+  isFresh(upstream: URL): boolean {
+    const existing = this.records.peek(upstream.href);
+    return existing !== undefined && Date.now() - existing.checkedAt < this.freshMs;
+  }
+
+  /** Records and aliases held (metadata only), for bounds checks and stats. */
+  get sizes(): { records: number; aliases: number; inflight: number } {
+    return { records: this.records.size, aliases: this.aliases.size, inflight: this.inflight.size };
   }
 
   /** Looks up (fetching or revalidating when needed) the asset at an origin URL. */
@@ -132,14 +160,15 @@ export class MediaIndex {
     const canRevalidate = previous !== undefined && (!previous.p2p || this.cache.peek(previous.upstream) !== undefined);
     let outcome: FetchOutcome;
     try {
-      outcome = await fetchFromOrigin(upstream, {
+      outcome = await this.fetchGate.run(() => fetchFromOrigin(upstream, {
         scope: this.scope,
         dispatcher: this.options.dispatcher,
         validators: canRevalidate ? previous.validators : undefined,
         limitFor: (contentType) => this.limitFor(kindOf(contentType)),
         newWriter: () => this.cache.writer(),
-      });
+      }));
     } catch (err) {
+      if (err instanceof FetchGateFullError) throw new IndexError('origin-error', err.message);
       if (err instanceof OriginFetchError) {
         if (err.reason === 'not-found') this.forget(upstream.href);
         throw new IndexError(err.reason, err.message);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ReportBody } from '../../protocol/report.js';
 import { createMetrics } from '../../core/metrics.js';
 import { offloadRatios, StatsAggregator } from '../../proxy/stats/stats-aggregator.js';
-import { RateLimiter } from '../../proxy/stats/rate-limiter.js';
+import { RateLimiter } from '../../core/utils/rate-limiter.js';
 import { SampleWindow } from '../../proxy/stats/sample-window.js';
 import { parseReport } from '../../proxy/stats/report-schema.js';
 

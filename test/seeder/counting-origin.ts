@@ -19,6 +19,11 @@ export class CountingOrigin {
   readonly hits = new Map<string, number>();
   readonly conditionalHits = new Map<string, number>();
   delayMs = 0;
+  /** Served for any path not in `files` (a site that answers every URL). */
+  fallback: OriginFile | undefined;
+  /** Requests being answered now, and the most at once. */
+  active = 0;
+  maxActive = 0;
   private readonly server: Server;
   url!: URL;
 
@@ -26,7 +31,10 @@ export class CountingOrigin {
     this.server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
-      const file = this.files.get(path);
+      this.active++;
+      this.maxActive = Math.max(this.maxActive, this.active);
+      res.once('close', () => this.active--);
+      const file = this.files.get(path) ?? this.fallback;
       if (!file) {
         res.writeHead(404, { 'content-length': 0 }).end();
         return;
@@ -60,6 +68,13 @@ export class CountingOrigin {
   redirect(path: string, location: string): this {
     this.files.set(path, { body: Buffer.alloc(0), contentType: 'text/plain', location });
     return this;
+  }
+
+  /** GETs for every path. */
+  get totalHits(): number {
+    let sum = 0;
+    for (const n of this.hits.values()) sum += n;
+    return sum;
   }
 
   hitsOf(path: string): number {

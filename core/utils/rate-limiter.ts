@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { TokenBucket } from '../../core/utils/token-bucket.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface RateLimiterOptions {
   /** Requests a client may send in a burst. */
@@ -25,21 +25,21 @@ export class RateLimiter {
     this.now = options.now ?? Date.now;
   }
 
-  /** Takes one token for `key`; false when the client is over its rate. */
-  take(key: string): boolean {
+  /** Takes `cost` tokens for `key`; false when the client is over its rate. */
+  take(key: string, cost = 1): boolean {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(this.options.burst, this.options.perSecond, now);
       this.buckets.set(key, bucket);
     }
-    return bucket.take(now);
+    return bucket.take(now, cost);
   }
 
-  /** Seconds until `key` has a token again (for Retry-After). */
-  retryAfterSeconds(key: string): number {
+  /** Seconds until `key` has `cost` tokens again (for Retry-After). */
+  retryAfterSeconds(key: string, cost = 1): number {
     const bucket = this.buckets.peek(key);
-    return bucket ? Math.ceil(bucket.msUntil(this.now()) / 1000) : 0;
+    return bucket ? Math.ceil(bucket.msUntil(this.now(), cost) / 1000) : 0;
   }
 
   get size(): number {
