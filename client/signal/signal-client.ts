@@ -3,7 +3,7 @@ import {
   type AssetId, type ClientMessage, type IceServer, type PeerId, type ServerMessage,
 } from '../../protocol/signal-messages.js';
 import { mark } from '../utils/marks.js';
-import { RECONNECT_MAX_ATTEMPTS, RECONNECT_STABLE_MS, reconnectDelayMs } from './backoff.js';
+import { RECONNECT_BASE_MS, RECONNECT_MAX_ATTEMPTS, RECONNECT_SPREAD_MS, RECONNECT_STABLE_MS, reconnectDelayMs } from './backoff.js';
 
 /** How long the socket may take to open and say `welcome`. */
 export const SIGNAL_CONNECT_TIMEOUT_MS = 4_000;
@@ -39,6 +39,8 @@ export class SignalClient {
   private closed = false;
   private welcomed = false;
   private attempt = 0;
+  /** A welcomed session ended and no new one has been welcomed yet. */
+  private lostSession = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private page = '';
   private first: { resolve(id: PeerId): void; reject(err: Error): void } | undefined;
@@ -78,7 +80,10 @@ export class SignalClient {
       const final = this.attempt >= RECONNECT_MAX_ATTEMPTS;
       if (final) this.down = true;
       if (welcomedAt !== undefined || final) this.handlers.onClose(final);
-      if (!final) this.retryTimer = setTimeout(() => this.open(), reconnectDelayMs(this.attempt++));
+      // A lost session is the case a restart creates for every page at once: retry over the wider spread.
+      if (welcomedAt !== undefined) this.lostSession = true;
+      const baseMs = this.lostSession ? RECONNECT_SPREAD_MS : RECONNECT_BASE_MS;
+      if (!final) this.retryTimer = setTimeout(() => this.open(), reconnectDelayMs(this.attempt++, Math.random, baseMs));
     };
     const timer = setTimeout(end, SIGNAL_CONNECT_TIMEOUT_MS);
     try {
@@ -114,6 +119,7 @@ export class SignalClient {
       this.iceServers = message.iceServers;
       const again = this.welcomed;
       this.welcomed = true;
+      this.lostSession = false;
       this.first?.resolve(message.id);
       this.first = undefined;
       this.handlers.onWelcome(again);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RECONNECT_BASE_MS, RECONNECT_CAP_MS, RECONNECT_MAX_ATTEMPTS, reconnectDelayMs } from '../../client/signal/backoff.js';
+import { RECONNECT_BASE_MS, RECONNECT_CAP_MS, RECONNECT_MAX_ATTEMPTS, RECONNECT_SPREAD_MS, reconnectDelayMs } from '../../client/signal/backoff.js';
 
 test('reconnect delay: full jitter below a ceiling that doubles from the base up to the cap', () => {
   for (let attempt = 0; attempt < 12; attempt++) {
@@ -25,8 +25,16 @@ test('reconnect delay: draws spread over the whole range, not clustered at the c
   for (const [i, n] of quarters.entries()) assert.ok(n > 300, `quarter ${i} got ${n} of 2000 draws`);
 });
 
+test('reconnect delay after a lost session: the first ceiling is the spread window, still capped', () => {
+  assert.ok(RECONNECT_SPREAD_MS > RECONNECT_BASE_MS && RECONNECT_SPREAD_MS <= RECONNECT_CAP_MS);
+  const top = reconnectDelayMs(0, () => 0.999_999, RECONNECT_SPREAD_MS);
+  assert.ok(top >= RECONNECT_SPREAD_MS - 1 && top < RECONNECT_SPREAD_MS, `${top} just below ${RECONNECT_SPREAD_MS}`);
+  assert.equal(reconnectDelayMs(0, () => 0.5, RECONNECT_SPREAD_MS), RECONNECT_SPREAD_MS / 2);
+  assert.ok(reconnectDelayMs(5, () => 0.999_999, RECONNECT_SPREAD_MS) < RECONNECT_CAP_MS, 'later attempts stay under the cap');
+});
+
 test('reconnect attempts are bounded: the worst case total wait is finite and within minutes', () => {
   let worst = 0;
-  for (let attempt = 0; attempt < RECONNECT_MAX_ATTEMPTS; attempt++) worst += Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** attempt);
+  for (let attempt = 0; attempt < RECONNECT_MAX_ATTEMPTS; attempt++) worst += Math.min(RECONNECT_CAP_MS, RECONNECT_SPREAD_MS * 2 ** attempt);
   assert.ok(worst <= 5 * 60_000, `worst case ${worst} ms`);
 });
