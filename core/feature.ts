@@ -8,6 +8,8 @@ export interface Feature {
   close?(): Promise<void>;
   /** False while the feature cannot serve (reported by /readyz). */
   ready?(): boolean;
+  /** Extra fields for /readyz's body (e.g. `redis: 'down'`) that do not make the instance unready. */
+  status?(): Record<string, string>;
 }
 
 export interface RouteContext {

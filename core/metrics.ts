@@ -82,6 +82,18 @@ export function createMetrics() {
       name: 'peerconnect_cache_lookups_total', help: 'Seeder cache lookups by result (hit, miss)',
       labelNames: ['result'] as const, ...metric,
     }),
+    edgeCacheRequests: new Counter({
+      name: 'peerconnect_edge_cache_requests_total', help: 'Requests the edge cache (EDGE_CACHE) took, by result (hit, miss, revalidated)',
+      labelNames: ['result'] as const, ...metric,
+    }),
+    edgeCacheNotStored: new Counter({
+      name: 'peerconnect_edge_cache_not_stored_total',
+      help: 'Origin responses the edge cache passed on without storing, by reason (status, no-store, private, set-cookie, credentials, vary, type, too-large, not-storable)',
+      labelNames: ['reason'] as const, ...metric,
+    }),
+    edgeCacheBytes: new Counter({
+      name: 'peerconnect_edge_cache_served_bytes_total', help: 'Body bytes answered from the edge cache: origin bytes saved by the cache', ...metric,
+    }),
   };
 }
 

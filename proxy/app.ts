@@ -13,6 +13,7 @@ import { StatsFeature } from './stats/stats-feature.js';
 import { ClientBundle } from './routes/client-bundle.js';
 import { MediaVendor } from './routes/media-vendor.js';
 import { InMemoryPeerRegistry } from './signaling/peer-registry.js';
+import { ClusterFeature } from './cluster/cluster-feature.js';
 import { HtmlInjectionFeature } from './html/html-injection.js';
 import { SeederFeature } from '../seeder/seeder-feature.js';
 import { StunServer } from './stun/stun-server.js';
@@ -36,6 +37,8 @@ export interface RunningApp {
   seeder: SeederFeature;
   /** With ACME_DOMAINS: the certificate manager (`certificate`, `renewNow()`, `orders`). */
   acme?: AcmeManager;
+  /** With REDIS_URL: this instance's link to the others (shared registry, instance id, Redis state). */
+  cluster?: ClusterFeature;
   close(): Promise<void>;
 }
 
@@ -75,7 +78,11 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   }
   const { metrics, router: routes } = server;
   // Who holds what: read by signaling (pairing), its threshold policy and the seeder's manifests.
-  const registry = new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
+  // REDIS_URL: shared with the other instances through Redis (reads stay local and synchronous); else in-process.
+  const cluster = config.redisUrl !== undefined
+    ? new ClusterFeature({ redisUrl: config.redisUrl, logger, limits: { maxPeers: config.signalMaxPeers } })
+    : undefined;
+  const registry = cluster?.registry ?? new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
   // No address is privileged: the seeder role needs a secret, a random one when the operator set none (only the embedded seeder knows it).
   const seederSecret = config.seederToken ?? config.adminToken ?? randomBytes(32).toString('base64url');
   if (config.seederMode === 'external' && config.seederToken === undefined && config.adminToken === undefined) {
@@ -107,6 +114,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // Started in this order, closed after the server stops taking requests.
   // STUN binds before signaling starts, so no welcome misses its URL.
   if (stun) server.addFeature(stun);
+  // Before signaling, so it closes after it: on SIGTERM the dropped sessions leave Redis, then the instance removes the rest.
+  if (cluster) server.addFeature(cluster);
   server
     .addFeature(signaling)
     .addFeature(stats)
@@ -132,7 +141,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
 
   let closing: Promise<void> | undefined;
   return {
-    server, url, origin, demo, signaling, stats, injector, clientBundle, seeder, ...(acme ? { acme } : {}),
+    server, url, origin, demo, signaling, stats, injector, clientBundle, seeder, ...(acme ? { acme } : {}), ...(cluster ? { cluster } : {}),
     close() {
       closing ??= (async () => {
         await server.close();

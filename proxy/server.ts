@@ -121,7 +121,8 @@ export class PeerConnectServer implements CertificateTarget {
       const notReady = this.features.filter((feature) => feature.ready && !feature.ready()).map((f) => f.name);
       const originUp = await this.forwarder.probe(READY_PROBE_TIMEOUT_MS);
       const ok = originUp && notReady.length === 0 && !this.closing;
-      sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not-ready', origin: originUp ? 'up' : 'down', waitingFor: notReady });
+      const details = Object.assign({}, ...this.features.map((feature) => feature.status?.() ?? {})) as Record<string, string>;
+      sendJson(res, ok ? 200 : 503, { ...details, status: ok ? 'ready' : 'not-ready', origin: originUp ? 'up' : 'down', waitingFor: notReady });
     });
   }
 

@@ -22,6 +22,10 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   readonly doc: string;
 }
 
+/** EDGE_CACHE: what the proxy's own HTTP cache keeps. */
+export const EDGE_CACHE_MODES = ['off', 'media', 'static'] as const;
+export type EdgeCacheMode = (typeof EDGE_CACHE_MODES)[number];
+
 const nonNegativeInt = z.number().int().nonnegative();
 const positiveInt = z.number().int().positive();
 const httpUrl = z
@@ -275,7 +279,13 @@ export const OPTIONS = {
     key: 'cacheMaxBytes', env: 'CACHE_MAX_BYTES', kind: 'int',
     schema: positiveInt.default(256 * 1024 * 1024),
     expected: 'a positive integer (bytes)',
-    doc: 'Upper bound of the seeder byte cache.',
+    doc: 'Upper bound of the byte cache the seeder and the edge cache share (memory and spill files together).',
+  }),
+  edgeCache: option({
+    key: 'edgeCache', env: 'EDGE_CACHE', kind: 'string',
+    schema: z.enum(EDGE_CACHE_MODES).default('media'),
+    expected: 'one of off, media, static',
+    doc: 'Shared HTTP cache (RFC 9111) in the proxy: off; media (the mediaTypes: images, video, audio); static (media plus CSS, JS and fonts). Responses carry X-Cache: HIT, MISS or REVALIDATED; POST <prefix>/purge (admin) forgets entries.',
   }),
   originTimeoutMs: option({
     key: 'originTimeoutMs', env: 'ORIGIN_TIMEOUT_MS', kind: 'int',

@@ -62,6 +62,11 @@ export class ByteCache {
     return body;
   }
 
+  /** A lookup that refreshes recency without counting in the seeder's hit/miss figures (the edge cache counts its own). */
+  touch(key: string): CachedBody | undefined {
+    return this.lru.get(key);
+  }
+
   peek(key: string): CachedBody | undefined {
     return this.lru.peek(key);
   }

@@ -1,0 +1,395 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { LRUCache } from 'lru-cache';
+import { Pool, type Dispatcher } from 'undici';
+import type CachePolicy from 'http-cache-semantics';
+import type { Logger } from '../../core/logger.js';
+import { clientResponseHeaders, originRequestHeaders, type ForwardedInfo } from '../http/headers.js';
+import type { BodySink, BodyStore, StoredBody } from './body-store.js';
+import { decideStorage, policyRequest, type NotStoredReason } from './cache-policy.js';
+import { X_CACHE_HEADER, sendCached, type CacheStatus } from './cached-response.js';
+import type { CacheScope } from './cache-scope.js';
+
+/** URLs whose responses are remembered; their bodies are bounded by bytes in the store. */
+const MAX_CACHED_URLS = 50_000;
+/** Accept-Encoding variants kept per URL; the oldest goes first. */
+const MAX_VARIANTS_PER_URL = 4;
+/** Connections the cache opens to the origin for fills and revalidations. */
+const ORIGIN_CONNECTIONS = 64;
+const ORIGIN_KEEP_ALIVE_MS = 10_000;
+/** Request headers never sent with a fill: the cache wants the whole current body, whatever the visitor holds. */
+const FILL_DROPPED_HEADERS = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'expect']);
+/** Stored per variant and recomputed per answer. */
+const PER_ANSWER_HEADERS = ['age', X_CACHE_HEADER];
+
+export type EdgeCacheResult = 'hit' | 'miss' | 'revalidated';
+
+/** What the cache reports, for /metrics and /stats. */
+export interface EdgeCacheEvents {
+  /** A request the cache answered or sent on to the origin itself. */
+  onResult?(result: EdgeCacheResult): void;
+  /** A response that went to the visitor without being stored, and why. */
+  onNotStored?(reason: NotStoredReason): void;
+  /** Body bytes answered from stored bytes: what the origin did not have to send. */
+  onBytesFromCache?(bytes: number): void;
+}
+
+export interface EdgeCacheOptions {
+  origin: URL;
+  scope: CacheScope;
+  store: BodyStore;
+  logger: Logger;
+  /** Headers deadline and body idle deadline towards the origin (ORIGIN_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Extra CA certificates for an https origin (ORIGIN_CA_FILE). */
+  ca?: string[];
+  /** Largest single body stored. @default a quarter of the store */
+  maxObjectBytes?: number;
+  events?: EdgeCacheEvents;
+}
+
+interface Variant {
+  /** Key of the body in the store; unique per stored body so a replacement never races a reader. */
+  readonly bodyKey: string;
+  policy: CachePolicy;
+  /** Headers for the visitor (Location rewritten, hop-by-hop gone), without Age and X-Cache. */
+  headers: OutgoingHttpHeaders;
+  /** The request's Accept-Encoding when the response varies on it. */
+  readonly varies: boolean;
+  readonly acceptEncoding: string | undefined;
+}
+
+interface UrlEntry {
+  variants: Variant[];
+}
+
+/** What a coalesced request gets when the leading one is done. */
+interface FlightResult {
+  variant: Variant;
+  status: CacheStatus;
+}
+
+/**
+ * A shared HTTP cache (RFC 9111) in front of the origin for media (and with
+ * EDGE_CACHE=static, CSS/JS/fonts): fresh hits come from the byte store with
+ * Age and the origin's validators, Range and conditionals answered locally;
+ * stale entries and `no-cache` requests are revalidated with a conditional
+ * request; concurrent misses for one URL share a single origin request.
+ */
+export class EdgeCache {
+  private readonly origin: URL;
+  private readonly scope: CacheScope;
+  private readonly store: BodyStore;
+  private readonly logger: Logger;
+  private readonly events: EdgeCacheEvents;
+  private readonly maxObjectBytes: number;
+  private readonly pool: Pool;
+  private readonly entries: LRUCache<string, UrlEntry>;
+  private readonly flights = new Map<string, Promise<FlightResult | undefined>>();
+  private bodyCounter = 0;
+  private coalesced = 0;
+  private closed = false;
+
+  constructor(options: EdgeCacheOptions) {
+    this.origin = options.origin;
+    this.scope = options.scope;
+    this.store = options.store;
+    this.logger = options.logger;
+    this.events = options.events ?? {};
+    this.maxObjectBytes = options.maxObjectBytes ?? Math.floor(options.store.maxBytes / 4);
+    this.entries = new LRUCache<string, UrlEntry>({
+      max: MAX_CACHED_URLS,
+      dispose: (entry) => { for (const variant of entry.variants) this.store.delete(variant.bodyKey); },
+    });
+    this.pool = new Pool(options.origin.origin, {
+      connections: ORIGIN_CONNECTIONS,
+      keepAliveTimeout: ORIGIN_KEEP_ALIVE_MS,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connectTimeout: Math.min(options.timeoutMs, 10_000),
+      ...(options.ca ? { connect: { ca: options.ca } } : {}),
+    });
+  }
+
+  /** Requests waiting on another request's origin fetch right now. */
+  get waiting(): number {
+    return this.coalesced;
+  }
+
+  /** URLs with at least one stored variant. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * Answers the request when it is the cache's business (GET/HEAD of a covered
+   * path); false hands it to the forwarder untouched (nothing written yet).
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, info: ForwardedInfo, publicBase: string, url: URL): Promise<boolean> {
+    if (this.closed || (req.method !== 'GET' && req.method !== 'HEAD') || !this.scope.coversPath(url.pathname)) return false;
+    const path = req.url ?? '/';
+    const urlKey = `${req.headers.host ?? ''} ${path}`;
+    const policyReq = policyRequest(path, req.headers);
+    const flightKey = `${urlKey}\n${req.headers['accept-encoding'] ?? ''}`;
+
+    const pending = this.flights.get(flightKey);
+    if (pending) {
+      this.coalesced++;
+      try {
+        return await this.answerFromFlight(req, res, await pending);
+      } finally {
+        this.coalesced--;
+      }
+    }
+
+    const variant = this.lookup(urlKey, req.headers['accept-encoding']);
+    if (variant) {
+      const body = this.store.get(variant.bodyKey);
+      if (body && !variant.policy.evaluateRequest(policyReq).revalidation) {
+        await this.answer(req, res, variant, body, 'HIT');
+        return true;
+      }
+      if (!body) this.dropVariant(urlKey, variant);
+    }
+    const stale = variant && this.store.get(variant.bodyKey) ? variant : undefined;
+    // Nothing stored for a partial or header-only request: the origin answers it directly, as without a cache.
+    if (!stale && (req.method === 'HEAD' || req.headers.range !== undefined)) return false;
+
+    let settle!: (result: FlightResult | undefined) => void;
+    this.flights.set(flightKey, new Promise((resolve) => { settle = resolve; }));
+    try {
+      return await this.lead(req, res, info, publicBase, { urlKey, path, policyReq, stale }, settle);
+    } finally {
+      this.flights.delete(flightKey);
+      settle(undefined);
+    }
+  }
+
+  /** Forgets stored responses whose path is `url` (exactly) or starts with `prefix`; returns how many URLs went. */
+  purge(target: { url?: string; prefix?: string }): number {
+    const url = target.url === undefined ? undefined : pathOf(target.url);
+    const prefix = target.prefix === undefined ? undefined : pathOf(target.prefix);
+    let purged = 0;
+    for (const key of [...this.entries.keys()]) {
+      const path = key.slice(key.indexOf(' ') + 1);
+      if ((url !== undefined && path === url) || (prefix !== undefined && path.startsWith(prefix))) {
+        this.entries.delete(key);
+        purged++;
+      }
+    }
+    return purged;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.entries.clear();
+    await this.pool.close().catch(() => this.pool.destroy());
+  }
+
+  private lookup(urlKey: string, acceptEncoding: string | undefined): Variant | undefined {
+    const entry = this.entries.get(urlKey);
+    return entry?.variants.find((v) => !v.varies || v.acceptEncoding === acceptEncoding);
+  }
+
+  private async answerFromFlight(req: IncomingMessage, res: ServerResponse, result: FlightResult | undefined): Promise<boolean> {
+    const body = result ? this.store.get(result.variant.bodyKey) : undefined;
+    // The leader's response was not stored (or is gone already): this request goes to the origin itself.
+    if (!result || !body) return false;
+    await this.answer(req, res, result.variant, body, result.status === 'MISS' ? 'HIT' : result.status);
+    return true;
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse, variant: Variant, body: StoredBody, status: CacheStatus): Promise<void> {
+    this.events.onResult?.(status === 'HIT' ? 'hit' : status === 'REVALIDATED' ? 'revalidated' : 'miss');
+    const headers = { ...variant.headers, age: String(Math.round(variant.policy.age())) };
+    const sent = await sendCached(req, res, { body, headers }, this.store, status);
+    if (status !== 'MISS') this.events.onBytesFromCache?.(sent);
+  }
+
+  /** The one request that goes to the origin for a URL and variant; coalesced ones wait on `settle`. */
+  private async lead(
+    req: IncomingMessage, res: ServerResponse, info: ForwardedInfo, publicBase: string,
+    target: { urlKey: string; path: string; policyReq: CachePolicy.Request; stale: Variant | undefined },
+    settle: (result: FlightResult | undefined) => void,
+  ): Promise<boolean> {
+    const { urlKey, path, policyReq, stale } = target;
+    const headers = fillHeaders(req, info, stale?.policy.revalidationHeaders(policyReqWithoutConditionals(policyReq)));
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({ path, method: 'GET', headers });
+    } catch (err) {
+      // The forwarder asks once more and answers with the right error page and metric.
+      this.logger.debug({ err: (err as Error).message, path }, 'edge cache: origin request failed');
+      return false;
+    }
+    const { statusCode, headers: originHeaders, body } = response;
+
+    if (stale && statusCode === 304) {
+      body.resume();
+      const { policy, modified } = stale.policy.revalidatedPolicy(policyReq, { status: 304, headers: originHeaders as CachePolicy.Response['headers'] });
+      const storedBody = this.store.get(stale.bodyKey);
+      if (modified || !storedBody) {
+        this.dropVariant(urlKey, stale);
+        return false;
+      }
+      stale.policy = policy;
+      stale.headers = storedHeaders(policy.responseHeaders(), this.origin, publicBase);
+      settle({ variant: stale, status: 'REVALIDATED' });
+      await this.answer(req, res, stale, storedBody, 'REVALIDATED');
+      return true;
+    }
+    // Whatever came back replaces what was stored: a new body, or a status that says it is gone.
+    if (stale) this.dropVariant(urlKey, stale);
+
+    const decision = this.decide(policyReq, statusCode, originHeaders);
+    if (!decision.store) {
+      this.events.onNotStored?.(decision.reason);
+      this.events.onResult?.('miss');
+      await relay(req, res, statusCode, { ...clientResponseHeaders(originHeaders, this.origin, publicBase), [X_CACHE_HEADER]: 'MISS' }, body);
+      return true;
+    }
+    const variant: Variant = {
+      bodyKey: `edge:${++this.bodyCounter}`,
+      policy: decision.policy,
+      headers: storedHeaders(originHeaders, this.origin, publicBase),
+      varies: originHeaders.vary !== undefined,
+      acceptEncoding: req.headers['accept-encoding'],
+    };
+    // A plain GET streams to its visitor while it fills; Range, HEAD and revalidating requests are answered from the stored copy.
+    const streamToVisitor = req.method === 'GET' && req.headers.range === undefined && !stale;
+    if (streamToVisitor) {
+      this.events.onResult?.('miss');
+      res.writeHead(200, { ...variant.headers, [X_CACHE_HEADER]: 'MISS' });
+    }
+    const stored = await this.fill(body, streamToVisitor ? res : undefined);
+    if (stored && this.store.set(variant.bodyKey, stored)) {
+      this.remember(urlKey, variant);
+      settle({ variant, status: 'MISS' });
+    } else if (stored === undefined) {
+      this.events.onNotStored?.('too-large');
+    }
+    if (streamToVisitor) return true;
+    const body2 = this.store.get(variant.bodyKey);
+    if (!body2) return false;
+    await this.answer(req, res, variant, body2, 'MISS');
+    return true;
+  }
+
+  private decide(policyReq: CachePolicy.Request, statusCode: number, headers: IncomingHttpHeaders): ReturnType<typeof decideStorage> {
+    if (statusCode === 200 && !this.scope.coversType(headers['content-type'])) return { store: false, reason: 'type' };
+    const length = Number(headers['content-length']);
+    if (Number.isFinite(length) && length > this.maxObjectBytes) return { store: false, reason: 'too-large' };
+    return decideStorage(policyReq, statusCode, headers);
+  }
+
+  /**
+   * Reads the origin body into the store (and to the visitor when `res` is
+   * given, at the visitor's pace). Keeps reading for the store when the
+   * visitor leaves, so coalesced requests still get it; undefined when the body
+   * outgrew the object bound or failed.
+   */
+  private async fill(body: Dispatcher.ResponseData['body'], res: ServerResponse | undefined): Promise<StoredBody | undefined> {
+    let sink: BodySink | undefined;
+    try {
+      sink = await this.store.writer();
+    } catch {
+      sink = undefined;
+    }
+    let bytes = 0;
+    try {
+      for await (const chunk of body) {
+        const buffer = chunk as Buffer;
+        bytes += buffer.length;
+        if (sink && bytes > this.maxObjectBytes) {
+          sink.abort();
+          sink = undefined;
+        }
+        if (sink) await sink.write(buffer);
+        if (res && !res.destroyed) {
+          if (!res.write(buffer)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        } else if (!sink) {
+          body.destroy();
+          break;
+        }
+      }
+      if (res && !res.destroyed) res.end();
+      return sink ? await sink.end() : undefined;
+    } catch (err) {
+      sink?.abort();
+      this.logger.warn({ err: (err as Error).message }, 'edge cache: origin body failed mid-stream');
+      if (res && !res.writableEnded) res.destroy();
+      return undefined;
+    }
+  }
+
+  private remember(urlKey: string, variant: Variant): void {
+    const entry = this.entries.get(urlKey);
+    if (!entry) {
+      this.entries.set(urlKey, { variants: [variant] });
+      return;
+    }
+    const same = entry.variants.findIndex((v) => v.varies === variant.varies && v.acceptEncoding === variant.acceptEncoding);
+    if (same >= 0) this.store.delete(entry.variants.splice(same, 1)[0]!.bodyKey);
+    entry.variants.unshift(variant);
+    while (entry.variants.length > MAX_VARIANTS_PER_URL) this.store.delete(entry.variants.pop()!.bodyKey);
+  }
+
+  private dropVariant(urlKey: string, variant: Variant): void {
+    const entry = this.entries.peek(urlKey);
+    this.store.delete(variant.bodyKey);
+    if (!entry) return;
+    entry.variants = entry.variants.filter((v) => v !== variant);
+    if (entry.variants.length === 0) this.entries.delete(urlKey);
+  }
+}
+
+/** The visitor's headers for the origin, minus range and conditionals, plus the cache's own validators when revalidating. */
+function fillHeaders(req: IncomingMessage, info: ForwardedInfo, validators: Record<string, string> | undefined): string[] {
+  const all = originRequestHeaders(req, info);
+  const out: string[] = [];
+  for (let i = 0; i < all.length; i += 2) {
+    if (!FILL_DROPPED_HEADERS.has((all[i] as string).toLowerCase())) out.push(all[i] as string, all[i + 1] as string);
+  }
+  if (validators?.['if-none-match'] !== undefined) out.push('if-none-match', validators['if-none-match']);
+  if (validators?.['if-modified-since'] !== undefined) out.push('if-modified-since', validators['if-modified-since']);
+  return out;
+}
+
+/** The visitor's own validators must not end up in the cache's revalidation request. */
+function policyReqWithoutConditionals(req: CachePolicy.Request): CachePolicy.Request {
+  return { ...req, headers: { ...req.headers, 'if-none-match': undefined, 'if-modified-since': undefined } };
+}
+
+function storedHeaders(headers: Record<string, string | string[] | undefined>, origin: URL, publicBase: string): OutgoingHttpHeaders {
+  const out = clientResponseHeaders(headers, origin, publicBase);
+  for (const name of PER_ANSWER_HEADERS) delete out[name];
+  return out;
+}
+
+/** An unstored response goes to the visitor as the forwarder would send it. */
+async function relay(req: IncomingMessage, res: ServerResponse, statusCode: number, headers: OutgoingHttpHeaders, body: Dispatcher.ResponseData['body']): Promise<void> {
+  res.writeHead(statusCode, headers);
+  if (req.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
+    body.resume();
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(body, res);
+  } catch {
+    if (!res.destroyed) res.destroy();
+  }
+}
+
+/** A purge target as a path with query: absolute URLs are reduced to theirs. */
+function pathOf(target: string): string {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    return url.pathname + url.search;
+  } catch {
+    return `/${target}`;
+  }
+}
