@@ -18,6 +18,12 @@ import { HtmlInjectionFeature } from './html/html-injection.js';
 import { SeederFeature } from '../seeder/seeder-feature.js';
 import { StunServer } from './stun/stun-server.js';
 import { AcmeManager, acmeOptionsFrom } from './tls/acme-manager.js';
+import { EdgeCache } from './cache/edge-cache.js';
+import { CacheScope } from './cache/cache-scope.js';
+import { registerPurgeRoute } from './cache/purge-route.js';
+import type { BodyStore } from './cache/body-store.js';
+import { originCaList } from './tls/origin-ca.js';
+import { readRange } from '../seeder/cache/byte-cache.js';
 
 export interface RunningApp {
   server: PeerConnectServer;
@@ -37,6 +43,8 @@ export interface RunningApp {
   seeder: SeederFeature;
   /** With ACME_DOMAINS: the certificate manager (`certificate`, `renewNow()`, `orders`). */
   acme?: AcmeManager;
+  /** With EDGE_CACHE other than off: the proxy's HTTP cache for media (`purge`, `size`). */
+  edgeCache?: EdgeCache;
   /** With REDIS_URL: this instance's link to the others (shared registry, instance id, Redis state). */
   cluster?: ClusterFeature;
   close(): Promise<void>;
@@ -111,6 +119,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     config, metrics, logger, routes, httpServer: server.httpServer as Server, signaling,
     assetUrls: { urlOf: (id) => seeder.index.recordById(id)?.upstream },
   });
+  // The edge cache keeps its bodies in the seeder's byte cache: one CACHE_MAX_BYTES bound, one LRU.
+  const edgeCache = edgeCacheFor(config, origin, seeder, server, logger);
   // Started in this order, closed after the server stops taking requests.
   // STUN binds before signaling starts, so no welcome misses its URL.
   if (stun) server.addFeature(stun);
@@ -126,6 +136,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     .addFeature(seeder)
     .addResponseRewriter(injector.rewriter);
   if (acme) server.addFeature(acme);
+  if (edgeCache) server.addFeature({ name: 'edge-cache', close: () => edgeCache.close() });
 
   let url: URL;
   try {
@@ -141,7 +152,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
 
   let closing: Promise<void> | undefined;
   return {
-    server, url, origin, demo, signaling, stats, injector, clientBundle, seeder, ...(acme ? { acme } : {}), ...(cluster ? { cluster } : {}),
+    server, url, origin, demo, signaling, stats, injector, clientBundle, seeder, ...(acme ? { acme } : {}), ...(cluster ? { cluster } : {}), ...(edgeCache ? { edgeCache } : {}),
     close() {
       closing ??= (async () => {
         await server.close();
@@ -150,6 +161,35 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
       return closing;
     },
   };
+}
+
+/** EDGE_CACHE: the cache in front of the forwarder, its metrics and, with ADMIN_TOKEN, its purge route. */
+function edgeCacheFor(config: Config, origin: URL, seeder: SeederFeature, server: PeerConnectServer, logger: Logger): EdgeCache | undefined {
+  const scope = new CacheScope(config.edgeCache, config.mediaTypes);
+  if (!scope.enabled) return undefined;
+  const bytes = seeder.cache;
+  const store: BodyStore = {
+    maxBytes: bytes.maxBytes,
+    get: (key) => bytes.touch(key),
+    set: (key, body) => bytes.set(key, body),
+    delete: (key) => bytes.delete(key),
+    writer: () => bytes.writer(),
+    read: readRange,
+  };
+  const { metrics } = server;
+  const ca = originCaList(config.originCaFile);
+  const cache = new EdgeCache({
+    origin, scope, store, logger: logger.child({ module: 'peerconnect:edge-cache' }), timeoutMs: config.originTimeoutMs,
+    ...(ca ? { ca } : {}),
+    events: {
+      onResult: (result) => metrics.edgeCacheRequests.inc({ result }),
+      onNotStored: (reason) => metrics.edgeCacheNotStored.inc({ reason }),
+      onBytesFromCache: (n) => metrics.edgeCacheBytes.inc(n),
+    },
+  });
+  server.setEdgeCache(cache);
+  if (config.adminToken !== undefined) registerPurgeRoute(server.router, cache);
+  return cache;
 }
 
 /** Two symmetric NATs meet only through TURN: minted credentials (TURN_URLS + TURN_SECRET) or a static turn: entry. */

@@ -12,6 +12,7 @@ import { normalizeAddress } from '../core/utils/ip-address.js';
 import { sendErrorPage, sendErrorStatus, sendJsonError, sendSocketError } from '../core/http/error-response.js';
 import { OriginForwarder, type ResponseRewriter } from './http/forward.js';
 import { forwardUpgrade } from './http/upgrade.js';
+import type { EdgeCache } from './cache/edge-cache.js';
 import { P2pRouter } from './routes/router.js';
 import type { AcmeChallengeHandler, CertificateTarget, Feature, RouteContext } from '../core/feature.js';
 import { secureContextFor, readTlsFiles, type TlsMaterial } from './tls/tls-material.js';
@@ -68,6 +69,7 @@ export class PeerConnectServer implements CertificateTarget {
   private readonly originCa: string[] | undefined;
   private readonly features: Feature[] = [];
   private readonly rewriters: ResponseRewriter[] = [];
+  private edgeCache: EdgeCache | undefined;
   private readonly trustedProxies: TrustedProxies;
   private warnedUntrustedProxy = false;
   private readonly idPrefix = randomBytes(4).toString('hex');
@@ -162,6 +164,12 @@ export class PeerConnectServer implements CertificateTarget {
 
   addFeature(feature: Feature): this {
     this.features.push(feature);
+    return this;
+  }
+
+  /** The edge cache (EDGE_CACHE), asked before the forwarder for every site request. */
+  setEdgeCache(cache: EdgeCache | undefined): this {
+    this.edgeCache = cache;
     return this;
   }
 
@@ -371,7 +379,9 @@ export class PeerConnectServer implements CertificateTarget {
       }
       this.warnIfUntrustedProxy(req);
       const info = this.forwardedInfo(req, requestId);
-      const outcome = await this.forwarder.forward(req, res, info, this.publicBase(req, info), url);
+      const publicBase = this.publicBase(req, info);
+      if (this.edgeCache && await this.edgeCache.handle(req, res, info, publicBase, url)) return;
+      const outcome = await this.forwarder.forward(req, res, info, publicBase, url);
       if (outcome !== 'ok') this.metrics.originFailures.inc({ outcome });
     } catch (err) {
       // A bug of ours, not a bad request: the log keeps the stack, the answer only the code and request id.
