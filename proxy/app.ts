@@ -43,10 +43,10 @@ export interface RunningApp {
   seeder: SeederFeature;
   /** With ACME_DOMAINS: the certificate manager (`certificate`, `renewNow()`, `orders`). */
   acme?: AcmeManager;
-  /** With EDGE_CACHE other than off: the proxy's HTTP cache for media (`purge`, `size`). */
-  edgeCache?: EdgeCache;
   /** With REDIS_URL: this instance's link to the others (shared registry, instance id, Redis state). */
   cluster?: ClusterFeature;
+  /** With EDGE_CACHE other than off: the proxy's HTTP cache for media (`purge`, `size`). */
+  edgeCache?: EdgeCache;
   close(): Promise<void>;
 }
 
