@@ -80,10 +80,10 @@ export class BrowserLikePeer {
    * stack, not the seeder, so the helper retries with a new session, as the client
    * would try again, and reports how many attempts it took.
    */
-  async fetch(holder: string, asset: string, url: string): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage; attempts: number }> {
+  async fetch(holder: string, asset: string, url: string, onBytes?: (received: number) => void): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return { ...(await this.fetchOnce(holder, asset, url)), attempts: attempt };
+        return { ...(await this.fetchOnce(holder, asset, url, onBytes)), attempts: attempt };
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS || !/Got a remote candidate without ICE transport/.test(String(err))) throw err;
         // Signaling pairs an asker with a holder per `want`: ask again, as a client would.
@@ -92,7 +92,7 @@ export class BrowserLikePeer {
     }
   }
 
-  private async fetchOnce(holder: string, asset: string, url: string): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage }> {
+  private async fetchOnce(holder: string, asset: string, url: string, onBytes?: (received: number) => void): Promise<{ bytes: Buffer; setupMs: number; header: PeerControlMessage }> {
     const session = `s${Math.random().toString(36).slice(2, 10)}`;
     const started = performance.now();
     const pc = new PeerConnection(`test-${session}`, { iceServers: [] });
@@ -142,8 +142,11 @@ export class BrowserLikePeer {
         if (!body || !header) return reject(new Error('chunk before header'));
         body.set(frame.payload, frame.offset);
         received += frame.payload.byteLength;
+        onBytes?.(received);
         if (received === body.length) resolve({ bytes: body, header });
       });
+      // A holder that vanishes mid-transfer closes the channel: fail now, as a browser's client would.
+      dc.onClosed(() => reject(new Error(`channel closed after ${received} bytes`)));
       dc.sendMessage(JSON.stringify({ v: 1, type: 'request', req: 1, asset, url }));
     }), 'asset bytes');
     return { ...result, setupMs };
