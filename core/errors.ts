@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   PC_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   PC_ERR_UNAUTHORIZED: { status: 401, message: 'A valid admin token is required' },
   PC_ERR_BAD_REQUEST: { status: 400, message: 'Bad request' },
+  /** The visitor sent its headers or body too slowly (CLIENT_HEADERS_TIMEOUT_MS, CLIENT_REQUEST_TIMEOUT_MS). */
+  PC_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   PC_ERR_FORBIDDEN_URL: { status: 403, message: 'URL is not served by this origin' },
   PC_ERR_TOO_LARGE: { status: 413, message: 'Payload too large' },
   PC_ERR_RANGE: { status: 416, message: 'Range not satisfiable' },
@@ -32,6 +34,8 @@ export const ERROR_CODES = {
   PC_ERR_SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
   /** An ACME order ended without a certificate (never an HTTP answer: the proxy keeps serving). */
   PC_ERR_ACME_ORDER: { status: 0, message: 'The certificate order failed' },
+  /** torrentRoute cannot be written (never an HTTP answer: video and audio stay on HTTP without torrents). */
+  PC_ERR_TORRENT_ROUTE: { status: 0, message: 'The torrent directory cannot be written' },
 } as const satisfies Record<`PC_ERR_${string}`, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

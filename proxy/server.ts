@@ -1,4 +1,4 @@
-import { createServer, Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, Server, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -24,6 +24,8 @@ import { ConfigError } from '../core/errors.js';
 const READY_PROBE_TIMEOUT_MS = 2_000;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const KEEP_ALIVE_MS = 5_000;
+/** How often Node checks open connections against the client timeouts (its default, 30 s, would let a slowloris overstay). */
+const CONNECTIONS_CHECK_MS = 1_000;
 /** Where HTTP_PORT listens when TLS is on and it is not set. */
 export const DEFAULT_HTTP_PORT = 80;
 
@@ -37,6 +39,11 @@ export interface PeerConnectServerOptions {
    * ones in with `setCertificate`.
    */
   tls?: TlsMaterial;
+}
+
+/** A request Node could not read: too slow (client timeouts) or malformed (any framing error is a 400, never forwarded). */
+function clientErrorCode(err: NodeJS.ErrnoException): 'PC_ERR_REQUEST_TIMEOUT' | 'PC_ERR_BAD_REQUEST' {
+  return err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'PC_ERR_REQUEST_TIMEOUT' : 'PC_ERR_BAD_REQUEST';
 }
 
 /**
@@ -112,8 +119,8 @@ export class PeerConnectServer implements CertificateTarget {
       server.on('tlsClientError', () => undefined);
       this.httpServer = server;
     } else {
-      this.httpServer = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => void this.onRequest(req, res));
-      this.httpServer.on('clientError', (_err, socket) => sendSocketError(socket, 'PC_ERR_BAD_REQUEST'));
+      this.httpServer = createServer(this.http1Options(), (req, res) => void this.onRequest(req, res));
+      this.httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => sendSocketError(socket, clientErrorCode(err)));
     }
     // With TLS, Node's HTTP/1.1 fallback emits 'upgrade' on the HTTP/2 server as well.
     this.httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
@@ -126,6 +133,18 @@ export class PeerConnectServer implements CertificateTarget {
       const details = Object.assign({}, ...this.features.map((feature) => feature.status?.() ?? {})) as Record<string, string>;
       sendJson(res, ok ? 200 : 503, { ...details, status: ok ? 'ready' : 'not-ready', origin: originUp ? 'up' : 'down', waitingFor: notReady });
     });
+  }
+
+  /** Keep-alive, and the client timeouts that cut slowloris headers and slow bodies. */
+  private http1Options(): ServerOptions {
+    const requestTimeout = this.config.clientRequestTimeoutMs;
+    return {
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      requestTimeout,
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeout: Math.min(this.config.clientHeadersTimeoutMs, requestTimeout),
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    };
   }
 
   /** TLS_CERT_FILE + TLS_KEY_FILE (checked here, so bad files stop the start), else the constructor's `tls`. */
@@ -190,7 +209,7 @@ export class PeerConnectServer implements CertificateTarget {
     });
     this.certificateFiles?.start();
     if (this.config.internalPort !== undefined || this.tls) {
-      const loopback = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => void this.onRequest(req, res));
+      const loopback = createServer(this.http1Options(), (req, res) => void this.onRequest(req, res));
       loopback.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
       loopback.on('clientError', (_err, socket) => socket.destroy());
       this.loopback = loopback;

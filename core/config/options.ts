@@ -311,6 +311,18 @@ export const OPTIONS = {
     expected: 'a positive integer (milliseconds)',
     doc: 'On SIGTERM, how long in-flight requests may finish.',
   }),
+  clientHeadersTimeoutMs: option({
+    key: 'clientHeadersTimeoutMs', env: 'CLIENT_HEADERS_TIMEOUT_MS', kind: 'int',
+    schema: positiveInt.default(30_000),
+    expected: 'a positive integer (milliseconds)',
+    doc: 'Time a visitor has to send complete request headers (HTTP/1.1); a slower connection (slowloris) is answered 408 and closed.',
+  }),
+  clientRequestTimeoutMs: option({
+    key: 'clientRequestTimeoutMs', env: 'CLIENT_REQUEST_TIMEOUT_MS', kind: 'int',
+    schema: positiveInt.default(300_000),
+    expected: 'a positive integer (milliseconds)',
+    doc: 'Time a visitor has to send a whole request, body included (HTTP/1.1); a slower upload is answered 408 and closed.',
+  }),
   trustProxy: option({
     key: 'trustProxy', env: 'TRUST_PROXY', kind: 'list',
     schema: z.array(z.string().refine(isTrustProxyEntry)).default([]),
