@@ -1,7 +1,10 @@
 // Proxy overhead: requests/s and p99 latency for a 100 KB static file served by a
-// real nginx, fetched directly, through PeerConnect, through http-proxy 1.18 (the
-// original design's library) and through nginx proxy_pass. Same machine, same
-// load generator (autocannon in its own process), alternating rounds, medians.
+// real nginx, fetched directly, through PeerConnect (a .bin: outside the edge
+// cache, so the uncached hop), through http-proxy 1.18 (the original design's
+// library) and through nginx proxy_pass; and a 100 KB image (max-age 1 h) through
+// PeerConnect's edge cache and through nginx proxy_cache, both warm. Same machine,
+// same load generator (wrk, else autocannon, in its own process), alternating
+// rounds, medians.
 //
 //   node --import tsx bench/proxy.bench.ts [--rounds 3] [--seconds 5] [--connections 32]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -44,7 +47,9 @@ function stop(child: ChildProcess): Promise<void> {
 
 const root = await mkdtemp(join(tmpdir(), 'pc-bench-proxy-'));
 await writeFile(join(root, 'file-100k.bin'), randomBytes(100 * 1024));
-const origin = await startNginx({ root });
+await writeFile(join(root, 'image-100k.png'), randomBytes(100 * 1024));
+// Images fresh for an hour, so both caches answer every request from their copy.
+const origin = await startNginx({ root, extraConfig: 'location ~ \\.png$ { expires 1h; }' });
 const originUrl = origin.url.origin;
 
 const nginxProxyPort = await freePort();
@@ -55,6 +60,23 @@ const nginxProxy = await startNginx({
   server {
     listen 127.0.0.1:{{port}};
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }`,
+});
+
+const nginxCacheDir = await mkdtemp(join(tmpdir(), 'pc-bench-nginx-cache-'));
+const nginxCachePort = await freePort();
+const nginxCache = await startNginx({
+  root,
+  port: nginxCachePort,
+  serverBlock: `upstream origin { server ${origin.url.host}; keepalive 64; }
+  proxy_cache_path ${nginxCacheDir} levels=1:2 keys_zone=media:10m max_size=256m inactive=1h use_temp_path=off;
+  server {
+    listen 127.0.0.1:{{port}};
+    location / {
+      proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_cache media; proxy_cache_lock on;
+      add_header X-Cache-Status $upstream_cache_status;
+    }
   }`,
 });
 
@@ -72,12 +94,24 @@ const httpProxy = fork(new URL('./support/http-proxy-server.cjs', import.meta.ur
 const targets: Record<string, string> = {
   direct: `${originUrl}/file-100k.bin`,
   peerconnect: `http://127.0.0.1:${peerconnectPort}/file-100k.bin`,
+  'pc-cached': `http://127.0.0.1:${peerconnectPort}/image-100k.png`,
   'http-proxy': `http://127.0.0.1:${httpProxyPort}/file-100k.bin`,
   'nginx-proxy': `http://127.0.0.1:${nginxProxyPort}/file-100k.bin`,
+  'nginx-cache': `http://127.0.0.1:${nginxCachePort}/image-100k.png`,
 };
+
+/** Warms a cache and checks it answers from its copy (a bench of misses would be meaningless). */
+async function assertWarm(url: string, header: string): Promise<void> {
+  for (let i = 0; i < 2; i++) await (await fetch(url)).arrayBuffer();
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  if (res.headers.get(header) !== 'HIT') throw new Error(`${url}: ${header} is ${res.headers.get(header)}, expected HIT`);
+}
 
 try {
   for (const url of Object.values(targets)) await waitForHttp(url);
+  await assertWarm(targets['pc-cached'] as string, 'x-cache');
+  await assertWarm(targets['nginx-cache'] as string, 'x-cache-status');
   const results: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, url] of Object.entries(targets)) {
@@ -91,7 +125,7 @@ try {
     p99: median(runs.map((r) => r.p99Ms)),
   }]));
   const direct = summary.direct as { rps: number; p99: number };
-  console.log(`\n100 KB file, ${CONNECTIONS} connections, ${ROUNDS}×${SECONDS}s rounds, medians:`);
+  console.log(`\n100 KB file (cached targets: a 100 KB image), ${CONNECTIONS} connections, ${ROUNDS}×${SECONDS}s rounds, medians:`);
   console.log('target        req/s   ×direct  p99 ms');
   for (const [name, s] of Object.entries(summary)) {
     console.log(`${name.padEnd(12)} ${s.rps.toFixed(0).padStart(7)}   ${(s.rps / direct.rps).toFixed(2).padStart(5)}   ${s.p99.toFixed(1).padStart(6)}`);
@@ -101,10 +135,18 @@ try {
   const ng = summary['nginx-proxy'] as { rps: number; p99: number };
   console.log(`\npeerconnect / http-proxy req/s: ${(pc.rps / hp.rps).toFixed(2)}× (target ≥ 1.30×)`);
   console.log(`peerconnect p99 / nginx proxy p99: ${(pc.p99 / ng.p99).toFixed(2)}× (target ≤ 1.50×)`);
+  const cached = summary['pc-cached'] as { rps: number; p99: number };
+  const nc = summary['nginx-cache'] as { rps: number; p99: number };
+  console.log(`peerconnect cached / http-proxy req/s: ${(cached.rps / hp.rps).toFixed(2)}× (target ≥ 2.00×)`);
+  console.log(`peerconnect cached / peerconnect uncached req/s: ${(cached.rps / pc.rps).toFixed(2)}×`);
+  console.log(`peerconnect cached / nginx proxy_cache req/s: ${(cached.rps / nc.rps).toFixed(2)}×; p99 ${(cached.p99 / nc.p99).toFixed(2)}×`);
+  console.log(`peerconnect cached / direct origin req/s: ${(cached.rps / direct.rps).toFixed(2)}×`);
 } finally {
   await stop(peerconnect);
   await stop(httpProxy);
   await nginxProxy.stop();
+  await nginxCache.stop();
+  await rm(nginxCacheDir, { recursive: true, force: true });
   await origin.stop();
   await rm(root, { recursive: true, force: true });
 }
