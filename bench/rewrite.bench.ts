@@ -101,7 +101,7 @@ async function runCheerio(page: Buffer): Promise<number> {
   const $ = cheerio.load(page.toString('utf8'));
   // The same work as the injector: tag every img and inject the client.
   $('img').each((i, el) => {
-    $(el).attr('data-p2p-id', String(i)).attr('data-p2p-kind', 'image').attr('data-p2p-mode', 'http');
+    $(el).attr('data-p2p', `${i}.image.http`);
   });
   $('head').prepend('<script src="/__p2p/client.js" defer></script>');
   return Buffer.byteLength($.html());

@@ -30,7 +30,7 @@ declare global {
 }
 
 function releaseAll(doc: Document): void {
-  for (const el of doc.querySelectorAll(`[${ATTR.id}]`)) {
+  for (const el of doc.querySelectorAll(`[${ATTR.tag}]`)) {
     try {
       releaseToHttp(el);
     } catch {

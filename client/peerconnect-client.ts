@@ -2,7 +2,7 @@ import { ATTR, type ClientConfig } from '../protocol/client-config.js';
 import type { ByteSource } from '../protocol/report.js';
 import { SIGNAL_PROTOCOL_VERSION, type AssetId, type IceServer, type NatKind, type PeerId, type ServerMessage } from '../protocol/signal-messages.js';
 import { watchAddedImages } from './dom/added-images.js';
-import { isParked, kindOf, releaseToHttp } from './dom/media-elements.js';
+import { assetTagOf, isParked, kindOf, releaseToHttp } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
 import { ManifestClient } from './images/manifest-client.js';
 import { PeerImageLoader } from './images/peer-image-loader.js';
@@ -91,12 +91,12 @@ export class PeerConnectClient implements Services {
     // a down signaling server shows up as `signaling-down`, not `no-holder`.
     const up = connected;
     const mediaSeen = new Set<Element>();
-    for (const el of doc.querySelectorAll(`[${ATTR.id}]`)) {
+    for (const el of doc.querySelectorAll(`[${ATTR.tag}]`)) {
       const kind = kindOf(el);
       if (!kind || !this.config.mediaTypes.includes(kind)) continue;
       if (kind === 'image' && el.tagName === 'IMG') {
         const img = el as HTMLImageElement;
-        if (el.getAttribute(ATTR.mode) === 'peer') {
+        if (assetTagOf(el)?.mode === 'peer') {
           // Painted already: a page restored from the back/forward cache keeps its blob images.
           if (!isParked(img)) continue;
           this.images.prefetch(img);

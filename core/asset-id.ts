@@ -4,7 +4,7 @@ import { ASSET_ID_LENGTH } from '../protocol/asset-id.js';
 /**
  * Stable id of a media asset: base64url SHA-256 of its absolute URL (without the
  * fragment), cut to ASSET_ID_LENGTH (22) characters, 132 bits. The injector writes it as
- * `data-p2p-id`; signaling, the seeder and the client key everything on it.
+ * `data-p2p`; signaling, the seeder and the client key everything on it.
  */
 export function assetIdFor(absoluteUrl: string | URL): string {
   const url = new URL(absoluteUrl);

@@ -2,7 +2,7 @@ import { HTMLRewriter, type Element } from 'html-rewriter-wasm';
 import { ATTR } from '../protocol/client-config.js';
 import { charsetFromContentType, isUtf8Label } from './charset.js';
 import { injectionMarkup } from './config-script.js';
-import type { DeliveryMode, MediaKind } from '../protocol/media.js';
+import { formatAssetTag, type DeliveryMode, type MediaKind } from '../protocol/media.js';
 import type { ResolvedInjectorOptions } from './options.js';
 import { SRCSET_MAX_CANDIDATES, srcsetUrls } from './srcset.js';
 import { movable, UrlJudge, type EligibleUrl } from './url-judge.js';
@@ -88,10 +88,10 @@ export class HtmlInjectorEngine {
       // Opt-outs are found by selectors inside wasm (cheaper than two attribute
       // reads from JS per image); these run before the img handler below.
       .on(`img[${ATTR.skip}]`, { element: () => { this.optedOut = true; } })
-      .on(`img[${ATTR.id}]`, { element: () => { this.optedOut = true; } })
+      .on(`img[${ATTR.tag}]`, { element: () => { this.optedOut = true; } })
       .on('img', guard((el) => this.onImg(el)))
       .on(`source[${ATTR.skip}]`, { element: () => { this.optedOut = true; } })
-      .on(`source[${ATTR.id}]`, { element: () => { this.optedOut = true; } })
+      .on(`source[${ATTR.tag}]`, { element: () => { this.optedOut = true; } })
       .on('source', guard((el) => this.onSource(el)))
       .onDocument({
         end: (end) => {
@@ -192,7 +192,7 @@ export class HtmlInjectorEngine {
 
   private onMediaParent(el: Element, tag: MediaParent['tag']): void {
     if (this.outOfScope(el) || this.mediaStack.length >= MEDIA_STACK_MAX) return;
-    const parent: MediaParent = { tag, skip: el.hasAttribute(ATTR.skip) || el.hasAttribute(ATTR.id), mode: undefined };
+    const parent: MediaParent = { tag, skip: el.hasAttribute(ATTR.skip) || el.hasAttribute(ATTR.tag), mode: undefined };
     this.mediaStack.push(parent);
     el.onEndTag(() => {
       const index = this.mediaStack.lastIndexOf(parent);
@@ -298,9 +298,7 @@ export class HtmlInjectorEngine {
     this.stats.tagged++;
     if (mode === 'peer') this.stats.peer++;
     if (!this.mutate) return;
-    el.setAttribute(ATTR.id, asset.id);
-    el.setAttribute(ATTR.kind, kind);
-    el.setAttribute(ATTR.mode, mode);
+    el.setAttribute(ATTR.tag, formatAssetTag(asset.id, kind, mode));
   }
 
   /**

@@ -32,14 +32,15 @@ export interface ClientConfig {
 
 /** Element attributes the injector writes and the client reads. */
 export const ATTR = {
-  id: 'data-p2p-id',
+  /**
+   * `<id>.<kind>.<mode>` (see formatAssetTag in media.ts): the asset id, the media
+   * kind, and `peer` (load from peers) or `http` (loads itself; the visitor
+   * becomes a holder).
+   */
+  tag: 'data-p2p',
   /** `src` moved here when the element should load from peers. */
   src: 'data-p2p-src',
   srcset: 'data-p2p-srcset',
   poster: 'data-p2p-poster',
-  /** `peer` (load from peers) or `http` (loads itself; the visitor becomes a holder). */
-  mode: 'data-p2p-mode',
-  /** Media kind: image, video or audio. */
-  kind: 'data-p2p-kind',
   skip: 'data-p2p-skip',
 } as const;

@@ -8,7 +8,7 @@ export const MAX_MANIFEST_URLS = 64;
 export interface ManifestEntry {
   /** The URL as requested. */
   url: string;
-  /** Asset id (same as the injector's `data-p2p-id`). */
+  /** Asset id (same as the injector's `data-p2p`). */
   id?: string;
   contentType?: string;
   size?: number;

@@ -17,7 +17,7 @@ export const MAX_HOLDERS_PER_ASSET = 4;
 
 /** Server-assigned peer id (opaque, URL-safe). */
 export type PeerId = string;
-/** Stable media asset id from the injector (`data-p2p-id`). */
+/** Stable media asset id from the injector (`data-p2p`). */
 export type AssetId = string;
 export type PeerRole = 'browser' | 'seeder';
 

@@ -1,6 +1,7 @@
 import { ATTR } from '../../protocol/client-config.js';
 import type { ManifestEntry } from '../../protocol/manifest.js';
 import { chooseImage, isParked, relatedSources, releaseToHttp } from './media-elements.js';
+import { formatAssetTag } from '../../protocol/media.js';
 
 /**
  * Formats that stay on HTTP. The proxy's P2P_EXCLUDE_FORMATS is not in the page's
@@ -42,7 +43,7 @@ export function watchAddedImages(win: Window, root: Node, handlers: AddedImageHa
   const consider = (img: HTMLImageElement): void => {
     if (img.closest(`[${ATTR.skip}]`)) return;
     // Tagged by the server: the client's start-up scan owns it.
-    if (img.hasAttribute(ATTR.id) && !handled.has(img)) return;
+    if (img.hasAttribute(ATTR.tag) && !handled.has(img)) return;
     const url = sameOriginUrl(img, win);
     // Our own changes (parked, painted from a blob, released) keep the handled URL or leave http(s).
     if (!url || handled.get(img) === url) return;
@@ -61,8 +62,7 @@ export function watchAddedImages(win: Window, root: Node, handlers: AddedImageHa
       // The page pointed the element elsewhere meanwhile: that URL was handled on its own.
       if (handled.get(img) !== url || !isParked(img)) return;
       if (entry.id && entry.sha256 && entry.p2p !== false && Number(entry.holders) >= MIN_HOLDERS && handlers.canPark()) {
-        img.setAttribute(ATTR.id, entry.id);
-        img.setAttribute(ATTR.mode, 'peer');
+        img.setAttribute(ATTR.tag, formatAssetTag(entry.id, 'image', 'peer'));
         return handlers.peer(img);
       }
       releaseToHttp(img);

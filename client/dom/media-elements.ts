@@ -1,5 +1,5 @@
 import { ATTR } from '../../protocol/client-config.js';
-import { isMediaKind, type MediaKind } from '../../protocol/media.js';
+import { parseAssetTag, type AssetTag, type MediaKind } from '../../protocol/media.js';
 
 export interface ImageChoice {
   /** Absolute URL the browser would have loaded. */
@@ -16,9 +16,20 @@ const MOVED: readonly [string, string][] = [
   [ATTR.poster, 'poster'],
 ];
 
+/** The injector's `data-p2p` tag of the element (id, kind, mode), or undefined when absent or malformed. */
+export function assetTagOf(el: Element): AssetTag | undefined {
+  const value = el.getAttribute(ATTR.tag);
+  if (value === null) return undefined;
+  try {
+    return parseAssetTag(value);
+  } catch {
+    return undefined;
+  }
+}
+
 export function kindOf(el: Element): MediaKind | undefined {
-  const declared = el.getAttribute(ATTR.kind);
-  if (isMediaKind(declared)) return declared;
+  const declared = assetTagOf(el)?.kind;
+  if (declared !== undefined) return declared;
   const tag = el.tagName;
   if (tag === 'IMG') return 'image';
   if (tag === 'VIDEO') return 'video';

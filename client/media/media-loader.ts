@@ -1,6 +1,6 @@
 import type { FallbackReason } from '../../protocol/report.js';
 import { ATTR } from '../../protocol/client-config.js';
-import { mediaUrl, relatedSources, releaseToHttp } from '../dom/media-elements.js';
+import { assetTagOf, mediaUrl, relatedSources, releaseToHttp } from '../dom/media-elements.js';
 import type { MediaRecord } from '../report/reporter.js';
 import type { Services } from '../services.js';
 import { ensureStreamingWorker } from './service-worker.js';
@@ -235,7 +235,7 @@ export class MediaLoader {
       el.src = url;
       el.load();
     }
-    const id = el.getAttribute(ATTR.id) ?? 'unknown';
+    const id = assetTagOf(el)?.id ?? 'unknown';
     const record = Object.values(this.s.reporter.surface.media).find((m) => m.url === url);
     if (record) {
       record.state = 'fallback';

@@ -73,7 +73,7 @@ function harness(): { loader: MediaLoader; video: HTMLMediaElement; attrs: Map<s
     reporter: { surface: { media: {} }, record: (r: unknown) => reported.push(r) },
     linkIce: () => ({ iceServers: [], deadlineMs: 5_000 }),
   } as unknown as Services;
-  const attrs = new Map<string, string>([[ATTR.id, ID], [ATTR.src, '/v.mp4']]);
+  const attrs = new Map<string, string>([[ATTR.tag, `${ID}.video.peer`], [ATTR.src, '/v.mp4']]);
   const video = {
     tagName: 'VIDEO',
     children: [],

@@ -44,7 +44,7 @@ test('server-tagged images far below the fold, eager or lazy, come from peers on
   }));
   await asker.page.goto(new URL('/', app.url).href, { waitUntil: 'load', timeout: PAGE_SETTLE_TIMEOUT_MS });
   await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-  const far = await asker.page.evaluate(() => [...document.querySelectorAll('img[data-p2p-mode="peer"]')]
+  const far = await asker.page.evaluate(() => [...document.querySelectorAll('img[data-p2p$=".peer"]')]
     .filter((img) => img.getBoundingClientRect().top > window.innerHeight + 1300)
     .map((img) => ({ parked: img.hasAttribute('data-p2p-src') || img.hasAttribute('data-p2p-srcset'), eager: (img as HTMLImageElement).loading !== 'lazy', url: img.getAttribute('data-p2p-src') })));
   assert.ok(far.length >= 4, `the gallery reaches far below the fold (${far.length} images)`);

@@ -51,7 +51,7 @@ test('mediaTypes [image]: video and audio are left untouched and play over HTTP'
     const v = await visit(browser, new URL('video.html', base).href, 'media-types');
     try {
       const media = await v.page.evaluate(() => [...document.querySelectorAll('video, audio, video source')].map((el) => ({
-        tag: el.tagName, id: el.getAttribute('data-p2p-id'), src: el.getAttribute('src'), parked: el.hasAttribute('data-p2p-src'),
+        tag: el.tagName, id: el.getAttribute('data-p2p'), src: el.getAttribute('src'), parked: el.hasAttribute('data-p2p-src'),
       })));
       assert.ok(media.length >= 3);
       assert.deepEqual(media.filter((m) => m.id !== null || m.parked), [], 'no media element tagged');

@@ -85,8 +85,8 @@ for (const path of PAGES) {
     try {
       assert.ok(!direct.html.includes('__p2p-config'), 'the origin page has no client');
       assert.ok(proxied.html.includes('id="__p2p-config"'), 'the proxied page was injected');
-      assert.ok(!/data-p2p-mode="peer"/.test(proxied.html), 'nothing was moved to peers');
-      if (path !== '/video.html') assert.match(proxied.html, /<img[^>]+data-p2p-id="[\w-]{22}"/, 'images were tagged');
+      assert.ok(!/data-p2p="[^"]*\.peer"/.test(proxied.html), 'nothing was moved to peers');
+      if (path !== '/video.html') assert.match(proxied.html, /<img[^>]+data-p2p="[\w-]{22}\.image\.(http|peer)"/, 'images were tagged');
       const diff = await differingPixels(proxied.page, direct.png, proxied.png);
       assert.equal(diff.width, VIEWPORT.width);
       assert.equal(diff.differing, 0, `${diff.differing} of ${diff.width * diff.height} pixels differ`);

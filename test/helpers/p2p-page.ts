@@ -51,8 +51,9 @@ export interface ImageState {
 /** Runs in the page (self-contained, so Playwright and Puppeteer can both serialise it). */
 export function readImageStates(): ImageState[] {
   return [...document.querySelectorAll('img')].map((img) => ({
-    id: img.getAttribute('data-p2p-id'),
-    mode: img.getAttribute('data-p2p-mode'),
+    // `data-p2p` is `<id>.<kind>.<mode>` (inlined: this runs in the page).
+    id: img.getAttribute('data-p2p')?.split('.')[0] ?? null,
+    mode: img.getAttribute('data-p2p')?.split('.')[2] ?? null,
     src: img.getAttribute('src') ?? '',
     currentSrc: img.currentSrc,
     complete: img.complete,

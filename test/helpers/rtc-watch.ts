@@ -132,7 +132,7 @@ const INIT_SCRIPT = `(() => {
   new MutationObserver((mutations) => {
     for (const m of mutations) {
       const el = m.target;
-      if (!(el instanceof HTMLImageElement) || !el.hasAttribute('data-p2p-id')) continue;
+      if (!(el instanceof HTMLImageElement) || !el.hasAttribute('data-p2p')) continue;
       const src = el.getAttribute('src') || '';
       if (src !== '' && !src.startsWith('blob:') && src !== m.oldValue) watch.released.push({ url: src, at: now() });
     }

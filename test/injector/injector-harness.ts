@@ -75,7 +75,7 @@ function tagEnd(text: string, start: number): number {
   return text.length;
 }
 
-const TAGGED = /\sdata-p2p-(id|src|srcset|poster)="/;
+const TAGGED = /\sdata-p2p(-src|-srcset|-poster)?="/;
 
 /** Start of the next start tag (from `from`) that carries a data-p2p attribute, scanning quote-aware. */
 function nextTaggedTag(text: string, from: number): number | undefined {

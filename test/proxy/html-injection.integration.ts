@@ -69,7 +69,7 @@ function startOrigin(): Promise<{ server: Server; url: string; release: () => vo
 function assertInjected(text: string): void {
   assert.equal(text.split(CONFIG_MARK).length - 1, 1, 'config block injected once');
   assert.match(text, /<script src="\/__p2p\/client\.[0-9a-f]{12}\.js" defer><\/script>/);
-  assert.match(text, /<img src="\/a.png" data-p2p-id="[\w-]{22}" data-p2p-kind="image" data-p2p-mode="http">/);
+  assert.match(text, /<img src="\/a.png" data-p2p="[\w-]{22}\.image\.http">/);
   assert.ok(text.includes('<p>é</p>'));
 }
 
@@ -187,7 +187,7 @@ describe('HTML injection through the proxy', () => {
       req.on('error', reject);
       req.end();
     });
-    assert.match(text, /<img src="\/late.png" data-p2p-id="[\w-]{22}" data-p2p-kind="image" data-p2p-mode="http"><\/body><\/html>$/);
+    assert.match(text, /<img src="\/late.png" data-p2p="[\w-]{22}\.image\.http"><\/body><\/html>$/);
   });
 
   test('the client bundle is served with immutable caching and compressed variants', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as cheerio from 'cheerio';
 import type { RunningApp } from '../../proxy/app.js';
 import { ATTR } from '../../protocol/client-config.js';
+import { parseAssetTag } from '../../protocol/media.js';
 import type { ConnectivityStats, StatsResponse } from '../../protocol/stats.js';
 import { HTTP_MIN_ATTEMPTS, MAX_LINK_REPORTS_PER_SESSION } from '../../proxy/signaling/connectivity.js';
 import { startProxy } from '../helpers/proxy.js';
@@ -42,8 +43,8 @@ describe('connectivity-aware signaling over a real proxy', () => {
   const visit = async (address: string) => {
     const res = await fetch(new URL('/', app.url), { headers: { 'x-forwarded-for': address } });
     const $ = cheerio.load(await res.text());
-    return $(`[${ATTR.id}][${ATTR.kind}="image"]`).toArray().map((el) => ({
-      mode: $(el).attr(ATTR.mode),
+    return $(`[${ATTR.tag}*=".image."]`).toArray().map((el) => ({
+      mode: parseAssetTag($(el).attr(ATTR.tag) as string).mode,
       src: $(el).attr('src') ?? $(el).attr('srcset'),
       peerSrc: $(el).attr(ATTR.src) ?? $(el).attr(ATTR.srcset),
     }));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as cheerio from 'cheerio';
 import type { RunningApp } from '../../proxy/app.js';
 import { ATTR } from '../../protocol/client-config.js';
+import { parseAssetTag } from '../../protocol/media.js';
 import { startProxy } from '../helpers/proxy.js';
 import { SignalTestClient } from './signal-test-client.js';
 
@@ -31,9 +32,9 @@ after(async () => {
 async function visit(): Promise<TaggedImage[]> {
   const html = await (await fetch(new URL('/', app.url))).text();
   const $ = cheerio.load(html);
-  return $(`[${ATTR.id}][${ATTR.kind}="image"]`).toArray().map((el) => ({
-    id: $(el).attr(ATTR.id) as string,
-    mode: $(el).attr(ATTR.mode),
+  return $(`[${ATTR.tag}*=".image."]`).toArray().map((el) => ({
+    id: parseAssetTag($(el).attr(ATTR.tag) as string).id,
+    mode: parseAssetTag($(el).attr(ATTR.tag) as string).mode,
     src: $(el).attr('src') ?? $(el).attr('srcset'),
     peerSrc: $(el).attr(ATTR.src) ?? $(el).attr(ATTR.srcset),
   }));
