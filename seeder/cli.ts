@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   // Installed before joining, so a signal during start-up still closes cleanly.
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  await seeder.start();
   const peer = await seeder.startPeer(new URL(config.proxyUrl));
   // Torrents the proxy builds land in the shared torrentRoute: seed them too.
   peer.watchTorrents();

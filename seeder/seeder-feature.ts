@@ -9,7 +9,7 @@ import { MediaIndex, type AssetRecord } from './index/media-index.js';
 import { UrlScope } from './index/url-scope.js';
 import { SeederPeer } from './peer/seeder-peer.js';
 import { prebuildFolder } from './torrent/prebuild.js';
-import { TorrentStore } from './torrent/torrent-store.js';
+import { TorrentRouteError, TorrentStore } from './torrent/torrent-store.js';
 
 export interface SeederFeatureOptions {
   config: Config;
@@ -76,6 +76,20 @@ export class SeederFeature implements Feature {
         holders: options.holders,
         onWebseedBytes: (bytes) => metrics?.seederUploadBytes.inc({ channel: 'webseed' }, bytes),
       });
+    }
+  }
+
+  /**
+   * Checks that torrentRoute can be written, so a read-only or full directory is
+   * an error in the log at start rather than a surprise at the first video.
+   * Never throws: images and HTTP media do not need it.
+   */
+  async start(): Promise<void> {
+    try {
+      await this.torrents.checkWritable();
+    } catch (err) {
+      if (!(err instanceof TorrentRouteError)) throw err;
+      this.options.logger?.error({ code: err.code }, err.message);
     }
   }
 

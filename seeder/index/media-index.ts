@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { discardBody, type ByteCache, type CachedBody } from '../cache/byte-cache.js';
-import type { TorrentStore } from '../torrent/torrent-store.js';
+import { TorrentRouteError, type TorrentStore } from '../torrent/torrent-store.js';
 import { assetIdFor } from '../../core/asset-id.js';
 import type { MediaKind } from '../../protocol/media.js';
 import { FetchGate, FetchGateFullError } from './fetch-gate.js';
@@ -204,7 +204,9 @@ export class MediaIndex {
           const parsed = await this.options.torrents.create({ id: base.id, name, input }, outcome.size);
           infoHash = parsed.infoHash;
         } catch (err) {
-          this.options.logger?.warn({ err, url: upstream.href }, 'torrent creation failed');
+          // An unwritable torrentRoute is our own fault (error, with its code); a file create-torrent chokes on is the origin's (warning).
+          if (err instanceof TorrentRouteError) this.options.logger?.error({ code: err.code, url: upstream.href }, err.message);
+          else this.options.logger?.warn({ err, url: upstream.href }, 'torrent creation failed');
         }
         if (infoHash !== undefined) record = { ...record, infoHash };
         if (infoHash !== undefined) this.options.onTorrent?.(record, outcome.body);

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import createTorrent from 'create-torrent';
 import parseTorrent, { toTorrentFile, type ParsedTorrent } from 'parse-torrent';
 import { LRUCache } from 'lru-cache';
 import { pieceLengthFor } from './piece-length.js';
+import { PeerConnectError } from '../../core/errors.js';
 
 export const INFO_HASH_PATTERN = /^[0-9a-f]{40}$/;
 /** Served .torrent variants (one per public base) kept in memory. */
@@ -13,6 +14,18 @@ const CREATED_BY = 'PeerConnect';
 const MAX_KNOWN_CACHE = 4096;
 /** A torrent written by another process (the external seeder, a prebuild) is noticed after at most this long. */
 const KNOWN_NEGATIVE_TTL_MS = 10_000;
+
+/**
+ * The torrentRoute cannot take a torrent (read-only, full, no permission).
+ * Never fatal: video and audio keep being served over HTTP without a torrent.
+ */
+export class TorrentRouteError extends PeerConnectError {
+  constructor(readonly dir: string, cause: unknown) {
+    const code = (cause as { code?: string }).code ?? (cause as Error).message;
+    super('PC_ERR_TORRENT_ROUTE', `torrentRoute ${dir} cannot be written (${code}): video and audio are served over HTTP only, without torrents, until it can`, { cause });
+    this.name = 'TorrentRouteError';
+  }
+}
 
 export interface TorrentSource {
   /** Asset id: the webseed path `<prefix>/seed/<id>`. */
@@ -66,6 +79,19 @@ export class TorrentStore {
     return found;
   }
 
+  /** Writes and removes a probe file, so a bad torrentRoute is reported at start, not at the first video. */
+  async checkWritable(): Promise<void> {
+    const probe = join(this.dir, `.write-probe.${process.pid}`);
+    try {
+      await makeDir(this.dir);
+      await writeFile(probe, 'probe');
+      await unlink(probe);
+    } catch (err) {
+      await unlink(probe).catch(() => undefined);
+      throw new TorrentRouteError(this.dir, err);
+    }
+  }
+
   pathOf(infoHash: string): string {
     if (!INFO_HASH_PATTERN.test(infoHash)) throw new TypeError('not an info hash');
     return join(this.dir, `${infoHash}.torrent`);
@@ -117,13 +143,33 @@ export class TorrentStore {
   }
 
   private async write(infoHash: string, torrent: Uint8Array): Promise<void> {
-    this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
-    await this.ready;
     const target = this.pathOf(infoHash);
     const temp = `${target}.${process.pid}.tmp`;
-    await writeFile(temp, torrent);
-    await rename(temp, target);
+    try {
+      this.ready ??= makeDir(this.dir);
+      await this.ready;
+      await writeFile(temp, torrent);
+      await rename(temp, target);
+    } catch (err) {
+      // A full disk leaves a truncated temp file; a failed mkdir is tried again next time (the operator may fix it).
+      this.ready = undefined;
+      await unlink(temp).catch(() => undefined);
+      throw new TorrentRouteError(this.dir, err);
+    }
     this.knownCache.set(infoHash, true, { ttl: 0 });
+  }
+}
+
+/**
+ * `mkdir -p` that names the real cause: a recursive mkdir on a read-only file
+ * system reports ENOENT; the plain mkdir of the last level says EROFS or EACCES.
+ */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    await mkdir(dir);
   }
 }
 

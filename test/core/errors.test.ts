@@ -5,8 +5,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { CLOSE_REASONS, ERROR_CODES, PeerConnectError, type ErrorCode } from '../../core/errors.js';
 import { ERROR_CODE_HEADER, sendErrorPage, sendErrorStatus, sendJsonError, sendSocketError } from '../../core/http/error-response.js';
 
-/** Failures that never become an HTTP answer: bad config at start, a certificate order in the background. */
-const NOT_HTTP = new Set(['PC_ERR_CONFIG', 'PC_ERR_ACME_ORDER']);
+/** Failures that never become an HTTP answer: bad config at start, a certificate order in the background, an unwritable torrentRoute. */
+const NOT_HTTP = new Set(['PC_ERR_CONFIG', 'PC_ERR_ACME_ORDER', 'PC_ERR_TORRENT_ROUTE']);
 
 test('every catalog code is PC_ERR_* with a real HTTP error status (start-up and background errors excepted)', () => {
   for (const [code, { status, message }] of Object.entries(ERROR_CODES)) {
