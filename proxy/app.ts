@@ -105,6 +105,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const connectivity = new NetworkConnectivity();
   const signaling = new SignalingFeature({
     config, logger, metrics, routes, registry, knownTorrents: seeder.torrents, connectivity, turnAvailable: turnAvailable(config), stunPort: () => stun?.port, seederSecret,
+    ...(cluster ? { remote: cluster.relay } : {}),
   });
   const clientBundle = new ClientBundle({ prefix: config.prefix, router: routes, logger, testHooks: options.clientTestHooks ?? false });
   // An asset switches to peer delivery once `threshold` browsers announced it,

@@ -7,6 +7,7 @@ import type { RegistryLimits } from '../signaling/peer-registry.js';
 import { clusterKeys, DEFAULT_KEY_PREFIX } from './cluster-keys.js';
 import { RedisLink, redactUrl, type RedisState } from './redis-link.js';
 import { RedisPeerRegistry } from './redis-registry.js';
+import { InstanceRelay } from './instance-relay.js';
 
 export interface ClusterFeatureOptions {
   redisUrl: string;
@@ -32,6 +33,8 @@ export class ClusterFeature implements Feature {
   readonly name = 'cluster';
   readonly instanceId: string;
   readonly registry: RedisPeerRegistry;
+  /** Signaling to and from peers on other instances (give it to signaling as `remote`). */
+  readonly relay: InstanceRelay;
   readonly link: RedisLink;
   private started = false;
   private closed = false;
@@ -50,6 +53,7 @@ export class ClusterFeature implements Feature {
         down: () => this.registry.onDown(),
         message: (channel, payload) => {
           if (channel === keys.events) this.registry.onEvent(payload);
+          else this.relay.deliver(payload);
         },
       },
     });
@@ -59,6 +63,7 @@ export class ClusterFeature implements Feature {
       ...(options.instanceTtlMs !== undefined ? { instanceTtlMs: options.instanceTtlMs } : {}),
       ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     });
+    this.relay = new InstanceRelay({ link: this.link, keys, registry: this.registry });
   }
 
   async start(): Promise<void> {

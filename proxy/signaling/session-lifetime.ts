@@ -8,8 +8,20 @@ import type { SignalSession } from './signal-session.js';
 /** After a server-side close, wait this long for the close handshake, then cut the socket. */
 export const CLOSE_GRACE_MS = 2_000;
 
+/**
+ * Peers connected to other proxy instances (REDIS_URL): stand-ins found when
+ * the local table has no such id, so pairing and relay reach them; attach()
+ * gives the cluster the local table for messages arriving from elsewhere.
+ */
+export interface RemoteSessions {
+  lookup: SessionLookup;
+  attach(local: SessionLookup): void;
+}
+
 export interface SessionLifetimeOptions {
   registry: PeerRegistry;
+  /** Peers on other instances; none: this instance is alone. */
+  remote?: RemoteSessions;
   /** Ping interval; a peer that did not answer the previous ping is dropped. */
   heartbeatMs: number;
 }
@@ -24,9 +36,10 @@ export class SessionLifetime {
   private readonly sessions = new Map<PeerId, SignalSession>();
   private readonly heartbeat: NodeJS.Timeout;
   private stopped = false;
-  readonly lookup: SessionLookup = (id) => this.sessions.get(id);
+  readonly lookup: SessionLookup = (id) => this.sessions.get(id) ?? this.options.remote?.lookup(id);
 
   constructor(private readonly options: SessionLifetimeOptions) {
+    options.remote?.attach((id) => this.sessions.get(id));
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs).unref();
   }
 

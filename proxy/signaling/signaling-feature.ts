@@ -10,6 +10,7 @@ import { TurnCredentials } from './turn-credentials.js';
 import { networkKey } from './network-key.js';
 import type { PeerRegistry, RegistryStats } from './peer-registry.js';
 import { SignalingServer, type SignalingServerStats } from './signaling-server.js';
+import type { RemoteSessions } from './session-lifetime.js';
 import { createThresholdPolicy, type DeliveryPolicy } from './threshold-policy.js';
 import { WebTorrentTracker, type TrackerStats } from './webtorrent-tracker.js';
 
@@ -45,6 +46,8 @@ export interface SignalingFeatureOptions {
   connectivity?: ConnectivityLog;
   /** A TURN server is configured, so pairing may match two symmetric NATs. @default false */
   turnAvailable?: boolean;
+  /** Peers on other proxy instances (REDIS_URL), reached through Redis; chosen by the composition root. */
+  remote?: RemoteSessions;
   /**
    * The secret role seeder needs. The composition root passes SEEDER_TOKEN,
    * else ADMIN_TOKEN, else a random per-process one it also gives the embedded seeder.
@@ -100,6 +103,7 @@ export class SignalingFeature implements Feature {
       seederMaxUploads: config.seederMaxPeers,
       ...(this.options.connectivity ? { connectivity: this.options.connectivity } : {}),
       turnAvailable: this.options.turnAvailable ?? false,
+      ...(this.options.remote ? { remote: this.options.remote } : {}),
       logger: logger.child({ module: 'peerconnect:signaling' }),
       ...(metrics ? { metrics } : {}),
     });

@@ -17,7 +17,7 @@ import type { PeerRegistry } from './peer-registry.js';
 import { SignalRateStats, type SignalingServerStats } from './rate-stats.js';
 import { rejectUpgrade } from './reject-upgrade.js';
 import { isPairedWith, relay } from './relay.js';
-import { SessionLifetime, type PolicyClose } from './session-lifetime.js';
+import { SessionLifetime, type PolicyClose, type RemoteSessions } from './session-lifetime.js';
 import { SignalSession } from './signal-session.js';
 import type { MessageRefusal } from './strike-policy.js';
 
@@ -50,6 +50,8 @@ export interface SignalingServerOptions {
   connectivity?: ConnectivityLog;
   /** A TURN server is configured, so two symmetric NATs may be paired. @default false */
   turnAvailable?: boolean;
+  /** Peers on other proxy instances (REDIS_URL); none: pairing and relay stay within this instance. */
+  remote?: RemoteSessions;
   logger: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -82,7 +84,9 @@ export class SignalingServer {
       clientTracking: false,
     });
     this.admission = new Admission({ limiter: options.limiter, maxPeers: options.maxPeers, seederSecret: options.seederSecret });
-    this.sessions = new SessionLifetime({ registry: options.registry, heartbeatMs: options.heartbeatMs });
+    this.sessions = new SessionLifetime({
+      registry: options.registry, heartbeatMs: options.heartbeatMs, ...(options.remote ? { remote: options.remote } : {}),
+    });
     this.holders = new HolderChoice({
       registry: options.registry, lookup: this.sessions.lookup, geo: options.geo !== undefined, seederMaxUploads: options.seederMaxUploads,
       turnAvailable: options.turnAvailable ?? false,
