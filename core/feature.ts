@@ -54,6 +54,8 @@ export interface KnownTorrents {
 /** The origin URL behind an asset id (the seeder's media index), for naming assets in /stats. */
 export interface AssetUrls {
   urlOf(assetId: string): string | undefined;
+  /** The indexed size in bytes, which bounds what a report may claim for the asset. */
+  sizeOf?(assetId: string): number | undefined;
 }
 
 /**

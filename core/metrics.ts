@@ -45,7 +45,7 @@ export function createMetrics() {
       labelNames: ['scope'] as const, ...metric,
     }),
     reports: new Counter({
-      name: 'peerconnect_reports_total', help: 'Client reports received, by result (accepted, invalid, too-large, rate-limited, unsupported-type)',
+      name: 'peerconnect_reports_total', help: 'Client reports received, by result (accepted, invalid, too-large, rate-limited, unsupported-type; trimmed: accepted with implausible byte counts cut down)',
       labelNames: ['result'] as const, ...metric,
     }),
     timeToImage: new Histogram({

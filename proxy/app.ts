@@ -118,7 +118,7 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // The traffic meter reads only what HTTP/2's compatibility objects share with HTTP/1.1 ('request', url, socket byte counts).
   const stats = new StatsFeature({
     config, metrics, logger, routes, httpServer: server.httpServer as Server, signaling,
-    assetUrls: { urlOf: (id) => seeder.index.recordById(id)?.upstream },
+    assetUrls: { urlOf: (id) => seeder.index.recordById(id)?.upstream, sizeOf: (id) => seeder.index.recordById(id)?.size },
   });
   // The edge cache keeps its bodies in the seeder's byte cache: one CACHE_MAX_BYTES bound, one LRU.
   const edgeCache = edgeCacheFor(config, origin, seeder, server, logger);

@@ -7,6 +7,7 @@ import { readBoundedBody } from '../stats/read-bounded-body.js';
 import { parseReport } from '../stats/report-schema.js';
 import type { RateLimiter } from '../../core/utils/rate-limiter.js';
 import type { StatsAggregator } from '../stats/stats-aggregator.js';
+import type { ReportBounds } from '../stats/report-bounds.js';
 import type { P2pRouter } from './router.js';
 import type { RouteContext } from '../../core/feature.js';
 
@@ -21,6 +22,8 @@ const ACCEPTED_TYPES = new Set(['text/plain', 'application/json']);
 export interface ReportRouteOptions {
   aggregator: StatsAggregator;
   limiter: RateLimiter;
+  /** Trims claims beyond indexed sizes and per-address byte budgets. */
+  bounds?: ReportBounds;
   metrics: Metrics;
   logger: Logger;
   maxBytes?: number;
@@ -67,7 +70,12 @@ export function registerReportRoute(router: P2pRouter, options: ReportRouteOptio
       logger.debug({ reqId: ctx.requestId, problem: (err as Error).message }, 'invalid report');
       return reject(res, 'invalid', () => sendJsonError(res, 'PC_ERR_BAD_REQUEST', (err as Error).message), false);
     }
-    aggregator.ingest(report);
+    const bounded = options.bounds?.apply(report, ctx.clientAddress);
+    if (bounded && bounded.droppedBytes > 0) {
+      metrics.reports.inc({ result: 'trimmed' });
+      logger.debug({ reqId: ctx.requestId, droppedBytes: bounded.droppedBytes }, 'report claims trimmed');
+    }
+    aggregator.ingest(bounded?.report ?? report);
     res.writeHead(204, { 'cache-control': 'no-store' }).end();
   }, { methods: ['POST'] });
 }

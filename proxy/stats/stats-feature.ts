@@ -12,6 +12,7 @@ import { sendJson } from '../server.js';
 import { AdminListener } from './admin-listener.js';
 import { RateLimiter } from '../../core/utils/rate-limiter.js';
 import { StatsAggregator } from './stats-aggregator.js';
+import { ReportBounds } from './report-bounds.js';
 import { meterTraffic } from './traffic-meter.js';
 
 /** A page view sends a few beacons (debounced batches); 20 at once and 2 per second after that is generous. */
@@ -51,7 +52,9 @@ export class StatsFeature implements Feature {
     const { config, metrics, logger, routes } = options;
     this.aggregator = new StatsAggregator({ metrics });
     this.limiter = new RateLimiter({ burst: REPORT_BURST, perSecond: REPORT_PER_SECOND, maxClients: REPORT_MAX_CLIENTS });
-    registerReportRoute(routes, { aggregator: this.aggregator, limiter: this.limiter, metrics, logger });
+    const sizeOf = options.assetUrls.sizeOf?.bind(options.assetUrls) ?? (() => undefined);
+    const bounds = new ReportBounds({ sizeOf });
+    registerReportRoute(routes, { aggregator: this.aggregator, limiter: this.limiter, bounds, metrics, logger });
 
     let adminRouter = routes;
     if (config.adminPort !== undefined) {
