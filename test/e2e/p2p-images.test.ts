@@ -52,11 +52,19 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-test('threshold 3: visitors 1–3 load images over HTTP, visitors 4–6 get every eligible image from browser peers, pixel-identical', async () => {
+test('threshold 3: visitors 1–3 load images over HTTP (2 and 3 from the edge cache), visitors 4–6 get every eligible image from browser peers, pixel-identical', async () => {
   const reference: Record<string, string> = {};
   const holderIds: string[] = [];
+  /** X-Cache of every PNG response each visitor's browser received over HTTP. */
+  const xCache = new Map<number, string[]>();
   for (let i = 1; i <= VISITORS; i++) {
-    const v = await visit(browser, new URL('/', app.url).href, `visitor-${i}`);
+    const seen: string[] = [];
+    xCache.set(i, seen);
+    const v = await visit(browser, new URL('/', app.url).href, `visitor-${i}`, async (context) => {
+      context.on('response', (response) => {
+        if (new URL(response.url()).pathname.endsWith('.png')) seen.push(response.headers()['x-cache'] ?? 'none');
+      });
+    });
     visitors.push(v);
     await scrollThrough(v.page);
     await waitForImagesPainted(v.page);
@@ -99,12 +107,23 @@ test('threshold 3: visitors 1–3 load images over HTTP, visitors 4–6 get ever
     holderIds.push(s.peerId as string);
   }
 
-  // Origin side: the access log shows no image request from visitors 4–6.
+  // Origin side: only visitor 1's images reached the origin. Visitors 2–3 loaded theirs
+  // over HTTP from the proxy's edge cache (X-Cache: HIT); visitors 4–6 over no HTTP at all.
   const log = app.demo?.accessLog ?? [];
   for (let i = 1; i <= VISITORS; i++) {
     const images = log.filter((e) => e.userAgent?.includes(`visitor-${i}`) && e.path.endsWith('.png'));
-    if (i <= THRESHOLD) assert.ok(images.length >= 20, `visitor ${i} fetched images from the origin`);
-    else assert.deepEqual(images.map((e) => e.path), [], `visitor ${i} fetched no image from the origin`);
+    const cacheStates = xCache.get(i) ?? [];
+    if (i === 1) {
+      assert.ok(images.length >= 20, 'visitor 1 fetched images from the origin');
+      assert.ok(cacheStates.includes('MISS'), 'visitor 1 filled the edge cache');
+    } else {
+      assert.deepEqual(images.map((e) => e.path), [], `visitor ${i} fetched no image from the origin`);
+    }
+    if (i > 1 && i <= THRESHOLD) {
+      assert.ok(cacheStates.length >= 20, `visitor ${i} loaded images over HTTP`);
+      assert.deepEqual(cacheStates.filter((state) => state !== 'HIT'), [], `visitor ${i}: every image from the edge cache`);
+    }
+    if (i > THRESHOLD) assert.deepEqual(cacheStates, [], `visitor ${i}: no image over HTTP`);
   }
 
   // Server side: reports reached /stats with peer bytes from visitors 4–6.
