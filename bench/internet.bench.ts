@@ -82,6 +82,8 @@ async function main(): Promise<void> {
     const proxy = await startPeerConnect(bed, PROXY_PORT, {
       ORIGIN: origin.url, P2P_THRESHOLD: String(T), SEEDER_MODE: SEEDER,
       P2P_ICE_SERVERS: coturn.stunUrl, TURN_URLS: coturn.turnUrl, TURN_SECRET: coturn.secret,
+      // The product's default hedging (the test helper turns it off).
+      P2P_HEDGE_MS: '',
     });
     const seats = seating(bed);
     for (const seat of seats) {

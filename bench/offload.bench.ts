@@ -33,7 +33,8 @@ const SETTLE_TIMEOUT_MS = 30_000;
 interface Run { app: RunningApp; visitors: Visitor[]; results: Arrival[]; tag: string }
 
 async function startRun(threshold: number, seeder: string, tag: string): Promise<Run> {
-  return { app: await startProxy({ P2P_THRESHOLD: String(threshold), SEEDER_MODE: seeder }), visitors: [], results: [], tag };
+  // P2P_HEDGE_MS '': the product's default hedging (the test helper turns it off).
+  return { app: await startProxy({ P2P_THRESHOLD: String(threshold), SEEDER_MODE: seeder, P2P_HEDGE_MS: '' }), visitors: [], results: [], tag };
 }
 
 /**

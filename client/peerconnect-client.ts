@@ -1,4 +1,5 @@
 import { ATTR, type ClientConfig } from '../protocol/client-config.js';
+import type { ManifestEntry } from '../protocol/manifest.js';
 import type { ByteSource } from '../protocol/report.js';
 import { SIGNAL_PROTOCOL_VERSION, type AssetId, type IceServer, type NatKind, type PeerId, type ServerMessage } from '../protocol/signal-messages.js';
 import { watchAddedImages } from './dom/added-images.js';
@@ -23,6 +24,8 @@ import type { Services } from './services.js';
 export const HIDDEN_STOP_SERVING_MS = 30_000;
 /** `have` announcements made within this window go out as one message. */
 export const HAVE_BATCH_MS = 100;
+/** Links opened ahead of any request, on the first answers to the early `want`. */
+export const MAX_EARLY_LINKS = 2;
 
 /**
  * Wires one page view: signaling, peer links, the image and media loaders,
@@ -46,6 +49,9 @@ export class PeerConnectClient implements Services {
   private readonly pendingHave = new Set<AssetId>();
   private haveTimer: ReturnType<typeof setTimeout> | undefined;
   private welcomed = false;
+  /** Manifest entries of the parked images, looked up while signaling connects: wanted in the first frame. */
+  private readonly parked: Promise<ManifestEntry | undefined>[] = [];
+  private earlyLinks = 0;
   /** The NAT probe's result, told to every signaling session; undefined until measured. */
   private nat: NatKind | undefined;
   private closed = false;
@@ -54,6 +60,7 @@ export class PeerConnectClient implements Services {
     const { prefix } = config;
     this.reporter = new Reporter(surface, `${prefix}/report`, win.location.pathname);
     this.manifest = new ManifestClient(`${prefix}/manifest`);
+    this.manifest.seed(config.assets ?? [], win.location.origin);
     this.signal = new SignalClient(signalUrl(win.location, prefix), {
       onMessage: (message) => this.onSignal(message),
       onWelcome: () => this.onWelcome(),
@@ -61,7 +68,7 @@ export class PeerConnectClient implements Services {
         if (final) this.holders.failAll();
       },
     });
-    this.holders = new HolderDirectory((assets) => this.signal.sendAssets('want', assets));
+    this.holders = new HolderDirectory((assets) => this.signal.sendAssets('want', assets), (_asset, peers) => this.connectEarly(peers));
     this.persisted = new PersistentCache(win);
     this.store = new AssetStore((ids, urls) => {
       this.signal.sendAssets('lost', ids);
@@ -99,7 +106,7 @@ export class PeerConnectClient implements Services {
         if (assetTagOf(el)?.mode === 'peer') {
           // Painted already: a page restored from the back/forward cache keeps its blob images.
           if (!isParked(img)) continue;
-          this.images.prefetch(img);
+          this.parked.push(this.images.prefetch(img));
           void up.then(() => {
             if (!this.closed) this.images.add(img);
           });
@@ -233,6 +240,7 @@ export class PeerConnectClient implements Services {
     this.welcomed = true;
     if (!this.uploads.paused && this.p2pAllowed()) this.signal.sendAssets('have', this.store.ids);
     this.holders.resend();
+    if (first) void this.wantParked();
     if (this.nat) this.sendNat();
     // Strict privacy relays everything through TURN: the NAT kind does not matter then.
     if (first && this.config.privacy !== 'strict' && stunUrls(this.iceServers()).length > 0) {
@@ -241,6 +249,25 @@ export class PeerConnectClient implements Services {
         this.sendNat();
       });
     }
+  }
+
+  /** One `want` for every parked image, as soon as their manifest entries are in (usually before the first welcome). */
+  private async wantParked(): Promise<void> {
+    const entries = await Promise.all(this.parked);
+    if (this.closed || !this.p2pAllowed()) return;
+    const ids = entries.flatMap((e) => (e?.id && e.sha256 && e.p2p !== false && !this.store.has(e.id) ? [e.id] : []));
+    this.holders.wantEarly([...new Set(ids)]);
+  }
+
+  /** Holders named for the early `want`: open a link now, so ICE runs while the images are still starting. */
+  private connectEarly(peers: PeerId[]): void {
+    if (this.closed || this.earlyLinks >= MAX_EARLY_LINKS) return;
+    const self = this.signal.id;
+    const usable = peers.filter((p) => p !== self && !this.pool.banned.has(p) && !this.pool.isUnreachable(p));
+    const browsers = usable.filter((p) => !this.seeders.has(p));
+    const peer = browsers[0] ?? usable[0];
+    if (peer === undefined || this.pool.linkedPeers().includes(peer) || this.pool.linkedPeers(true).includes(peer)) return;
+    if (this.pool.linkTo(peer)) this.earlyLinks++;
   }
 
   private sendNat(): void {

@@ -14,6 +14,11 @@ export interface ClientConfig {
   /** Per-image deadline before falling back to HTTP. */
   peerTimeoutMs: number;
   /**
+   * `P2P_HEDGE_MS`: start HTTP too when an image's first peer byte has not come
+   * within this many ms (0: never). Absent: derived from the visitor's own HTTP timings.
+   */
+  hedgeMs?: number;
+  /**
    * Credential-free ICE server URLs (STUN) for RTCPeerConnection, usable before
    * signaling's `welcome` arrives. TURN entries and their credentials are never
    * written into the page (it is cached and shared): they come only in `welcome`.
@@ -26,8 +31,28 @@ export interface ClientConfig {
    * without a TURN server the visitor loads everything over HTTP. Absent: `normal`.
    */
   privacy?: 'normal' | 'strict';
+  /**
+   * What the proxy's media index knows of this page's assets (from the page's
+   * previous rewrite), so the client needs no manifest round trip for them.
+   * At most MAX_CONFIG_ASSETS entries; `url` is a path on the page's origin.
+   */
+  assets?: ConfigAsset[];
   /** Test-only fault injection, obeyed only by the client's test build (production bundles compile it out). */
   fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer' | 'drop-candidates';
+}
+
+/** Most asset entries one page's config carries (about 150 bytes each). */
+export const MAX_CONFIG_ASSETS = 64;
+
+/** One asset's manifest facts, written into the page. */
+export interface ConfigAsset {
+  /** Path (and query) on the page's origin. */
+  url: string;
+  id: string;
+  /** Lower-case hex SHA-256 of the whole body. */
+  sha256: string;
+  size: number;
+  type?: string;
 }
 
 /** Element attributes the injector writes and the client reads. */

@@ -23,6 +23,8 @@ export interface AssetReport {
   fallback?: FallbackReason;
   /** With `ice-failed`: the ICE candidate types the failed link tried (gathered locally or received from the peer). */
   candidates?: CandidateType[];
+  /** Set when the image was hedged (HTTP started too because its first peer byte was late): which leg completed first. */
+  hedge?: 'peer' | 'http';
 }
 
 export interface ReportBody {

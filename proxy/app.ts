@@ -114,6 +114,8 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   const injector = new HtmlInjectionFeature({
     config, metrics, logger, scriptSrc: () => clientBundle.scriptSrc,
     policy: ({ req }) => signaling.policyFor(clientAddress(req, trustedProxies)),
+    // Manifest facts go into each page's config: no manifest round trip before a parked image can be asked for.
+    describeAsset: (id) => seeder.index.recordById(id),
   });
   // The traffic meter reads only what HTTP/2's compatibility objects share with HTTP/1.1 ('request', url, socket byte counts).
   const stats = new StatsFeature({

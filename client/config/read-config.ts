@@ -1,4 +1,5 @@
-import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../../protocol/client-config.js';
+import { isAssetId } from '../../protocol/asset-id.js';
+import { CLIENT_CONFIG_ELEMENT_ID, MAX_CONFIG_ASSETS, type ClientConfig, type ConfigAsset } from '../../protocol/client-config.js';
 
 const MEDIA_TYPES = ['image', 'video', 'audio'] as const;
 /** Deadline used when the block carries none (mirrors the proxy's default). */
@@ -38,10 +39,25 @@ export function parseConfig(raw: unknown): ClientConfig | undefined {
     mediaTypes,
   };
   if (c.privacy === 'strict') config.privacy = 'strict';
+  if (Array.isArray(c.assets)) {
+    const assets = c.assets.slice(0, MAX_CONFIG_ASSETS).flatMap((a) => validAsset(a));
+    if (assets.length > 0) config.assets = assets;
+  }
+  if (typeof c.hedgeMs === 'number' && Number.isInteger(c.hedgeMs) && c.hedgeMs >= 0) config.hedgeMs = c.hedgeMs;
   // Test builds only; the fault names stay inside the guard so production bundles drop them.
   if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false) {
     const fault = (['throw-at-start', 'corrupt-bytes', 'close-mid-transfer', 'drop-candidates'] as const).find((f) => f === c.fault);
     if (fault) config.fault = fault;
   }
   return config;
+}
+
+/** One well-formed `assets` entry, or nothing. */
+function validAsset(raw: unknown): ConfigAsset[] {
+  if (raw === null || typeof raw !== 'object') return [];
+  const a = raw as Record<string, unknown>;
+  if (typeof a.url !== 'string' || !a.url.startsWith('/') || a.url.startsWith('//') || a.url.length > 2_048) return [];
+  if (!isAssetId(a.id) || typeof a.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(a.sha256)) return [];
+  if (typeof a.size !== 'number' || !Number.isInteger(a.size) || a.size < 0) return [];
+  return [{ url: a.url, id: a.id, sha256: a.sha256, size: a.size, ...(typeof a.type === 'string' ? { type: a.type.slice(0, 128) } : {}) }];
 }

@@ -1,4 +1,4 @@
-import { imagePainted } from '../dom/media-elements.js';
+import { assetTagOf, imagePainted } from '../dom/media-elements.js';
 import { sha256Hex } from '../utils/sha256.js';
 import type { Services } from '../services.js';
 
@@ -31,7 +31,7 @@ export class HttpHolder {
     if (!url || url.startsWith('blob:') || url.startsWith('data:')) return;
     const entry = await this.s.manifest.lookup(url);
     if (report) {
-      const id = entry.id ?? img.getAttribute('data-p2p-id') ?? 'unknown';
+      const id = entry.id ?? assetTagOf(img)?.id ?? 'unknown';
       this.s.reporter.record({ id, url, source: 'server', bytes: entry.size ?? transferSize(url), ms: loadTime(url) });
     }
     if (!entry.id || !entry.sha256 || entry.p2p === false || this.s.store.has(entry.id)) return;

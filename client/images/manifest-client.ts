@@ -1,4 +1,5 @@
 import { isAssetId } from '../../protocol/asset-id.js';
+import type { ConfigAsset } from '../../protocol/client-config.js';
 import { MAX_MANIFEST_URLS, type ManifestEntry, type ManifestResponse } from '../../protocol/manifest.js';
 
 /** A manifest request that takes longer than this counts as failed. */
@@ -17,6 +18,19 @@ export class ManifestClient {
   private scheduled = false;
 
   constructor(private readonly endpoint: string) {}
+
+  /**
+   * Entries the page's config carries (the proxy's index, as of the page's
+   * rewrite): their lookups resolve at once, without a request.
+   */
+  seed(assets: readonly ConfigAsset[], origin: string): void {
+    for (const a of assets) {
+      if (this.cache.size >= MAX_CACHED_ENTRIES) return;
+      const url = new URL(a.url, origin).href;
+      const entry: ManifestEntry = { url, id: a.id, sha256: a.sha256, size: a.size, p2p: true, ...(a.type ? { contentType: a.type } : {}) };
+      this.cache.set(url, Promise.resolve(entry));
+    }
+  }
 
   lookup(url: string): Promise<ManifestEntry> {
     const cached = this.cache.get(url);

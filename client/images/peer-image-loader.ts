@@ -2,11 +2,14 @@ import type { ManifestEntry } from '../../protocol/manifest.js';
 import type { FallbackReason } from '../../protocol/report.js';
 import type { CandidateType, PeerId } from '../../protocol/signal-messages.js';
 import { LinkError, type PendingRequest } from '../peer/peer-link.js';
-import { applyImageUrl, chooseImage, imagePainted, isParked, releaseToHttp, type ImageChoice } from '../dom/media-elements.js';
+import { applyImageUrl, assetTagOf, chooseImage, imagePainted, isParked, releaseToHttp, type ImageChoice } from '../dom/media-elements.js';
 import { sha256Hex } from '../utils/sha256.js';
 import { mark } from '../utils/marks.js';
 import type { Services } from '../services.js';
 import type { HttpHolder } from './http-holder.js';
+import { fetchHedge, hedgeDelayMs, httpTimings } from './hedge.js';
+
+type HttpBytes = { bytes: Uint8Array; type: string };
 
 /** A fallback image is reported without a time once it takes longer than this. */
 export const FALLBACK_LOAD_WAIT_MS = 30_000;
@@ -71,6 +74,17 @@ class Attempt {
 
   track(request: PendingRequest): void {
     this.requests.add(request);
+  }
+
+  /** True when a request of this image got its first byte. */
+  firstByte(): boolean {
+    return [...this.requests].some((r) => r.firstByte());
+  }
+
+  /** True when a link this image waits on received bytes within the last `ms` (it is busy, not stuck). */
+  delivering(ms: number): boolean {
+    const now = performance.now();
+    return [...this.requests].some((r) => now - r.progressAt() < ms);
   }
 
   untrack(request: PendingRequest): void {
@@ -152,18 +166,74 @@ export class PeerImageLoader {
     const unsubscribe = this.s.pool.onUnreachable((failure) => {
       if (this.s.pool.size === 0) attempt.fail(failure);
     });
-    let result: PeerResult;
+    // Hedge: no first peer byte within the delay → HTTP too; the first to complete is painted.
+    const hedgeMs = hedgeDelayMs(this.s.config.hedgeMs, httpTimings(performance, this.s.win.location.origin), peerTimeoutMs);
+    const controller = new AbortController();
+    let hedge: Promise<HttpBytes | undefined> | undefined;
+    let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+    const httpWon = new Promise<HttpBytes>((resolve) => {
+      if (hedgeMs === undefined) return;
+      const check = (): void => {
+        if (attempt.expired || attempt.firstByte()) return;
+        // Queued behind other images on a link that is delivering: busy, not late; HTTP would only add load.
+        if (attempt.delivering(hedgeMs)) {
+          hedgeTimer = setTimeout(check, hedgeMs);
+          return;
+        }
+        mark('hedge', assetTagOf(img)?.id);
+        hedge = fetchHedge(choice.url, controller.signal);
+        // A failed HTTP leg leaves the peer leg to finish (or to fall back as usual).
+        void hedge.then((bytes) => bytes && resolve(bytes));
+      };
+      hedgeTimer = setTimeout(check, hedgeMs);
+    });
+    let result: PeerResult | HttpBytes;
     try {
-      result = await Promise.race([this.fetchShared(choice.url, attempt), attempt.timedOut]);
+      result = await Promise.race([this.fetchShared(choice.url, attempt), attempt.timedOut, httpWon]);
     } catch (err) {
+      clearTimeout(hedgeTimer);
       const reason = err instanceof LinkError ? err.reason : 'client-error';
       const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
+      // The HTTP leg is already under way: its bytes, not a second download.
+      const bytes = hedge && (await hedge);
+      if (bytes) return this.paintHttp(img, choice, bytes, reason);
       return this.fallback(img, entry, reason, err instanceof LinkError ? err.candidates : undefined);
     } finally {
       unsubscribe();
       attempt.end();
     }
-    await this.paint(img, choice, result);
+    clearTimeout(hedgeTimer);
+    if (!('peer' in result)) {
+      // HTTP completed first: the peer requests are cancelled (the holder stops sending).
+      attempt.fail(new LinkError('timeout'));
+      return this.paintHttp(img, choice, result);
+    }
+    if (hedge) controller.abort();
+    await this.paint(img, choice, result, hedge ? 'peer' : undefined);
+  }
+
+  /** Paints the HTTP leg's bytes; held and announced too when they match the manifest. */
+  private async paintHttp(img: HTMLImageElement, choice: ImageChoice, http: HttpBytes, fallback?: FallbackReason): Promise<void> {
+    const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
+    if (!isParked(img)) return;
+    const blobUrl = URL.createObjectURL(new Blob([http.bytes as Uint8Array<ArrayBuffer>], { type: http.type || 'application/octet-stream' }));
+    applyImageUrl(img, choice, blobUrl);
+    const blobs = this.s.reporter.surface.blobs;
+    if (Object.keys(blobs).length < MAX_DEBUG_BLOBS) blobs[blobUrl] = choice.url;
+    const painted = await imagePainted(img);
+    if (!painted) {
+      img.removeAttribute('srcset');
+      choice.source?.setAttribute('srcset', choice.url);
+      img.src = choice.url;
+    }
+    const id = entry?.id ?? assetTagOf(img)?.id ?? 'unknown';
+    this.s.reporter.record({
+      id, url: choice.url, source: 'server', bytes: http.bytes.byteLength, ms: performance.now(), hedge: 'http', ...(fallback ? { fallback } : {}),
+    });
+    if (!painted || !entry?.id || !entry.sha256 || entry.p2p === false || this.s.store.has(entry.id)) return;
+    if (http.bytes.byteLength !== entry.size || (await sha256Hex(http.bytes)) !== entry.sha256) return;
+    this.s.store.put({ id: entry.id, url: choice.url, bytes: http.bytes, type: entry.contentType ?? http.type });
+    this.s.announce([entry.id]);
   }
 
   /** Two elements showing the same URL share one transfer. */
@@ -250,14 +320,17 @@ export class PeerImageLoader {
     ].filter(usable);
   }
 
-  /** Starts the manifest lookup early (while signaling connects); the result is cached. */
-  prefetch(img: HTMLImageElement): void {
-    if (img.loading === 'lazy') return;
+  /**
+   * Starts the manifest lookup early (while signaling connects; the result is
+   * cached) and resolves with the entry, for the client's early `want`.
+   */
+  prefetch(img: HTMLImageElement): Promise<ManifestEntry | undefined> {
     const choice = chooseImage(img, this.s.win);
-    if (choice) void this.s.manifest.lookup(choice.url);
+    return choice ? this.s.manifest.lookup(choice.url) : Promise.resolve(undefined);
   }
 
-  private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult): Promise<void> {
+  /** `hedge`: set when HTTP had started too and the peer still won. */
+  private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult, hedge?: 'peer'): Promise<void> {
     const { entry, bytes, peer } = result;
     // A script pointed the element at another URL meanwhile: its choice wins, nothing is painted over it.
     if (!isParked(img)) return;
@@ -274,21 +347,21 @@ export class PeerImageLoader {
     mark('painted', entry.id);
     if (!peer) {
       // Already held (verified on an earlier page view): no bytes moved for it.
-      this.s.reporter.record({ id: entry.id, url: choice.url, source: 'peer', bytes: 0, ms: performance.now() });
+      this.s.reporter.record({ id: entry.id, url: choice.url, source: 'peer', bytes: 0, ms: performance.now(), ...(hedge ? { hedge } : {}) });
       return;
     }
     const fresh = !this.s.store.has(entry.id);
     this.s.store.put({ id: entry.id, url: choice.url, bytes, type: entry.contentType ?? '' });
     if (fresh) this.s.announce([entry.id]);
     this.s.reporter.record({
-      id: entry.id, url: choice.url, source: this.s.sourceOf(peer), bytes: bytes.byteLength, ms: performance.now(), peer,
+      id: entry.id, url: choice.url, source: this.s.sourceOf(peer), bytes: bytes.byteLength, ms: performance.now(), peer, ...(hedge ? { hedge } : {}),
     });
   }
 
   /** Original URL back, then count it as server bytes with the reason once it has loaded. */
   private fallback(img: HTMLImageElement, entry: ManifestEntry | undefined, reason: FallbackReason, candidates?: CandidateType[]): void {
     releaseToHttp(img);
-    const id = entry?.id ?? img.getAttribute('data-p2p-id') ?? 'unknown';
+    const id = entry?.id ?? assetTagOf(img)?.id ?? 'unknown';
     const url = entry?.url ?? img.currentSrc ?? img.src;
     let settled = false;
     const settle = (ms?: number): void => {

@@ -68,6 +68,8 @@ export interface PendingRequest {
    * any request (a request queued behind others progresses as they drain).
    */
   progressAt(): number;
+  /** True once the remote peer answered with the asset's header (its first byte is on the way). */
+  firstByte(): boolean;
 }
 
 /**
@@ -220,6 +222,7 @@ export class PeerLink {
     return {
       promise,
       progressAt: () => this.lastProgressAt,
+      firstByte: () => entry.buffer !== undefined,
       cancel: (reason) => {
         const queued = this.queue.indexOf(entry);
         if (queued >= 0) this.queue.splice(queued, 1);

@@ -83,6 +83,7 @@ export class Reporter {
     if (record.ms !== undefined) report.ms = Math.min(MAX_REPORT_MS, Math.max(0, Math.round(record.ms)));
     if (record.fallback) report.fallback = record.fallback;
     if (record.candidates) report.candidates = record.candidates;
+    if (record.hedge) report.hedge = record.hedge;
     // Only what the server accepts (asset ids are 22 base64url characters): one bad entry would void the batch.
     if (isAssetId(report.id) && this.queue.length < MAX_QUEUED_REPORTS) this.queue.push(report);
     clearTimeout(this.timer);

@@ -10,6 +10,12 @@ export const HOLDERS_TIMEOUT_MS = 1_500;
 export const WANT_BATCH_MS = 25;
 /** Outstanding `want`s per page. */
 const MAX_PENDING_WANTS = 512;
+/**
+ * How long an answer to an early `want` (sent for every parked asset at the
+ * first welcome, before its image starts) stays usable: holders' free upload
+ * slots change quickly, so an older answer is asked again.
+ */
+export const EARLY_ANSWER_FRESH_MS = 3_000;
 
 /**
  * Turns `want` + `holders` into a promise per asset. Wants made in the same task
@@ -19,10 +25,31 @@ export class HolderDirectory {
   private readonly waiting = new Map<AssetId, ((peers: PeerId[]) => void)[]>();
   private batch: AssetId[] = [];
   private scheduled = false;
+  /** Assets asked for early, and their answers once in (each used by at most one `holders()` call). */
+  private readonly early = new Map<AssetId, { peers?: PeerId[]; at: number }>();
 
-  constructor(private readonly sendWant: (assets: AssetId[]) => void) {}
+  /** `onEarlyAnswer`: holders named for an early `want` (the client may start connecting at once). */
+  constructor(private readonly sendWant: (assets: AssetId[]) => void, private readonly onEarlyAnswer?: (asset: AssetId, peers: PeerId[]) => void) {}
+
+  /**
+   * Asks now, in one message, for holders of every asset the page will load
+   * from peers; `holders()` then uses the answer instead of a second round trip.
+   */
+  wantEarly(assets: AssetId[]): void {
+    const fresh = [...new Set(assets)].filter((a) => !this.early.has(a)).slice(0, Math.max(0, MAX_PENDING_WANTS - this.early.size));
+    const now = performance.now();
+    for (const asset of fresh) this.early.set(asset, { at: now });
+    for (const id of fresh) mark('want', id);
+    if (fresh.length > 0) this.sendWant(fresh);
+  }
 
   holders(asset: AssetId, timeoutMs = HOLDERS_TIMEOUT_MS): Promise<PeerId[]> {
+    const early = this.early.get(asset);
+    if (early?.peers && performance.now() - early.at <= EARLY_ANSWER_FRESH_MS) {
+      const { peers } = early;
+      this.early.delete(asset);
+      if (peers.length > 0) return Promise.resolve(peers);
+    }
     return new Promise<PeerId[]>((resolve) => {
       if (this.waiting.size >= MAX_PENDING_WANTS && !this.waiting.has(asset)) return resolve([]);
       let done = false;
@@ -61,6 +88,13 @@ export class HolderDirectory {
   }
 
   onHolders(asset: AssetId, peers: PeerId[]): void {
+    const early = this.early.get(asset);
+    if (early && !early.peers) {
+      early.peers = peers;
+      early.at = performance.now();
+      mark('holders', asset);
+      this.onEarlyAnswer?.(asset, peers);
+    }
     const list = this.waiting.get(asset);
     if (!list) return;
     this.waiting.delete(asset);
@@ -78,6 +112,7 @@ export class HolderDirectory {
 
   /** Signaling is gone for good: nobody will answer. */
   failAll(): void {
+    this.early.clear();
     for (const [asset, list] of [...this.waiting]) {
       this.waiting.delete(asset);
       for (const finish of list) finish([]);

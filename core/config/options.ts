@@ -159,6 +159,12 @@ export const OPTIONS = {
     expected: 'a positive integer (milliseconds)',
     doc: 'How long loading one image from peers may make no progress (no free holder, no bytes on its link) before the browser falls back to HTTP; 5× this in all at most.',
   }),
+  hedgeMs: option({
+    key: 'hedgeMs', env: 'P2P_HEDGE_MS', kind: 'int',
+    schema: nonNegativeInt.optional(),
+    expected: 'a non-negative integer (milliseconds)',
+    doc: 'Hedged fallback: when an image\'s first peer byte has not arrived within this many ms, the browser starts HTTP too and paints whichever completes first (0: never hedge). Unset: 3× the visitor\'s own median HTTP image time, at least 1000 ms, at most P2P_PEER_TIMEOUT_MS.',
+  }),
   iceServers: option({
     key: 'iceServers', env: 'P2P_ICE_SERVERS', kind: 'json-or-list',
     schema: z.array(iceServerEntry).max(MAX_ICE_SERVERS).default([]),

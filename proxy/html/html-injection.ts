@@ -12,6 +12,7 @@ import type { Metrics } from '../../core/metrics.js';
 import type { Feature } from '../../core/feature.js';
 import { accepts, createDecoder, createEncoder, parseContentEncoding } from './content-coding.js';
 import { planCsp } from './csp.js';
+import { PageAssets, type DescribeAsset } from './page-assets.js';
 
 /** What decides per page whether assets load from peers; undefined means all HTTP. */
 export type PolicyProvider = (page: { req: IncomingMessage; url: URL }) => ((asset: AssetRef) => DeliveryMode) | undefined;
@@ -27,6 +28,8 @@ export interface HtmlInjectionOptions {
   scriptSrc: () => string | undefined;
   /** Per page, which assets load from peers (signaling's threshold policy); undefined: all HTTP. */
   policy: PolicyProvider;
+  /** The media index's facts for an asset id: put into the page's config so the client skips the manifest request. */
+  describeAsset?: DescribeAsset;
 }
 
 const DOCUMENT_DESTINATIONS = new Set(['document', 'iframe', 'frame', 'embed', 'object']);
@@ -44,6 +47,7 @@ export class HtmlInjectionFeature implements Feature {
   readonly name = 'html-injection';
   readonly rewriter: ResponseRewriter = (ctx) => this.rewrite(ctx);
   private readonly clientConfig: ClientConfig;
+  private readonly pageAssets = new PageAssets();
 
   constructor(private readonly options: HtmlInjectionOptions) {
     const { config } = options;
@@ -51,6 +55,7 @@ export class HtmlInjectionFeature implements Feature {
       v: 1,
       prefix: config.prefix,
       peerTimeoutMs: config.peerTimeoutMs,
+      ...(config.hedgeMs !== undefined ? { hedgeMs: config.hedgeMs } : {}),
       // Only credential-free servers (STUN) go into the page: HTML is cached and
       // shared, while signaling's welcome hands each visitor the full list, TURN
       // credentials included (minted ones fresh on every connection).
@@ -100,8 +105,15 @@ export class HtmlInjectionFeature implements Feature {
     }
 
     const page = new URL(ctx.publicBase + ctx.url.pathname + ctx.url.search);
-    const policy = csp.peerAllowed ? (this.options.policy({ req, url: page }) ?? HTTP_ALWAYS) : HTTP_ALWAYS;
-    const { config, logger } = this.options;
+    const pagePolicy = csp.peerAllowed ? (this.options.policy({ req, url: page }) ?? HTTP_ALWAYS) : HTTP_ALWAYS;
+    const { config, logger, describeAsset } = this.options;
+    const pageKey = ctx.url.pathname + ctx.url.search;
+    const assets = describeAsset ? this.pageAssets.known(pageKey, describeAsset) : [];
+    const clientConfig = assets.length > 0 ? { ...this.clientConfig, assets } : this.clientConfig;
+    const policy = (asset: AssetRef): DeliveryMode => {
+      this.pageAssets.record(pageKey, asset.id, asset.url);
+      return pagePolicy(asset);
+    };
     const injector = createInjector({
       pageUrl: page.href,
       sameOriginHosts: config.domainName ? [config.domainName] : [],
@@ -112,7 +124,7 @@ export class HtmlInjectionFeature implements Feature {
       assetId: assetIdFor,
       policy,
       scriptSrc,
-      clientConfig: this.clientConfig,
+      clientConfig,
       nonce: csp.action === 'nonce' || csp.action === 'rewrite' ? csp.nonce : undefined,
       charset,
     }, {

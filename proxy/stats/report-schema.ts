@@ -34,6 +34,7 @@ const assetSchema = z.strictObject({
   ms: z.number().nonnegative().max(REPORT_MAX_MS).optional(),
   fallback: z.enum(FALLBACK_REASONS).optional(),
   candidates: z.array(z.enum(CANDIDATE_TYPE_NAMES)).max(CANDIDATE_TYPE_NAMES.length).optional(),
+  hedge: z.enum(['peer', 'http']).optional(),
 });
 
 export const reportSchema = z.strictObject({

@@ -16,3 +16,21 @@ test('parseConfig rejects unusable blocks and ignores unknown faults', () => {
   assert.equal(config?.fault, undefined);
   assert.deepEqual(config?.mediaTypes, ['image', 'video', 'audio']);
 });
+
+test('parseConfig keeps a non-negative integer hedgeMs (0: never hedge) and drops anything else', () => {
+  assert.equal(parseConfig({ v: 1, prefix: '/p', hedgeMs: 0 })?.hedgeMs, 0);
+  assert.equal(parseConfig({ v: 1, prefix: '/p', hedgeMs: 450 })?.hedgeMs, 450);
+  assert.equal(parseConfig({ v: 1, prefix: '/p', hedgeMs: -1 })?.hedgeMs, undefined);
+  assert.equal(parseConfig({ v: 1, prefix: '/p', hedgeMs: '300' })?.hedgeMs, undefined);
+  assert.equal(parseConfig({ v: 1, prefix: '/p', hedgeMs: 1.5 })?.hedgeMs, undefined);
+});
+
+test('parseConfig keeps well-formed asset entries (same-origin paths, asset ids, hex SHA-256) and drops the rest', () => {
+  const good = { url: '/images/a.png?v=1', id: 'AAAAAAAAAAAAAAAAAAAAAA', sha256: 'c'.repeat(64), size: 10, type: 'image/png' };
+  const config = parseConfig({
+    v: 1, prefix: '/p',
+    assets: [good, { ...good, url: '//evil.test/x.png' }, { ...good, url: 'http://evil.test/x.png' }, { ...good, id: 'short' }, { ...good, sha256: 'C'.repeat(64) }, { ...good, size: -1 }, null],
+  });
+  assert.deepEqual(config?.assets, [good]);
+  assert.equal(parseConfig({ v: 1, prefix: '/p', assets: 'nope' })?.assets, undefined);
+});

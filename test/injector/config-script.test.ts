@@ -75,3 +75,14 @@ test('injection markup: the nonce goes on the client script only when given', ()
   assert.equal($('script').eq(1).attr('nonce'), 'abc+/=');
   assert.equal($('script').eq(0).attr('nonce'), undefined);
 });
+
+test('injection markup: asset entries in the config (URLs from the page) cannot break out of the block', () => {
+  const assets = HOSTILE.map((text, i) => ({ url: `/images/${text}.png?q=${text}`, id: `A${String(i).padStart(21, '0')}`, sha256: 'a'.repeat(64), size: i, type: text }));
+  const config: ClientConfig = { ...CONFIG, assets };
+  const markup = injectionMarkup(config, '/c.js', undefined);
+  const $ = cheerio.load(`<!doctype html><html><head>${markup}</head><body></body></html>`);
+  assert.equal($('script').length, 2);
+  assert.deepEqual(JSON.parse($('script').eq(0).text()), config);
+  const body = markup.slice(markup.indexOf('>') + 1, markup.indexOf('</script>'));
+  assert.doesNotMatch(body, /[<>&]/);
+});

@@ -29,7 +29,8 @@ export interface PeerConnectProcess {
  * Resolves once it printed its banner.
  */
 export async function startPeerConnect(bed: NetBed, port: number, env: Record<string, string>): Promise<PeerConnectProcess> {
-  const full: Record<string, string> = { PORT: String(port), HOST: '0.0.0.0', ADMIN_TOKEN, LOG_LEVEL: 'warn', ...env };
+  // Hedging off unless asked for (P2P_HEDGE_MS: '' gives the default), as in test/helpers/proxy.ts.
+  const full: Record<string, string> = { PORT: String(port), HOST: '0.0.0.0', ADMIN_TOKEN, LOG_LEVEL: 'warn', P2P_HEDGE_MS: '0', ...env };
   const server = bed.spawn(`peerconnect :${port}`, bed.pub, process.execPath, ['--import', 'tsx', CLI], full);
   try {
     await server.waitForOutput(/PeerConnect is proxying/, PROXY_READY_TIMEOUT_MS);

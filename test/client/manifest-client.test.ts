@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManifestClient } from '../../client/images/manifest-client.js';
+
+test('entries seeded from the page config resolve without a request; other URLs still ask the endpoint', async () => {
+  const requested: string[] = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (input: string | URL | Request) => {
+    requested.push(String(input));
+    return new Response(JSON.stringify({ assets: [{ url: 'x', id: 'BBBBBBBBBBBBBBBBBBBBBB', size: 3, sha256: 'd'.repeat(64) }] }), { headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+  try {
+    const manifest = new ManifestClient('/__p2p/manifest');
+    manifest.seed([{ url: '/images/a.png', id: 'AAAAAAAAAAAAAAAAAAAAAA', sha256: 'c'.repeat(64), size: 10, type: 'image/png' }], 'http://site.test');
+    const seeded = await manifest.lookup('http://site.test/images/a.png');
+    assert.deepEqual(seeded, { url: 'http://site.test/images/a.png', id: 'AAAAAAAAAAAAAAAAAAAAAA', sha256: 'c'.repeat(64), size: 10, p2p: true, contentType: 'image/png' });
+    assert.deepEqual(requested, []);
+    const other = await manifest.lookup('http://site.test/images/b.png');
+    assert.equal(other.id, 'BBBBBBBBBBBBBBBBBBBBBB');
+    assert.equal(requested.length, 1);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});

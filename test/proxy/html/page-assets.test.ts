@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_CONFIG_ASSETS } from '../../../protocol/client-config.js';
+import { MAX_REMEMBERED_PAGES, PageAssets, type DescribeAsset } from '../../../proxy/html/page-assets.js';
+
+const SHA = 'b'.repeat(64);
+const indexed: DescribeAsset = (id) => (id.startsWith('no-') ? undefined : { sha256: SHA, size: id.length, contentType: 'image/png', p2p: !id.startsWith('off-') });
+
+test('a page config carries the indexed assets its previous rewrite tagged, in document order, as same-origin paths', () => {
+  const pages = new PageAssets();
+  assert.deepEqual(pages.known('/', indexed), [], 'first rewrite: nothing known yet');
+  pages.record('/', 'a1', 'http://site.test/images/a.png?v=2');
+  pages.record('/', 'no-index', 'http://site.test/images/b.png');
+  pages.record('/', 'off-p2p', 'http://site.test/images/c.png');
+  pages.record('/', 'a1', 'http://site.test/images/a.png?v=2');
+  pages.record('/', 'd4', 'http://site.test/images/d.png');
+  pages.record('/other', 'e5', 'http://site.test/images/e.png');
+  assert.deepEqual(pages.known('/', indexed), [
+    { url: '/images/a.png?v=2', id: 'a1', sha256: SHA, size: 2, type: 'image/png' },
+    { url: '/images/d.png', id: 'd4', sha256: SHA, size: 2, type: 'image/png' },
+  ]);
+  assert.deepEqual(pages.known('/other', indexed).map((a) => a.id), ['e5']);
+});
+
+test('entries per page and pages remembered are bounded', () => {
+  const pages = new PageAssets();
+  for (let i = 0; i < MAX_CONFIG_ASSETS * 3; i++) pages.record('/big', `x${i}`, `http://site.test/${i}.png`);
+  assert.equal(pages.known('/big', indexed).length, MAX_CONFIG_ASSETS);
+  for (let i = 0; i < MAX_REMEMBERED_PAGES; i++) pages.record(`/p${i}`, 'y', 'http://site.test/y.png');
+  assert.deepEqual(pages.known('/big', indexed), [], 'the oldest page was forgotten');
+  assert.equal(pages.known(`/p${MAX_REMEMBERED_PAGES - 1}`, indexed).length, 1);
+});
