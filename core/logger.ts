@@ -90,12 +90,28 @@ function passwordOf(url: string | undefined): string | undefined {
 
 type Scrub = (value: unknown, depth: number) => unknown;
 
+/** Log keys seen so far and whether they name secrets: the same few keys recur on every line. */
+const secretKeyCache = new Map<string, boolean>();
+const SECRET_KEY_CACHE_MAX = 1024;
+
+function isSecretKey(key: string): boolean {
+  let secret = secretKeyCache.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEYS.test(key);
+    if (secretKeyCache.size < SECRET_KEY_CACHE_MAX) secretKeyCache.set(key, secret);
+  }
+  return secret;
+}
+
 function makeScrubber(strict: boolean, secrets: readonly (string | undefined)[]): Scrub {
   const literal = secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH);
   const scrubString = (text: string): string => {
     let out = text;
     for (const secret of literal) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    out = out.replace(SECRET_PARAMS, `$1${REDACTED}`).replace(URL_USERINFO, `$1${REDACTED}@`);
+    // Every log line passes here (the access log once per request): the regular
+    // expressions run only when their anchor character is present.
+    if (out.includes('=')) out = out.replace(SECRET_PARAMS, `$1${REDACTED}`);
+    if (out.includes('@')) out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
     if (strict) out = maskAddressesIn(out);
     return out;
   };
@@ -116,8 +132,14 @@ function makeScrubber(strict: boolean, secrets: readonly (string | undefined)[])
     if (Array.isArray(value)) return value.slice(0, MAX_ARRAY).map((item) => scrub(item, depth + 1));
     if (value instanceof URL) return scrubString(value.href);
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[key] = SECRET_KEYS.test(key) && inner !== undefined ? REDACTED : scrub(inner, depth + 1);
+    const record = value as Record<string, unknown>;
+    // for…in over own keys: the same keys as Object.entries without its array of pairs.
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
+      const inner = record[key];
+      if (inner === undefined) out[key] = inner;
+      else if (isSecretKey(key)) out[key] = REDACTED;
+      else out[key] = typeof inner === 'string' || typeof inner === 'object' ? scrub(inner, depth + 1) : inner;
     }
     return out;
   };

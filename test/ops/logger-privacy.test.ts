@@ -28,6 +28,24 @@ test('maskAddress keeps the /24 or /48 network only', () => {
   assert.equal(maskAddressesIn('peer 198.51.100.23 and [2001:db8:1:2:3:4:5:6]:443 at 12:30:45'), 'peer 198.51.100.0 and [2001:db8:1::]:443 at 12:30:45');
 });
 
+test('the scrubber fast paths keep redacting: numbers and booleans under secret keys, query secrets, userinfo', () => {
+  const log = memoryLog();
+  const logger = createLogger('info', { destination: log.stream });
+  for (let i = 0; i < 3; i++) {
+    // Repeated so the cached key decision is exercised as well as the first one.
+    logger.info({ password: 123456, token: true, status: 200, aborted: false, url: '/a?access_token=abc&b=1', origin: 'http://u:pw@origin.test/' }, 'request');
+  }
+  for (const line of log.lines()) {
+    assert.equal(line.password, '[redacted]');
+    assert.equal(line.token, '[redacted]');
+    assert.equal(line.status, 200);
+    assert.equal(line.aborted, false);
+    assert.equal(line.url, '/a?access_token=[redacted]&b=1');
+    assert.equal(line.origin, 'http://[redacted]@origin.test/');
+  }
+  assert.equal(log.lines().length, 3);
+});
+
 test('secrets and credential parameters are redacted in every mode; strict also masks addresses', () => {
   for (const privacy of ['normal', 'strict'] as const) {
     const log = memoryLog();
