@@ -2,6 +2,7 @@ import {
   MAX_HOLDERS_PER_ASSET, SIGNAL_PROTOCOL_VERSION, type AssetId, type BadPeerMessage, type HoldersMessage,
 } from '../../protocol/signal-messages.js';
 import { pickHolders, type HolderCandidate, type PairingOptions } from './pairing.js';
+import { PeerBans } from './peer-bans.js';
 import type { PeerRegistry } from './peer-registry.js';
 import { isPairedWith, type SessionLookup } from './relay.js';
 import type { SignalSession } from './signal-session.js';
@@ -23,6 +24,8 @@ export interface HolderChoiceOptions {
   seederMaxUploads: number;
   /** A TURN server is configured, so two symmetric NATs may be paired (through a relay). @default false */
   turnAvailable?: boolean;
+  /** Bans from bad-peer reports of distinct addresses. @default new PeerBans() */
+  bans?: PeerBans;
 }
 
 /**
@@ -32,13 +35,18 @@ export interface HolderChoiceOptions {
  * UPLOAD_SLOT_MS pass.
  */
 export class HolderChoice {
-  constructor(private readonly options: HolderChoiceOptions) {}
+  readonly bans: PeerBans;
+
+  constructor(private readonly options: HolderChoiceOptions) {
+    this.bans = options.bans ?? new PeerBans();
+  }
 
   /** A browser finished downloading: it now holds the assets, and the holders it was given are free again. */
   have(session: SignalSession, assets: readonly AssetId[]): void {
     // A seeder holds everything already.
     if (session.role === 'seeder') return;
-    this.options.registry.have(session.id, assets);
+    // A banned holder's own downloads still free their slots; its holdings are never offered.
+    if (!this.bans.isBanned(session.address)) this.options.registry.have(session.id, assets);
     for (const asset of assets) releaseSlots(session, asset, this.options.lookup);
   }
 
@@ -85,6 +93,11 @@ export class HolderChoice {
   badPeer(session: SignalSession, message: BadPeerMessage): MessageRefusal | undefined {
     if (!isPairedWith(session, message.peer)) return { reason: 'not-paired', message: 'report only peers you were given' };
     session.block(message.asset, message.peer);
+    const holder = this.options.lookup(message.peer);
+    // Seeders authenticated with the seeder secret serve the server's own bytes: never banned by visitors.
+    if (holder && holder.role !== 'seeder' && this.bans.report(holder.address, session.address)) {
+      this.options.registry.leave(holder.id);
+    }
     return undefined;
   }
 }
