@@ -67,7 +67,7 @@ export class OriginForwarder {
   }
 
   async forward(req: IncomingMessage, res: ServerResponse, info: ForwardedInfo, publicBase: string, url: URL): Promise<ForwardOutcome> {
-    const headers = stripExpect(originRequestHeaders(req, info));
+    const headers = originRequestHeaders(req, info);
     const hasBody = req.headers['content-length'] !== undefined
       ? req.headers['content-length'] !== '0'
       : req.headers['transfer-encoding'] !== undefined || http2HasBody(req);
@@ -144,15 +144,5 @@ export class OriginForwarder {
 function http2HasBody(req: IncomingMessage): boolean {
   const stream = (req as { stream?: { endAfterHeaders?: boolean } }).stream;
   return req.httpVersionMajor === 2 && stream?.endAfterHeaders === false;
-}
-
-/** undici refuses `Expect: 100-continue`; Node already answered the client's expectation. */
-function stripExpect(headers: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if ((headers[i] as string).toLowerCase() === 'expect') continue;
-    out.push(headers[i] as string, headers[i + 1] as string);
-  }
-  return out;
 }
 

@@ -6,9 +6,13 @@ const HOP_BY_HOP = new Set([
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'http2-settings',
 ]);
 
-function connectionTokens(value: string | string[] | undefined): Set<string> {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  // Per request: most requests carry `Connection: keep-alive` or nothing at all.
+  if (value === undefined) return NO_TOKENS;
   const tokens = new Set<string>();
-  for (const item of [value ?? []].flat()) {
+  for (const item of typeof value === 'string' ? [value] : value) {
     for (const token of item.split(',')) {
       const name = token.trim().toLowerCase();
       if (name) tokens.add(name);
@@ -34,7 +38,8 @@ export interface ForwardedInfo {
 
 /**
  * Request headers for the origin: the client's, in order and with repeats kept,
- * minus hop-by-hop ones, plus X-Forwarded-* and Via.
+ * minus hop-by-hop ones and Expect (Node already answered `100-continue`, and
+ * undici refuses it), plus X-Forwarded-* and Via.
  */
 export function originRequestHeaders(req: IncomingMessage, info: ForwardedInfo, keepUpgrade = false): string[] {
   const dropped = connectionTokens(req.headers.connection);
@@ -52,7 +57,7 @@ export function originRequestHeaders(req: IncomingMessage, info: ForwardedInfo, 
     if (lower === 'via') { priorVia = priorVia ? `${priorVia}, ${value}` : value; continue; }
     if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || lower === 'x-request-id') continue;
     if (keepUpgrade && (lower === 'upgrade' || lower === 'connection')) { out.push(name, value); continue; }
-    if (HOP_BY_HOP.has(lower) || dropped.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || dropped.has(lower) || lower === 'expect') continue;
     // Rewritten HTML goes out with its ETag weakened (W/"x"); ask the origin about
     // "x" so that origins comparing strictly can still answer 304.
     if (lower === 'if-none-match') { out.push(name, value.replace(/W\//g, '')); continue; }
@@ -80,8 +85,10 @@ export function clientResponseHeaders(
 ): OutgoingHttpHeaders {
   const dropped = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
+  // for…in, not Object.entries: no array of pairs per response.
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || !Object.hasOwn(headers, name)) continue;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || dropped.has(lower)) continue;
     if ((lower === 'location' || lower === 'content-location') && typeof value === 'string') {

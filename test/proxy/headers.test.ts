@@ -42,6 +42,17 @@ test('origin request: headers named in Connection are dropped too, whatever thei
   assert.deepEqual(values(out, 'x-kept'), ['k']);
 });
 
+test('origin request: Expect is not forwarded (Node answered it; undici refuses it)', () => {
+  const out = originRequestHeaders(request([['Expect', '100-continue'], ['Content-Length', '3']]), INFO);
+  assert.deepEqual(values(out, 'expect'), []);
+  assert.deepEqual(values(out, 'content-length'), ['3']);
+});
+
+test('client response: without a Connection header only the fixed hop-by-hop set is dropped', () => {
+  const out = clientResponseHeaders({ 'content-type': 'image/png', 'keep-alive': 'timeout=5', 'x-extra': 'e' }, new URL('http://origin.test'), 'https://www.site.test');
+  assert.deepEqual(out, { 'content-type': 'image/png', 'x-extra': 'e', via: '1.1 peerconnect' });
+});
+
 test('origin request: X-Forwarded-For keeps earlier hops and appends the client', () => {
   assert.deepEqual(values(originRequestHeaders(request([]), INFO), 'x-forwarded-for'), ['203.0.113.7']);
   const out = originRequestHeaders(request([['X-Forwarded-For', '198.51.100.1'], ['x-forwarded-for', '198.51.100.2, 10.0.0.1']]), INFO);
