@@ -88,7 +88,10 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   // Who holds what: read by signaling (pairing), its threshold policy and the seeder's manifests.
   // REDIS_URL: shared with the other instances through Redis (reads stay local and synchronous); else in-process.
   const cluster = config.redisUrl !== undefined
-    ? new ClusterFeature({ redisUrl: config.redisUrl, logger, limits: { maxPeers: config.signalMaxPeers } })
+    ? new ClusterFeature({
+      redisUrl: config.redisUrl, logger, limits: { maxPeers: config.signalMaxPeers },
+      instanceTtlMs: config.redisPeerTtlMs, heartbeatMs: Math.floor(config.redisPeerTtlMs / 3),
+    })
     : undefined;
   const registry = cluster?.registry ?? new InMemoryPeerRegistry({ maxPeers: config.signalMaxPeers });
   // No address is privileged: the seeder role needs a secret, a random one when the operator set none (only the embedded seeder knows it).

@@ -345,7 +345,13 @@ export const OPTIONS = {
     key: 'redisUrl', env: 'REDIS_URL', kind: 'string',
     schema: z.string().regex(/^rediss?:\/\//).optional(),
     expected: 'a redis:// URL',
-    doc: 'Redis for sharing the peer registry across proxy instances.',
+    doc: 'Redis shared by several proxy instances behind one load balancer: who holds what, and signaling between visitors on different instances. Unset: this instance keeps peers to itself. While Redis is unreachable, HTTP is unaffected and P2P stays within each instance.',
+  }),
+  redisPeerTtlMs: option({
+    key: 'redisPeerTtlMs', env: 'REDIS_PEER_TTL_MS', kind: 'int',
+    schema: z.number().int().min(1_000).max(30_000).default(15_000),
+    expected: 'an integer from 1000 to 30000 (milliseconds)',
+    doc: 'With REDIS_URL: each instance refreshes its liveness every third of this; the peers of an instance that stopped refreshing (crashed) are forgotten by the others within this plus a third.',
   }),
   seederMode: option({
     key: 'seederMode', env: 'SEEDER_MODE', kind: 'string',
