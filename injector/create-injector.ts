@@ -54,6 +54,8 @@ class InjectorTransform extends Transform {
   private state: 'sniff' | 'rewrite' | 'pass' = 'sniff';
   private head: Buffer = Buffer.alloc(0);
   private output: Uint8Array[] = [];
+  /** Total length of `output`, so the concatenation needs no second pass to size it. */
+  private outputBytes = 0;
   /** Tail of the input written to the engine, for recovery. */
   private recent: Buffer[] = [];
   private recentBytes = 0;
@@ -124,7 +126,10 @@ class InjectorTransform extends Transform {
       return head;
     }
     this.state = 'rewrite';
-    this.engine = this.engineFactory(this.options, (out) => this.output.push(out), bom === 'utf-8');
+    this.engine = this.engineFactory(this.options, (out) => {
+      this.output.push(out);
+      this.outputBytes += out.byteLength;
+    }, bom === 'utf-8');
     return head;
   }
 
@@ -158,10 +163,15 @@ class InjectorTransform extends Transform {
     );
   }
 
-  /** One push per input chunk: lol-html emits many small pieces. */
+  /**
+   * One push per input chunk: lol-html emits many small pieces (each already a
+   * copy out of wasm memory, so a single piece is wrapped, not copied again).
+   */
   private flushOutput(): void {
     if (this.output.length === 0) return;
-    const out = this.output.length === 1 ? Buffer.from(this.output[0] as Uint8Array) : Buffer.concat(this.output);
+    const first = this.output[0] as Uint8Array;
+    const out = this.output.length === 1 ? Buffer.from(first.buffer, first.byteOffset, first.byteLength) : Buffer.concat(this.output, this.outputBytes);
+    this.outputBytes = 0;
     this.output = [];
     this.pushedAny = true;
     this.lastOut = out.length >= RECOVERY_PROBE_BYTES ? out.subarray(out.length - RECOVERY_PROBE_BYTES) : Buffer.concat([this.lastOut, out]).subarray(-RECOVERY_PROBE_BYTES);
@@ -185,6 +195,7 @@ class InjectorTransform extends Transform {
   private fallBack(err: unknown): void {
     this.fellBack = true;
     this.output = [];
+    this.outputBytes = 0;
     try {
       this.engine?.free();
     } catch {
