@@ -57,6 +57,21 @@ export interface StatsSnapshot {
   history: HistoryBucket[];
 }
 
+/**
+ * The proxy's edge cache (EDGE_CACHE), counted by the server itself, not from
+ * reports: `bytesFromCache` are body bytes visitors got over HTTP from the
+ * cache, which the origin did not have to send (peers save origin bytes too,
+ * but those are the reported peer/seeder/webseed bytes).
+ */
+export interface EdgeCacheFigures {
+  hits: number;
+  misses: number;
+  revalidated: number;
+  bytesFromCache: number;
+  /** URLs with a stored response. */
+  entries: number;
+}
+
 /** The `/stats` body: the snapshot plus what other features know. */
 export interface StatsResponse extends StatsSnapshot {
   /** `path`: the asset's URL path when the seeder indexed it, else null. */

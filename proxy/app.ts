@@ -120,13 +120,13 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
     // Manifest facts go into each page's config: no manifest round trip before a parked image can be asked for.
     describeAsset: (id) => seeder.index.recordById(id),
   });
-  // The traffic meter reads only what HTTP/2's compatibility objects share with HTTP/1.1 ('request', url, socket byte counts).
-  const stats = new StatsFeature({
-    config, metrics, logger, routes, httpServer: server.httpServer as Server, signaling,
-    assetUrls: { urlOf: (id) => seeder.index.recordById(id)?.upstream, sizeOf: (id) => seeder.index.recordById(id)?.size },
-  });
   // The edge cache keeps its bodies in the seeder's byte cache: one CACHE_MAX_BYTES bound, one LRU.
   const edgeCache = edgeCacheFor(config, origin, seeder, server, logger);
+  // The traffic meter reads only what HTTP/2's compatibility objects share with HTTP/1.1 ('request', url, socket byte counts).
+  const stats = new StatsFeature({
+    config, metrics, logger, routes, httpServer: server.httpServer as Server, signaling, ...(edgeCache ? { edgeCache } : {}),
+    assetUrls: { urlOf: (id) => seeder.index.recordById(id)?.upstream, sizeOf: (id) => seeder.index.recordById(id)?.size },
+  });
   // Started in this order, closed after the server stops taking requests.
   // STUN binds before signaling starts, so no welcome misses its URL.
   if (stun) server.addFeature(stun);

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { Pool, type Dispatcher } from 'undici';
 import type CachePolicy from 'http-cache-semantics';
 import type { Logger } from '../../core/logger.js';
+import type { EdgeCacheFigures } from '../../protocol/stats.js';
 import { clientResponseHeaders, originRequestHeaders, type ForwardedInfo } from '../http/headers.js';
 import type { BodySink, BodyStore, StoredBody } from './body-store.js';
 import { decideStorage, policyRequest, type NotStoredReason } from './cache-policy.js';
@@ -88,6 +89,7 @@ export class EdgeCache {
   private readonly entries: LRUCache<string, UrlEntry>;
   private readonly flights = new Map<string, Promise<FlightResult | undefined>>();
   private bodyCounter = 0;
+  private readonly counts = { hits: 0, misses: 0, revalidated: 0, bytesFromCache: 0 };
   private coalesced = 0;
   private closed = false;
 
@@ -115,6 +117,11 @@ export class EdgeCache {
   /** Requests waiting on another request's origin fetch right now. */
   get waiting(): number {
     return this.coalesced;
+  }
+
+  /** Totals since start, for /stats and the dashboard. */
+  figures(): EdgeCacheFigures {
+    return { ...this.counts, entries: this.entries.size };
   }
 
   /** URLs with at least one stored variant. */
@@ -188,6 +195,13 @@ export class EdgeCache {
     await this.pool.close().catch(() => this.pool.destroy());
   }
 
+  private result(result: EdgeCacheResult): void {
+    if (result === 'hit') this.counts.hits++;
+    else if (result === 'miss') this.counts.misses++;
+    else this.counts.revalidated++;
+    this.events.onResult?.(result);
+  }
+
   private lookup(urlKey: string, acceptEncoding: string | undefined): Variant | undefined {
     const entry = this.entries.get(urlKey);
     return entry?.variants.find((v) => !v.varies || v.acceptEncoding === acceptEncoding);
@@ -202,10 +216,13 @@ export class EdgeCache {
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse, variant: Variant, body: StoredBody, status: CacheStatus): Promise<void> {
-    this.events.onResult?.(status === 'HIT' ? 'hit' : status === 'REVALIDATED' ? 'revalidated' : 'miss');
+    this.result(status === 'HIT' ? 'hit' : status === 'REVALIDATED' ? 'revalidated' : 'miss');
     const headers = { ...variant.headers, age: String(Math.round(variant.policy.age())) };
     const sent = await sendCached(req, res, { body, headers }, this.store, status);
-    if (status !== 'MISS') this.events.onBytesFromCache?.(sent);
+    if (status !== 'MISS') {
+      this.counts.bytesFromCache += sent;
+      this.events.onBytesFromCache?.(sent);
+    }
   }
 
   /** The one request that goes to the origin for a URL and variant; coalesced ones wait on `settle`. */
@@ -246,7 +263,7 @@ export class EdgeCache {
     const decision = this.decide(policyReq, statusCode, originHeaders);
     if (!decision.store) {
       this.events.onNotStored?.(decision.reason);
-      this.events.onResult?.('miss');
+      this.result('miss');
       await relay(req, res, statusCode, { ...clientResponseHeaders(originHeaders, this.origin, publicBase), [X_CACHE_HEADER]: 'MISS' }, body);
       return true;
     }
@@ -260,7 +277,7 @@ export class EdgeCache {
     // A plain GET streams to its visitor while it fills; Range, HEAD and revalidating requests are answered from the stored copy.
     const streamToVisitor = req.method === 'GET' && req.headers.range === undefined && !stale;
     if (streamToVisitor) {
-      this.events.onResult?.('miss');
+      this.result('miss');
       res.writeHead(200, { ...variant.headers, [X_CACHE_HEADER]: 'MISS' });
     }
     const stored = await this.fill(body, streamToVisitor ? res : undefined);

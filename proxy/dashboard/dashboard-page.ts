@@ -56,6 +56,9 @@ const HTML_TEMPLATE = (script: string): string => `<!doctype html>
       <div class="card primary"><div class="label">From peers (browsers)</div><div class="value" data-field="offload-peer">–</div></div>
       <div class="card"><div class="label">Over WebRTC (peers + seeder)</div><div class="value" data-field="offload-p2p">–</div></div>
       <div class="card"><div class="label">Not from origin over HTTP</div><div class="value" data-field="offload-origin">–</div></div>
+      <div class="card"><div class="label">Origin bytes saved by P2P (peers, seeder, webseed)</div><div class="value" data-field="saved-peers">–</div></div>
+      <div class="card"><div class="label">Origin bytes saved by the edge cache</div><div class="value" data-field="saved-cache">–</div></div>
+      <div class="card"><div class="label">Edge cache hits</div><div class="value" data-field="cache-hits">–</div></div>
       <div class="card"><div class="label">Media bytes reported</div><div class="value" data-field="total-bytes">–</div></div>
       <div class="card"><div class="label">Peers</div><div class="value" data-field="peers">–</div></div>
       <div class="card"><div class="label">Swarms</div><div class="value" data-field="swarms">–</div></div>

@@ -1,5 +1,5 @@
 import type { AssetUrls } from '../../core/feature.js';
-import type { StatsResponse } from '../../protocol/stats.js';
+import type { EdgeCacheFigures, StatsResponse } from '../../protocol/stats.js';
 import { sendJson } from '../server.js';
 import type { SignalingStats } from '../signaling/signaling-feature.js';
 import type { StatsAggregator } from '../stats/stats-aggregator.js';
@@ -15,12 +15,14 @@ export interface StatsRouteOptions {
   signaling: SignalingFigures;
   /** Names assets by URL path instead of by id alone (the seeder's media index). */
   assetUrls: AssetUrls;
+  /** With EDGE_CACHE: its hits and the origin bytes it saved, under `sources.edgeCache`. */
+  edgeCache?: { figures(): EdgeCacheFigures };
 }
 
 /**
  * `GET <prefix>/stats` (admin): JSON for the dashboard and for scripts — bytes by
  * source, offload ratios, fallbacks, time-to-image, top assets, bytes over time,
- * peers and swarms, and signaling's own figures under `sources.signaling`.
+ * peers and swarms, and signaling's own figures under `sources.signaling` (the edge cache's under `sources.edgeCache`).
  */
 export function registerStatsRoute(router: P2pRouter, options: StatsRouteOptions): void {
   router.route('stats', (_req, res) => {
@@ -28,7 +30,7 @@ export function registerStatsRoute(router: P2pRouter, options: StatsRouteOptions
     const topAssets = snapshot.topAssets.map((asset) => ({ ...asset, path: pathOf(options.assetUrls.urlOf(asset.id)) ?? null }));
     const signaling = options.signaling.stats();
     sendJson(res, 200, {
-      ...snapshot, topAssets, peers: signaling.peers, swarms: signaling.swarms, sources: { signaling }, now: new Date().toISOString(),
+      ...snapshot, topAssets, peers: signaling.peers, swarms: signaling.swarms, sources: { signaling, ...(options.edgeCache ? { edgeCache: options.edgeCache.figures() } : {}) }, now: new Date().toISOString(),
     } satisfies StatsResponse);
   }, { admin: true });
 }

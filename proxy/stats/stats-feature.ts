@@ -3,6 +3,7 @@ import type { Config } from '../../core/config/options.js';
 import type { AssetUrls, Feature } from '../../core/feature.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
+import type { EdgeCacheFigures } from '../../protocol/stats.js';
 import { registerDashboardRoute } from '../dashboard/dashboard-route.js';
 import { registerMetricsRoute } from '../routes/metrics-route.js';
 import { registerReportRoute } from '../routes/report-route.js';
@@ -31,6 +32,8 @@ export interface StatsFeatureOptions {
   httpServer: Server;
   signaling: SignalingFigures;
   assetUrls: AssetUrls;
+  /** With EDGE_CACHE: its figures go into /stats for the dashboard. */
+  edgeCache?: { figures(): EdgeCacheFigures };
 }
 
 /**
@@ -62,7 +65,10 @@ export class StatsFeature implements Feature {
       adminRouter.route('healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
       this.admin = new AdminListener(adminRouter, new Set(config.trustProxy), logger);
     }
-    registerStatsRoute(adminRouter, { aggregator: this.aggregator, signaling: options.signaling, assetUrls: options.assetUrls });
+    registerStatsRoute(adminRouter, {
+      aggregator: this.aggregator, signaling: options.signaling, assetUrls: options.assetUrls,
+      ...(options.edgeCache ? { edgeCache: options.edgeCache } : {}),
+    });
     registerMetricsRoute(adminRouter, metrics);
     registerDashboardRoute(adminRouter);
     this.stopMeter = meterTraffic(options.httpServer, config.prefix, metrics);

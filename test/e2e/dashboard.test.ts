@@ -73,6 +73,19 @@ test('dashboard loads with the token and shows peer bytes after reports arrive',
     assert.equal(await page.textContent('[data-field="offload-peer"]'), '57.1 %');
     assert.equal(await page.textContent('[data-field="offload-p2p"]'), '64.3 %');
     assert.equal(await page.textContent('[data-field="peers"]'), '0');
+    // Origin bytes saved, apart: P2P (peer + seeder + webseed reported) and the edge cache (counted by the proxy).
+    assert.equal(await page.textContent('[data-field="saved-peers"]'), '4.5 MiB');
+    const image = await fetch(`${base}/images/hero-960.png`);
+    const imageBytes = (await image.arrayBuffer()).byteLength;
+    const again = await fetch(`${base}/images/hero-960.png`);
+    await again.arrayBuffer();
+    assert.equal(again.headers.get('x-cache'), 'HIT');
+    await page.waitForFunction((text) => document.querySelector('[data-field="saved-cache"]')?.textContent === text,
+      `${(imageBytes / 1024).toFixed(1)} KiB`, { timeout: TIMEOUT_MS });
+    // The browser's own /favicon.ico (an image path, a miss) may count too: the hit is what matters.
+    const stats = await (await fetch(`${base}/__p2p/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { sources: { edgeCache?: { hits: number } } };
+    assert.equal(stats.sources.edgeCache?.hits, 1);
+    assert.match(await page.textContent('[data-field="cache-hits"]') ?? '', /^\d+\.\d % of [2-9]$/);
     const assetRows = await page.$$eval('[data-field="assets"] tr', (rows) => rows.map((row) => row.firstElementChild?.textContent));
     // Ids the seeder never indexed are shown as ids.
     assert.deepEqual(assetRows.slice(0, 2), ['PeerAssetAAAAAAAAAAAAA', 'PeerAssetBBBBBBBBBBBBB']);

@@ -7,7 +7,7 @@
  * a Bearer header.
  */
 import type { ByteSource } from '../../../protocol/report.js';
-import type { ConnectivityStats, HistoryBucket, StatsResponse } from '../../../protocol/stats.js';
+import type { ConnectivityStats, EdgeCacheFigures, HistoryBucket, StatsResponse } from '../../../protocol/stats.js';
 
 const POLL_MS = 3000;
 const FETCH_TIMEOUT_MS = 5000;
@@ -238,6 +238,15 @@ function renderChart(stats: StatsResponse): void {
   if (firstX + ctx.measureText(firstLabel).width + 8 < lastX) ctx.fillText(firstLabel, firstX, height - 4);
 }
 
+/** Origin bytes saved, by who saved them: peers (browsers, seeder, webseed, as reported) and the proxy's edge cache (counted by the proxy). */
+function renderSavings(stats: StatsResponse): void {
+  setText('saved-peers', formatBytes(stats.bytes.peer + stats.bytes.seeder + stats.bytes.webseed));
+  const cache = stats.sources.edgeCache as EdgeCacheFigures | undefined;
+  setText('saved-cache', cache ? formatBytes(cache.bytesFromCache) : 'off');
+  const lookups = cache ? cache.hits + cache.misses + cache.revalidated : 0;
+  setText('cache-hits', cache && lookups > 0 ? `${formatRatio((cache.hits + cache.revalidated) / lookups)} of ${lookups}` : '–');
+}
+
 function render(stats: StatsResponse): void {
   setText('offload-peer', formatRatio(stats.offload.peer));
   setText('offload-p2p', formatRatio(stats.offload.p2p));
@@ -248,6 +257,7 @@ function render(stats: StatsResponse): void {
   setText('reports', String(stats.reports));
   setText('tti-median', formatMs(stats.timeToImage.medianMs));
   setText('tti-p95', formatMs(stats.timeToImage.p95Ms));
+  renderSavings(stats);
   renderSources(stats);
   renderAssets(stats);
   renderFallbacks(stats);
