@@ -4,7 +4,9 @@
 // legacy origin), iproute2 + unshare (test network namespaces), and for the emulated
 // internet of test/net/: coturn (STUN/TURN), iptables + conntrack (NAT routers) and
 // python3 (the WAN delay wire); pebble, the ACME test server the certificate tests
-// order from (it also ships pebble-challtestsrv).
+// order from (it also ships pebble-challtestsrv); redis-server, the shared registry of
+// the multi-instance tests (they start their own on a free loopback port, so a
+// Debian service on 6379, if the package starts one, is never used).
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -19,6 +21,7 @@ const needed = [
   ['conntrack', '/usr/sbin/conntrack'],
   ['python3', '/usr/bin/python3'],
   ['pebble', '/usr/bin/pebble'],
+  ['redis-server', '/usr/bin/redis-server'],
 ];
 const missing = needed.filter(([, path]) => !existsSync(path)).map(([name]) => name);
 if (missing.length === 0) {
