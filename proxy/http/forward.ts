@@ -72,7 +72,28 @@ export class OriginForwarder {
       ? req.headers['content-length'] !== '0'
       : req.headers['transfer-encoding'] !== undefined || http2HasBody(req);
 
-    const result = await new Promise<RelayResult>((settle) => {
+    // A GET or HEAD that failed before any response byte on a reused keep-alive
+    // socket (the origin closed it as the request went out: nginx does so after
+    // keepalive_requests or its timeout) is sent once more on a fresh connection.
+    const retryable = !hasBody && (req.method === 'GET' || req.method === 'HEAD');
+    let result = await this.dispatchOnce(req, res, headers, hasBody, publicBase, url);
+    if (retryable && !result.ok && !result.sawHeaders && !result.clientGone && isStaleSocketError(result.error)) {
+      this.logger.debug({ err: result.error.message, requestId: info.requestId }, 'origin closed a reused connection: retrying once');
+      result = await this.dispatchOnce(req, res, headers, hasBody, publicBase, url);
+    }
+
+    if (result.ok) return 'ok';
+    if (result.clientGone) return 'client-aborted';
+    if (result.sawHeaders) {
+      this.logger.warn({ err: result.error.message, requestId: info.requestId }, 'response body failed mid-stream');
+      res.destroy();
+      return 'origin-error';
+    }
+    return this.failed(result.error, res, info, false);
+  }
+
+  private dispatchOnce(req: IncomingMessage, res: ServerResponse, headers: string[], hasBody: boolean, publicBase: string, url: URL): Promise<RelayResult> {
+    return new Promise<RelayResult>((settle) => {
       const relay = new ResponseRelay(res, (statusCode, originHeaders) => {
         const headersOut = clientResponseHeaders(originHeaders, this.origin, publicBase);
         const bodyless = req.method === 'HEAD' || statusCode === 204 || statusCode === 304;
@@ -92,15 +113,6 @@ export class OriginForwarder {
         body: hasBody ? req : null,
       }, relay);
     });
-
-    if (result.ok) return 'ok';
-    if (result.clientGone) return 'client-aborted';
-    if (result.sawHeaders) {
-      this.logger.warn({ err: result.error.message, requestId: info.requestId }, 'response body failed mid-stream');
-      res.destroy();
-      return 'origin-error';
-    }
-    return this.failed(result.error, res, info, false);
   }
 
   private failed(err: unknown, res: ServerResponse, info: ForwardedInfo, aborted: boolean): ForwardOutcome {
@@ -138,6 +150,12 @@ export class OriginForwarder {
     this.destroyed = true;
     await this.pool.close().catch(() => this.pool.destroy());
   }
+}
+
+/** The connection died under the request (closed or reset by the origin), as opposed to a refusal, a timeout or bad HTTP. */
+function isStaleSocketError(err: Error): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 /** An HTTP/2 request has a body without Content-Length unless its HEADERS frame ended the stream. */

@@ -42,6 +42,14 @@ class FaultyOrigin {
   }
 
   private answer(socket: Socket, method: string, path: string): void {
+    if (path === '/keep-alive-then-close') {
+      // Keep-alive for the first request, then closed as the next one arrives:
+      // the race nginx creates when keepalive_requests or keepalive_timeout runs out.
+      const body = 'first on this connection';
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      socket.once('data', () => socket.destroy());
+      return;
+    }
     if (path.startsWith('/half')) {
       const type = path.endsWith('.html') ? 'text/html' : 'image/png';
       socket.write(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncontent-length: ${HALF_BODY_SIZE}\r\n\r\n`);
@@ -201,6 +209,25 @@ describe('origin down at start, then back', () => {
     } finally {
       await app.close();
       await origin.close().catch(() => undefined);
+    }
+  });
+});
+
+describe('origin closing a kept-alive connection under the next request', () => {
+  test('GET is sent again on a fresh connection: the visitor gets the page, not a 502', async () => {
+    const origin = new FaultyOrigin();
+    await origin.listen();
+    const app = await startProxy({ ORIGIN: `http://127.0.0.1:${origin.port}`, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS) });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await within(request(`${app.url.origin}/keep-alive-then-close`), `answer ${i}`, WAIT_MS);
+        const text = await res.body.text();
+        assert.equal(res.statusCode, 200, `request ${i}: ${text}`);
+        assert.equal(text, 'first on this connection');
+      }
+    } finally {
+      await app.close();
+      await origin.close();
     }
   });
 });
