@@ -5,6 +5,7 @@ import { SIGNAL_PROTOCOL_VERSION, type AssetId, type IceServer, type NatKind, ty
 import { watchAddedImages } from './dom/added-images.js';
 import { assetTagOf, isParked, kindOf, releaseToHttp } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
+import { reserveBox } from './images/layout-box.js';
 import { ManifestClient } from './images/manifest-client.js';
 import { PeerImageLoader } from './images/peer-image-loader.js';
 import { MediaLoader } from './media/media-loader.js';
@@ -106,6 +107,7 @@ export class PeerConnectClient implements Services {
         if (assetTagOf(el)?.mode === 'peer') {
           // Painted already: a page restored from the back/forward cache keeps its blob images.
           if (!isParked(img)) continue;
+          reserveBox(img);
           this.parked.push(this.images.prefetch(img));
           void up.then(() => {
             if (!this.closed) this.images.add(img);

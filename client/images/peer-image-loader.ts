@@ -8,6 +8,7 @@ import { mark } from '../utils/marks.js';
 import type { Services } from '../services.js';
 import type { HttpHolder } from './http-holder.js';
 import { fetchHedge, hedgeDelayMs, httpTimings } from './hedge.js';
+import { releaseBox } from './layout-box.js';
 
 type HttpBytes = { bytes: Uint8Array; type: string };
 
@@ -221,6 +222,7 @@ export class PeerImageLoader {
     const blobs = this.s.reporter.surface.blobs;
     if (Object.keys(blobs).length < MAX_DEBUG_BLOBS) blobs[blobUrl] = choice.url;
     const painted = await imagePainted(img);
+    releaseBox(img);
     if (!painted) {
       img.removeAttribute('srcset');
       choice.source?.setAttribute('srcset', choice.url);
@@ -337,7 +339,9 @@ export class PeerImageLoader {
     applyImageUrl(img, choice, result.blobUrl);
     const blobs = this.s.reporter.surface.blobs;
     if (Object.keys(blobs).length < MAX_DEBUG_BLOBS) blobs[result.blobUrl] = choice.url;
-    if (!(await imagePainted(img))) {
+    const painted = await imagePainted(img);
+    releaseBox(img);
+    if (!painted) {
       // Verified bytes the browser cannot decode: show the original instead.
       img.removeAttribute('srcset');
       choice.source?.setAttribute('srcset', choice.url);
@@ -371,6 +375,7 @@ export class PeerImageLoader {
     };
     const timer = setTimeout(() => settle(), FALLBACK_LOAD_WAIT_MS);
     void imagePainted(img).then((ok) => {
+      releaseBox(img);
       clearTimeout(timer);
       settle(ok ? performance.now() : undefined);
       // The visitor now has the bytes in its HTTP cache: offer them to others too.

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import type { RunningApp } from '../../proxy/app.js';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -204,6 +204,69 @@ test('holdings survive navigation: a visitor who moved on to another page still 
       return Object.keys(current.assets).length >= distinct ? current : undefined;
     });
     assert.deepEqual(Object.values(s.assets).filter((r) => r.source !== 'peer' || r.peer !== firstId), [], 'every image from the visitor now on /about.html');
+  } finally {
+    for (const v of local) await v.context.close().catch(() => undefined);
+    await proxy.close();
+  }
+});
+
+test('hedged fallback (P2P_HEDGE_MS=1): every parked image still paints pixel-identical, each record says which leg won, and parked images shift no layout (CLS 0)', async () => {
+  const proxy = await startProxy({ P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS, P2P_HEDGE_MS: '1' });
+  const local: Visitor[] = [];
+  // Layout shifts as the page itself sees them (Layout Instability API), from before the first paint.
+  const watchShifts = async (context: BrowserContext): Promise<void> => {
+    await context.addInitScript(() => {
+      const w = window as unknown as { __cls: number };
+      w.__cls = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
+          if (!entry.hadRecentInput) w.__cls += entry.value;
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+  };
+  try {
+    const first = await visit(browser, new URL('/', proxy.url).href, 'hedge-1', watchShifts);
+    local.push(first);
+    await scrollThrough(first.page);
+    await waitForImagesPainted(first.page);
+    const distinct = new Set((await imageStates(first.page)).filter((img) => img.id !== null).map((img) => img.id)).size;
+    await waitForHeld(first.page, distinct);
+    const reference = await pixelDigests(first.page);
+    const clsHttp = await first.page.evaluate(() => (window as unknown as { __cls: number }).__cls);
+
+    const second = await visit(browser, new URL('/', proxy.url).href, 'hedge-2', watchShifts);
+    local.push(second);
+    const parked = (await imageStates(second.page)).filter((img) => img.mode === 'peer');
+    assert.ok(parked.length >= 20, `the gallery waits for peers (${parked.length} parked)`);
+    // CLS before any scrolling: the above-the-fold images painted from blobs kept their boxes.
+    await waitForImagesPainted(second.page).catch(() => undefined);
+    const clsAboveFold = await second.page.evaluate(() => (window as unknown as { __cls: number }).__cls);
+    await scrollThrough(second.page);
+    await waitForImagesPainted(second.page);
+    const s = await until('records', async () => {
+      const current = await surface(second.page);
+      return Object.keys(current.assets).length >= distinct ? current : undefined;
+    });
+    const records = Object.values(s.assets);
+    // With a 1 ms hedge delay no first peer byte can be in time: every image ran both legs.
+    assert.deepEqual(records.filter((r) => r.hedge !== 'peer' && r.hedge !== 'http'), [], 'every record says which leg won');
+    for (const r of records) {
+      if (r.hedge === 'http') assert.equal(r.source, 'server', `${r.url}: HTTP won, counted as server bytes`);
+      else assert.ok(r.source === 'peer' && r.peer !== undefined, `${r.url}: the peer won, counted as peer bytes`);
+    }
+    const digests = await pixelDigests(second.page);
+    for (const [path, digest] of Object.entries(digests)) {
+      if (reference[path]) assert.equal(digest, reference[path], `${path} pixels`);
+    }
+    assert.equal(clsHttp, 0, 'the demo gallery has no layout shift over plain HTTP');
+    assert.equal(clsAboveFold, 0, 'parked images hold their boxes: no layout shift');
+    // The proxy took the report with its hedge fields (a rejected batch would count nothing).
+    await until('report', async () => {
+      const res = await fetch(new URL('/__p2p/stats', proxy.url));
+      const body = (await res.json()) as { bytes: Record<string, number> };
+      return (body.bytes.peer ?? 0) + (body.bytes.server ?? 0) > 0 ? body : undefined;
+    });
   } finally {
     for (const v of local) await v.context.close().catch(() => undefined);
     await proxy.close();

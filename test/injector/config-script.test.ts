@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as cheerio from 'cheerio';
 import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../../protocol/client-config.js';
-import { escapeAttribute, injectionMarkup, scriptSafeJson } from '../../injector/config-script.js';
+import { PARKED_BOX_CSS, escapeAttribute, injectionMarkup, scriptSafeJson } from '../../injector/config-script.js';
 
 const CONFIG: ClientConfig = { v: 1, prefix: '/__p2p', peerTimeoutMs: 3000, iceServers: ['stun:stun.test:3478'], mediaTypes: ['image'] };
 
@@ -83,6 +83,15 @@ test('injection markup: asset entries in the config (URLs from the page) cannot 
   const $ = cheerio.load(`<!doctype html><html><head>${markup}</head><body></body></html>`);
   assert.equal($('script').length, 2);
   assert.deepEqual(JSON.parse($('script').eq(0).text()), config);
-  const body = markup.slice(markup.indexOf('>') + 1, markup.indexOf('</script>'));
+  const open = markup.indexOf(`id="${CLIENT_CONFIG_ELEMENT_ID}">`) + `id="${CLIENT_CONFIG_ELEMENT_ID}">`.length;
+  const body = markup.slice(open, markup.indexOf('</script>'));
   assert.doesNotMatch(body, /[<>&]/);
+});
+
+test('injection markup: the parked-image box style comes first, only on pages without a CSP nonce, and has no specificity', () => {
+  const $ = cheerio.load(`<!doctype html><html><head>${injectionMarkup(CONFIG, '/c.js', undefined)}</head><body></body></html>`);
+  assert.equal($('head > *').first().prop('tagName'), 'STYLE');
+  assert.equal($('style').text(), PARKED_BOX_CSS);
+  assert.match(PARKED_BOX_CSS, /^:where\(img\[data-p2p-src\],img\[data-p2p-srcset\]\)\{/);
+  assert.ok(!injectionMarkup(CONFIG, '/c.js', 'n0nce').includes('<style'), 'a CSP may forbid inline styles: none is added');
 });
