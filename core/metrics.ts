@@ -77,7 +77,7 @@ export function createMetrics() {
       name: 'peerconnect_seeder_upload_bytes_total', help: 'Bytes the seeder peer uploaded, by channel (datachannel, webtorrent, webseed)',
       labelNames: ['channel'] as const, ...metric,
     }),
-    cacheBytes: new Gauge({ name: 'peerconnect_cache_bytes', help: 'Bytes held in the seeder cache', ...metric }),
+    cacheBytes: new Gauge({ name: 'peerconnect_cache_bytes', help: 'Bytes held in the byte cache the seeder and the edge cache share', ...metric }),
     cacheLookups: new Counter({
       name: 'peerconnect_cache_lookups_total', help: 'Seeder cache lookups by result (hit, miss)',
       labelNames: ['result'] as const, ...metric,
