@@ -128,6 +128,8 @@ async function server(): Promise<void> {
   const config = loadConfig({}, {
     origin: values.origin as string, port: 0, host: '127.0.0.1', logLevel: 'warn', torrentRoute, geoLocate: false,
     seederMode: 'embedded', signalMaxPeersPerIp: PEERS * 2, signalMaxPeers: PEERS * 4,
+    // The HTTP clients stand for distinct visitors: each sends its own X-Forwarded-For, believed from loopback.
+    trustProxy: ['loopback'],
   });
   const app = await startApp(config, createLogger('warn', { destination }));
   const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -151,7 +153,7 @@ async function server(): Promise<void> {
 
 // ── peers child: simulated signaling peers that come and go ──────────────────
 type ToPeers = { cmd: 'start'; url: string } | { cmd: 'stop' };
-type FromPeers = { kind: 'started'; connected: number; ms: number } | { kind: 'stopped'; connects: number; failures: number; errorFrames: number; holdersReplies: number };
+type FromPeers = { kind: 'started'; connected: number; ms: number } | { kind: 'stopped'; connects: number; failures: number; errorFrames: number; holdersReplies: number; closeCodes: Record<string, number> };
 
 async function peers(): Promise<void> {
   const live = new Set<WebSocket>();
@@ -159,6 +161,7 @@ async function peers(): Promise<void> {
   let failures = 0;
   let errorFrames = 0;
   let holdersReplies = 0;
+  const closeCodes: Record<string, number> = {};
   let serial = 0;
   let stopping = false;
   const timers: NodeJS.Timeout[] = [];
@@ -180,10 +183,14 @@ async function peers(): Promise<void> {
       failures++;
       resolve();
     });
-    ws.on('close', () => {
+    ws.on('close', (code, reason) => {
       live.delete(ws);
       // Closed by the server while we meant to stay: a failure.
-      if (welcomed && !stopping && (ws as WebSocket & { churned?: boolean }).churned !== true) failures++;
+      if (welcomed && !stopping && (ws as WebSocket & { churned?: boolean }).churned !== true) {
+        failures++;
+        const key = `${code} ${reason.toString()}`.trim();
+        closeCodes[key] = (closeCodes[key] ?? 0) + 1;
+      }
     });
     ws.on('message', (data) => {
       const text = data.toString();
@@ -237,7 +244,7 @@ async function peers(): Promise<void> {
       stopping = true;
       for (const timer of timers) clearInterval(timer);
       for (const ws of live) ws.terminate();
-      send({ kind: 'stopped', connects, failures, errorFrames, holdersReplies });
+      send({ kind: 'stopped', connects, failures, errorFrames, holdersReplies, closeCodes });
       setTimeout(() => process.exit(0), 100);
     }
   });
@@ -282,14 +289,20 @@ function row(label: string, f: Figures): string {
 
 interface ViewErrors { count: number; samples: string[] }
 
+/** A test-range address per simulated visitor (only ever a header value). */
+function visitorAddress(i: number): string {
+  return `198.18.${Math.floor(i / 250) + 1}.${(i % 250) + 1}`;
+}
+
 function recordError(errors: ViewErrors, what: string): void {
   errors.count++;
   if (errors.samples.length < 10) errors.samples.push(what);
 }
 
 /** One HTTP page view: what a browser without the client would fetch, plus the client's manifest. */
-async function pageView(base: string, agent: Agent, n: number, errors: ViewErrors): Promise<void> {
-  const get = async (path: string, headers: Record<string, string> = {}, expect = 200, length?: number): Promise<string> => {
+async function pageView(base: string, agent: Agent, n: number, errors: ViewErrors, visitor: string): Promise<void> {
+  const get = async (path: string, extra: Record<string, string> = {}, expect = 200, length?: number): Promise<string> => {
+    const headers = { 'x-forwarded-for': visitor, ...extra };
     try {
       const res = await request(`${base}${path}`, { dispatcher: agent, headers, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
       const body = Buffer.from(await res.body.arrayBuffer());
@@ -306,7 +319,7 @@ async function pageView(base: string, agent: Agent, n: number, errors: ViewError
     const html = await get('/index.html');
     if (!html.includes('/__p2p/client')) recordError(errors, '/index.html: no client injected');
     const images = [...new Set([...html.matchAll(/\/images\/[a-z0-9-]+\.(?:png|gif)/g)].map((m) => m[0]))];
-    if (images.length < 20) recordError(errors, `/index.html: ${images.length} images`);
+    if (images.length < 20) return recordError(errors, `/index.html: ${images.length} images`);
     await get(`/__p2p/manifest?${images.slice(0, 24).map((u) => `u=${encodeURIComponent(u)}`).join('&')}`);
     await get('/style.css');
     for (let k = 0; k < 5; k++) await get(images[(n * 5 + k) % images.length]!);
@@ -337,10 +350,10 @@ async function httpSoak(base: string, server: ChildProcess): Promise<{ errors: V
   let done = 0;
   let middle: Promise<void> | undefined;
   const t0 = Date.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, worker) => {
     while (started < VIEWS) {
       const n = started++;
-      await pageView(base, agent, n, errors);
+      await pageView(base, agent, n, errors, visitorAddress(worker));
       done++;
       if (done === Math.floor(VIEWS / 2)) middle = figures(server).then((f) => void rows.push([`middle (${done})`, f]));
       if (done % 1000 === 0) process.stdout.write(`  ${done} views, ${errors.count} errors, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
@@ -418,7 +431,7 @@ async function main(): Promise<void> {
     const cold = await figures(server);
     const warmAgent = new Agent({ connections: 10 });
     const warmErrors: ViewErrors = { count: 0, samples: [] };
-    for (let n = 0; n < WARMUP_VIEWS; n++) await pageView(base, warmAgent, n, warmErrors);
+    for (let n = 0; n < WARMUP_VIEWS; n++) await pageView(base, warmAgent, n, warmErrors, visitorAddress(n));
     await warmAgent.close();
     await new Promise((resolve) => setTimeout(resolve, WARMUP_SETTLE_MS));
     const before = await figures(server);
@@ -458,7 +471,7 @@ async function main(): Promise<void> {
     console.log(`memory end/middle: RSS ×${rssRatio.toFixed(2)}, heap ×${heapRatio.toFixed(2)} (target ≤ 1.2): ${rssRatio <= 1.2 && heapRatio <= 1.2 ? 'met' : 'MISSED'}`);
     console.log(`leaks: fds ${after.fds - before.fds >= 0 ? '+' : ''}${after.fds - before.fds}, sockets ${after.sockets - before.sockets >= 0 ? '+' : ''}${after.sockets - before.sockets} against before the load (target ≤ 0): ${after.fds <= before.fds && after.sockets <= before.sockets ? 'met' : 'MISSED'}`);
     if (warmErrors.count > 0) console.log(`warm-up errors: ${warmErrors.count} (${warmErrors.samples.join('; ')})`);
-    console.log(`errors: ${run.errors.count} in the ${values.browsers ? 'visits' : 'page views'}; signaling peers ${peerTotals.connects} sessions, ${peerTotals.failures} failed or dropped, ${peerTotals.errorFrames} error frames, ${peerTotals.holdersReplies} holders replies; server logs ${after.errorLogs} errors, ${after.warnLogs} warnings (target 0 errors): ${run.errors.count === 0 && peerTotals.failures === 0 && after.errorLogs === 0 ? 'met' : 'MISSED'}`);
+    console.log(`errors: ${run.errors.count} in the ${values.browsers ? 'visits' : 'page views'}; signaling peers ${peerTotals.connects} sessions, ${peerTotals.failures} failed or dropped, ${peerTotals.errorFrames} error frames, ${peerTotals.holdersReplies} holders replies${peerTotals.failures > 0 ? ` (closes: ${JSON.stringify(peerTotals.closeCodes)})` : ''}; server logs ${after.errorLogs} errors, ${after.warnLogs} warnings (target 0 errors): ${run.errors.count === 0 && peerTotals.failures === 0 && after.errorLogs === 0 ? 'met' : 'MISSED'}`);
     for (const sample of run.errors.samples) console.log(`  error: ${sample}`);
     console.log('(2-core machine shared with other test runs: lag and timings are noisy)');
   } finally {
