@@ -30,6 +30,10 @@ export class ProxyProcess {
     return proc;
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   output(): string {
     return this.log;
   }

@@ -60,7 +60,8 @@ function balancerBlock(aUrl: URL, bUrl: URL): string {
 
 const common = (originUrl: string, redisUrl: string): Record<string, string> => ({
   ORIGIN: originUrl, REDIS_URL: redisUrl, P2P_THRESHOLD: String(THRESHOLD), P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS,
-  STUN_PORT: 'off', SEEDER_MODE: 'off', TRUST_PROXY: '127.0.0.1', REDIS_PEER_TTL_MS: String(TTL_MS), SIGNAL_MAX_PEERS_PER_IP: '64',
+  // Hedging off, as startProxy does for in-process instances: these tests check where bytes come from.
+  STUN_PORT: 'off', SEEDER_MODE: 'off', TRUST_PROXY: '127.0.0.1', P2P_HEDGE_MS: '0', REDIS_PEER_TTL_MS: String(TTL_MS), SIGNAL_MAX_PEERS_PER_IP: '64',
 });
 
 before(async () => {
@@ -165,8 +166,11 @@ test('redis + nginx: Redis killed and restarted mid-run — no HTTP request fail
     await scrollThrough(page);
     await waitForImagesPainted(page);
     // They hold images now too, and later visitors may be paired with them.
-    await page.waitForFunction(() => window.__peerconnect?.peerId !== undefined, undefined, { timeout: SETTLE_MS, polling: 100 });
-    holderIds.push((await surface(page)).peerId as string);
+    const deadline = Date.now() + SETTLE_MS;
+    let peerId: string | undefined;
+    while ((peerId = (await surface(page)).peerId) === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(peerId, `${agent}: joined signaling`);
+    holderIds.push(peerId);
   }
   assert.ok(requests > 0);
   assert.equal(failed, 0, 'no failed HTTP request while Redis was down');
