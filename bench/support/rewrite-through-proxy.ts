@@ -3,8 +3,8 @@
 // non-HTML type through the same proxy (the uncached pass-through path). Both
 // in one run, alternating rounds, medians; only the ratio is meaningful on a
 // shared machine.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNginx } from '../../test/helpers/nginx.js';
@@ -48,6 +48,19 @@ export interface ThroughProxyResult {
   images: number;
   rewriteMbPerSec: number;
   passMbPerSec: number;
+  /** MB per second of the proxy process's own CPU time (steadier than wall time on a loaded machine). */
+  rewriteMbPerCpuSec: number;
+  passMbPerCpuSec: number;
+}
+
+const CLOCK_TICKS_PER_SEC = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** User + system CPU seconds a process has used so far (Linux /proc). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
 }
 
 function waitForHttp(url: string): Promise<void> {
@@ -101,11 +114,18 @@ export async function benchRewriteThroughProxy(options: { bytes: number; rounds:
     if (!sample.includes('data-p2p')) throw new Error('the page came back untagged: the bench would measure a pass-through');
     const rewrite: number[] = [];
     const pass: number[] = [];
+    const rewriteCpu: number[] = [];
+    const passCpu: number[] = [];
+    const pid = proxy.pid as number;
     for (let round = 0; round < options.rounds; round++) {
-      for (const [list, url] of [[pass, bin], [rewrite, html]] as const) {
+      for (const [list, cpuList, url] of [[pass, passCpu, bin], [rewrite, rewriteCpu, html]] as const) {
+        const cpuBefore = await cpuSeconds(pid);
         const result = await runLoad(url, { connections: options.connections, seconds: options.seconds });
+        const cpu = (await cpuSeconds(pid)) - cpuBefore;
         if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx`);
-        list.push((result.requestsPerSec * page.length) / 1e6);
+        const megabytes = (result.requestsPerSec * options.seconds * page.length) / 1e6;
+        list.push(megabytes / options.seconds);
+        cpuList.push(megabytes / cpu);
       }
     }
     return {
@@ -113,6 +133,8 @@ export async function benchRewriteThroughProxy(options: { bytes: number; rounds:
       images: (page.toString('latin1').match(/<img/g) ?? []).length,
       rewriteMbPerSec: median(rewrite),
       passMbPerSec: median(pass),
+      rewriteMbPerCpuSec: median(rewriteCpu),
+      passMbPerCpuSec: median(passCpu),
     };
   } finally {
     await stop(proxy);
