@@ -8,6 +8,7 @@ import { optOutReason } from './config/opt-out.js';
 import { missingFeature } from './config/features.js';
 import { releaseToHttp } from './dom/media-elements.js';
 import { createDebugSurface, type DebugSurface } from './report/reporter.js';
+import { debugSurfaceOn, publicSurface } from './report/public-surface.js';
 import { PeerConnectClient } from './peerconnect-client.js';
 import { enableMarks, mark } from './utils/marks.js';
 
@@ -22,7 +23,11 @@ declare global {
    */
   var __PEERCONNECT_TEST_HOOKS__: boolean | undefined;
   interface Window {
-    /** Debugging surface; see client/README.md. */
+    /**
+     * Debugging surface; see client/README.md. Typed as the whole surface (what
+     * tests read with the debug switch on); without it, `peerId`, `banned`, `held`
+     * and each asset's `peer` are absent (public-surface.ts).
+     */
     __peerconnect?: DebugSurface;
     /** Set before the client runs to record its timeline marks (client/utils/marks.ts). */
     __peerconnectMarks?: boolean;
@@ -43,7 +48,7 @@ function boot(win: Window): void {
   enableMarks(win.__peerconnectMarks === true);
   mark('boot');
   const surface = createDebugSurface();
-  win.__peerconnect = surface;
+  win.__peerconnect = debugSurfaceOn(win) ? surface : publicSurface(surface) as unknown as DebugSurface;
   let client: PeerConnectClient | undefined;
   const fail = (err: unknown): void => {
     surface.state = 'failed';

@@ -61,7 +61,21 @@ export async function launchBrowser(options: ChromiumOptions = {}): Promise<Brow
   });
 }
 
-/** A fresh visitor: its own cookies, storage and cache. */
+/**
+ * Runs in every page before its scripts: turns on the client's full debugging
+ * surface (peer ids and holdings in `window.__peerconnect`), which tests read.
+ */
+export function debugSwitchScript(): void {
+  try {
+    localStorage.setItem('peerconnect:debug', '1');
+  } catch {
+    // about:blank and opaque origins have no storage
+  }
+}
+
+/** A fresh visitor: its own cookies, storage and cache; the client's debugging surface on. */
 export async function newVisitor(browser: Browser, extraHeaders?: Record<string, string>): Promise<BrowserContext> {
-  return browser.newContext({ extraHTTPHeaders: extraHeaders, viewport: { width: 1200, height: 900 } });
+  const context = await browser.newContext({ extraHTTPHeaders: extraHeaders, viewport: { width: 1200, height: 900 } });
+  await context.addInitScript(debugSwitchScript);
+  return context;
 }

@@ -1,4 +1,5 @@
 import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
+import { debugSwitchScript } from './browser.js';
 
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
@@ -63,6 +64,7 @@ export async function visitFirefox(browser: Browser, url: string, agent: string,
   const page = await context.newPage();
   await page.setUserAgent(`Mozilla/5.0 PeerConnectTest ${agent} Firefox`);
   await page.setViewport({ width: 1200, height: 900 });
+  await page.evaluateOnNewDocument(debugSwitchScript);
   await prepare?.(page);
   await page.goto(url, { waitUntil: 'load', timeout: FIREFOX_NAVIGATION_TIMEOUT_MS });
   return { context, page, agent };
