@@ -18,7 +18,7 @@
 //   node scripts/run-bench.mjs soak --browsers [--visitors 200] [--contexts 10]
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -52,6 +52,7 @@ const PAGE_TIMEOUT_MS = 30_000;
 /** After the clients leave: how long sockets and descriptors get to return to the start count (keep-alive timeouts are 5–10 s). */
 const SETTLE_MS = 20_000;
 const VIDEO_RANGE_BYTES = 64 * 1024;
+const NGINX_WORKER_CONNECTIONS = 4096;
 /** Page views (HTTP, 10 at a time) before the baseline, and the pause after them (the origin pool's keep-alive is 10 s). */
 const WARMUP_VIEWS = 50;
 const WARMUP_SETTLE_MS = 12_000;
@@ -173,14 +174,18 @@ async function peers(): Promise<void> {
     let welcomed = false;
     const timer = setTimeout(() => {
       failures++;
+      closeCodes['connect timeout'] = (closeCodes['connect timeout'] ?? 0) + 1;
       ws.terminate();
       resolve();
     }, PEER_CONNECT_TIMEOUT_MS);
     ws.on('open', () => ws.send(JSON.stringify({ v: 1, type: 'hello', role: 'browser', page: url })));
     ws.on('error', () => undefined);
-    ws.once('unexpected-response', () => {
+    ws.once('unexpected-response', (_req, res) => {
       clearTimeout(timer);
       failures++;
+      const key = `refused ${res.statusCode} ${String(res.headers['x-peerconnect-error'] ?? '')}`.trim();
+      closeCodes[key] = (closeCodes[key] ?? 0) + 1;
+      res.resume();
       resolve();
     });
     ws.on('close', (code, reason) => {
@@ -296,7 +301,10 @@ function visitorAddress(i: number): string {
 
 function recordError(errors: ViewErrors, what: string): void {
   errors.count++;
-  if (errors.samples.length < 10) errors.samples.push(what);
+  if (errors.samples.length < 10) {
+    errors.samples.push(what);
+    process.stderr.write(`  error: ${what.slice(0, 300)}\n`);
+  }
 }
 
 /** One HTTP page view: what a browser without the client would fetch, plus the client's manifest. */
@@ -417,7 +425,8 @@ async function main(): Promise<void> {
   const { writeDemoSite } = await import('../proxy/demo/demo-site.js');
   const siteDir = await mkdtemp(join(tmpdir(), 'pc-soak-site-'));
   await writeDemoSite(siteDir);
-  const nginx = await startNginx({ root: siteDir });
+  // More than the proxy's origin pool (256) plus the seeder's and edge cache's fetches: the origin must not be the bottleneck.
+  const nginx = await startNginx({ root: siteDir, workerConnections: NGINX_WORKER_CONNECTIONS });
   const server = child('server', ['--origin', nginx.url.origin]);
   const peerProc = child('peers');
   try {
@@ -473,6 +482,8 @@ async function main(): Promise<void> {
     if (warmErrors.count > 0) console.log(`warm-up errors: ${warmErrors.count} (${warmErrors.samples.join('; ')})`);
     console.log(`errors: ${run.errors.count} in the ${values.browsers ? 'visits' : 'page views'}; signaling peers ${peerTotals.connects} sessions, ${peerTotals.failures} failed or dropped, ${peerTotals.errorFrames} error frames, ${peerTotals.holdersReplies} holders replies${peerTotals.failures > 0 ? ` (closes: ${JSON.stringify(peerTotals.closeCodes)})` : ''}; server logs ${after.errorLogs} errors, ${after.warnLogs} warnings (target 0 errors): ${run.errors.count === 0 && peerTotals.failures === 0 && after.errorLogs === 0 ? 'met' : 'MISSED'}`);
     for (const sample of run.errors.samples) console.log(`  error: ${sample}`);
+    const nginxErrors = (await readFile(nginx.errorLogPath, 'utf8').catch(() => '')).split('\n').filter((line) => /\[(error|crit|alert|emerg)\]/.test(line));
+    console.log(`origin (nginx) error log: ${nginxErrors.length} lines${nginxErrors.length > 0 ? `, first: ${nginxErrors[0]!.slice(0, 200)}` : ''}`);
     console.log('(2-core machine shared with other test runs: lag and timings are noisy)');
   } finally {
     peerProc.kill();

@@ -20,6 +20,8 @@ export interface NginxOptions {
   extraConfig?: string;
   /** Replaces the generated `server { }` block entirely (`{{port}}` and `{{root}}` are substituted). */
   serverBlock?: string;
+  /** nginx `worker_connections`: raise it when the proxy may open more origin connections than that (a soak). @default 256 */
+  workerConnections?: number;
 }
 
 export interface RunningNginx {
@@ -81,7 +83,7 @@ master_process off;
 worker_processes 1;
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} info;
-events { worker_connections 256; }
+events { worker_connections ${options.workerConnections ?? 256}; }
 http {
   ${MIME_TYPES}
   access_log ${join(dir, 'access.log')};
