@@ -19,6 +19,8 @@ const MAX_VARIANTS_PER_URL = 4;
 /** Connections the cache opens to the origin for fills and revalidations. */
 const ORIGIN_CONNECTIONS = 64;
 const ORIGIN_KEEP_ALIVE_MS = 10_000;
+/** Background fills started by Range requests running at once; more wait for a later request. */
+const MAX_BACKGROUND_FILLS = 8;
 /** Request headers never sent with a fill: the cache wants the whole current body, whatever the visitor holds. */
 const FILL_DROPPED_HEADERS = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'expect']);
 /** Stored per variant and recomputed per answer. */
@@ -91,6 +93,7 @@ export class EdgeCache {
   private bodyCounter = 0;
   private readonly counts = { hits: 0, misses: 0, revalidated: 0, bytesFromCache: 0 };
   private coalesced = 0;
+  private backgroundFills = 0;
   private closed = false;
 
   constructor(options: EdgeCacheOptions) {
@@ -161,12 +164,25 @@ export class EdgeCache {
     }
     const stale = variant && this.store.get(variant.bodyKey) ? variant : undefined;
     // Nothing stored for a partial or header-only request: the origin answers it directly, as without a cache.
-    if (!stale && (req.method === 'HEAD' || req.headers.range !== undefined)) return false;
+    if (!stale && (req.method === 'HEAD' || req.headers.range !== undefined)) {
+      // Browsers ask for video and audio only in ranges: one full request in the background fills the cache for the next ones.
+      if (req.method === 'GET' && this.backgroundFills < MAX_BACKGROUND_FILLS) {
+        this.backgroundFills++;
+        void this.flight(flightKey, (settle) => this.lead(req, undefined, info, publicBase, { urlKey, path, policyReq, stale }, settle))
+          .catch((err: unknown) => this.logger.warn({ err: (err as Error).message, path }, 'edge cache: background fill failed'))
+          .finally(() => { this.backgroundFills--; });
+      }
+      return false;
+    }
+    return this.flight(flightKey, (settle) => this.lead(req, res, info, publicBase, { urlKey, path, policyReq, stale }, settle));
+  }
 
+  /** Runs `work` as the one origin request for `flightKey`; requests arriving meanwhile wait for what it settles. */
+  private async flight(flightKey: string, work: (settle: (result: FlightResult | undefined) => void) => Promise<boolean>): Promise<boolean> {
     let settle!: (result: FlightResult | undefined) => void;
     this.flights.set(flightKey, new Promise((resolve) => { settle = resolve; }));
     try {
-      return await this.lead(req, res, info, publicBase, { urlKey, path, policyReq, stale }, settle);
+      return await work(settle);
     } finally {
       this.flights.delete(flightKey);
       settle(undefined);
@@ -225,9 +241,13 @@ export class EdgeCache {
     }
   }
 
-  /** The one request that goes to the origin for a URL and variant; coalesced ones wait on `settle`. */
+  /**
+   * The one request that goes to the origin for a URL and variant; coalesced
+   * ones wait on `settle`. Without `res` it only fills the cache (started by a
+   * Range request the forwarder answers).
+   */
   private async lead(
-    req: IncomingMessage, res: ServerResponse, info: ForwardedInfo, publicBase: string,
+    req: IncomingMessage, res: ServerResponse | undefined, info: ForwardedInfo, publicBase: string,
     target: { urlKey: string; path: string; policyReq: CachePolicy.Request; stale: Variant | undefined },
     settle: (result: FlightResult | undefined) => void,
   ): Promise<boolean> {
@@ -243,7 +263,11 @@ export class EdgeCache {
     }
     const { statusCode, headers: originHeaders, body } = response;
 
-    if (stale && statusCode === 304) {
+    if (!res && statusCode !== 200) {
+      body.destroy();
+      return false;
+    }
+    if (stale && statusCode === 304 && res) {
       body.resume();
       const { policy, modified } = stale.policy.revalidatedPolicy(policyReq, { status: 304, headers: originHeaders as CachePolicy.Response['headers'] });
       const storedBody = this.store.get(stale.bodyKey);
@@ -263,6 +287,10 @@ export class EdgeCache {
     const decision = this.decide(policyReq, statusCode, originHeaders);
     if (!decision.store) {
       this.events.onNotStored?.(decision.reason);
+      if (!res) {
+        body.destroy();
+        return false;
+      }
       this.result('miss');
       await relay(req, res, statusCode, { ...clientResponseHeaders(originHeaders, this.origin, publicBase), [X_CACHE_HEADER]: 'MISS' }, body);
       return true;
@@ -275,7 +303,7 @@ export class EdgeCache {
       acceptEncoding: req.headers['accept-encoding'],
     };
     // A plain GET streams to its visitor while it fills; Range, HEAD and revalidating requests are answered from the stored copy.
-    const streamToVisitor = req.method === 'GET' && req.headers.range === undefined && !stale;
+    const streamToVisitor = res !== undefined && req.method === 'GET' && req.headers.range === undefined && !stale;
     if (streamToVisitor) {
       this.result('miss');
       res.writeHead(200, { ...variant.headers, [X_CACHE_HEADER]: 'MISS' });
@@ -287,7 +315,7 @@ export class EdgeCache {
     } else if (stored === undefined) {
       this.events.onNotStored?.('too-large');
     }
-    if (streamToVisitor) return true;
+    if (streamToVisitor || !res) return true;
     const body2 = this.store.get(variant.bodyKey);
     if (!body2) return false;
     await this.answer(req, res, variant, body2, 'MISS');

@@ -256,6 +256,31 @@ describe('edge cache in front of a Node origin', () => {
     assert.equal(origin.requestsFor(path).length, 1);
   });
 
+  test('a Range request for something not stored goes to the origin as is and fills the cache in the background', async () => {
+    const body = randomBytes(200 * 1024);
+    origin.on(path, (req, res) => {
+      const headers = { 'content-type': 'video/webm', 'cache-control': 'max-age=600', etag: '"v"', 'accept-ranges': 'bytes' };
+      const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+      if (!range) return void res.writeHead(200, { ...headers, 'content-length': body.length }).end(body);
+      const [start, end] = [Number(range[1]), Number(range[2])];
+      res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${body.length}`, 'content-length': end - start + 1 }).end(body.subarray(start, end + 1));
+    });
+    const part = await get(path, { range: 'bytes=0-1023' });
+    assert.equal(part.status, 206, 'the origin answered the range itself');
+    assert.equal(part.cache, undefined);
+    assert.deepEqual(part.body, body.subarray(0, 1024));
+    await waitFor(() => origin.requestsFor(path).some((r) => r.headers.range === undefined), 'the background fill', WAIT_MS);
+    // The fill is stored when its body has arrived; a later range comes from the cache.
+    let next = await get(path, { range: 'bytes=1024-2047' });
+    for (const deadline = Date.now() + WAIT_MS; next.cache !== 'HIT' && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      next = await get(path, { range: 'bytes=1024-2047' });
+    }
+    assert.equal(next.cache, 'HIT');
+    assert.deepEqual(next.body, body.subarray(1024, 2048));
+    assert.equal(origin.requestsFor(path).filter((r) => r.headers.range === undefined).length, 1, 'one full request filled the cache');
+  });
+
   test('Vary: Accept-Encoding keeps the variants apart', async () => {
     const plain = randomBytes(2000);
     const gzipped = randomBytes(1500);
