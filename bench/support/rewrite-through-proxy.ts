@@ -51,6 +51,8 @@ export interface ThroughProxyResult {
   /** MB per second of the proxy process's own CPU time (steadier than wall time on a loaded machine). */
   rewriteMbPerCpuSec: number;
   passMbPerCpuSec: number;
+  /** wrk socket errors (timeouts included) over all rounds. */
+  socketErrors: number;
 }
 
 const CLOCK_TICKS_PER_SEC = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -117,12 +119,15 @@ export async function benchRewriteThroughProxy(options: { bytes: number; rounds:
     const rewriteCpu: number[] = [];
     const passCpu: number[] = [];
     const pid = proxy.pid as number;
+    let socketErrors = 0;
     for (let round = 0; round < options.rounds; round++) {
       for (const [list, cpuList, url] of [[pass, passCpu, bin], [rewrite, rewriteCpu, html]] as const) {
         const cpuBefore = await cpuSeconds(pid);
         const result = await runLoad(url, { connections: options.connections, seconds: options.seconds });
         const cpu = (await cpuSeconds(pid)) - cpuBefore;
-        if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+        if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers`);
+        // wrk counts a response slower than its 2 s timeout as a socket error: on a loaded machine, reported, not fatal.
+        socketErrors += result.errors;
         const megabytes = (result.requestsPerSec * options.seconds * page.length) / 1e6;
         list.push(megabytes / options.seconds);
         cpuList.push(megabytes / cpu);
@@ -135,6 +140,7 @@ export async function benchRewriteThroughProxy(options: { bytes: number; rounds:
       passMbPerSec: median(pass),
       rewriteMbPerCpuSec: median(rewriteCpu),
       passMbPerCpuSec: median(passCpu),
+      socketErrors,
     };
   } finally {
     await stop(proxy);
