@@ -5,7 +5,7 @@ import type { Feature } from '../../core/feature.js';
 import type { Logger } from '../../core/logger.js';
 import type { RegistryLimits } from '../signaling/peer-registry.js';
 import { clusterKeys, DEFAULT_KEY_PREFIX } from './cluster-keys.js';
-import { RedisLink, redactUrl, type RedisState } from './redis-link.js';
+import { RedisLink, type RedisState } from './redis-link.js';
 import { RedisPeerRegistry } from './redis-registry.js';
 import { InstanceRelay } from './instance-relay.js';
 
@@ -39,7 +39,7 @@ export class ClusterFeature implements Feature {
   private started = false;
   private closed = false;
 
-  constructor(private readonly options: ClusterFeatureOptions) {
+  constructor(options: ClusterFeatureOptions) {
     this.instanceId = options.instanceId ?? `${hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
     const keys = clusterKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
     const logger = options.logger.child({ module: 'peerconnect:cluster', instance: this.instanceId });
@@ -70,8 +70,8 @@ export class ClusterFeature implements Feature {
     if (this.started || this.closed) return;
     this.started = true;
     this.registry.start();
+    // Unreachable Redis is not a start failure: the link logs it once and keeps retrying.
     await this.link.connect();
-    if (this.link.state !== 'up') this.options.logger.info({ redis: redactUrl(this.options.redisUrl) }, 'redis not reachable yet: retrying in the background');
   }
 
   /** Always true: HTTP and local P2P work without Redis (/readyz shows its state through status()). */

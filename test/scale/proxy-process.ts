@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../helpers/nginx.js';
 
-const START_MS = 60_000;
+/** Generous: several instances compiling TypeScript at once on a loaded 2-core machine. */
+const START_MS = 180_000;
 const EXIT_MS = 15_000;
 const POLL_MS = 100;
 
