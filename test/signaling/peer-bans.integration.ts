@@ -6,6 +6,7 @@ import { startProxy } from '../helpers/proxy.js';
 import { SignalTestClient } from './signal-test-client.js';
 
 const WAIT_MS = 5_000;
+const SEEDER_TOKEN = 'peer-bans-seeder-token-0123456789';
 
 describe('server-side bans from bad-peer reports', () => {
   let app: RunningApp;
@@ -52,7 +53,7 @@ describe('server-side bans from bad-peer reports', () => {
   };
 
   before(async () => {
-    app = await startProxy({ TRUST_PROXY: '127.0.0.1', SIGNAL_MAX_PEERS_PER_IP: '64' });
+    app = await startProxy({ TRUST_PROXY: '127.0.0.1', SIGNAL_MAX_PEERS_PER_IP: '64', SEEDER_TOKEN });
   });
   after(async () => {
     for (const client of clients) client.close();
@@ -85,5 +86,13 @@ describe('server-side bans from bad-peer reports', () => {
     holder.send({ type: 'have', assets: ['asset-tabs'] });
     for (let i = 0; i < BAN_AFTER_REPORTERS + 2; i++) await report('198.18.31.9', holder.id, 'asset-tabs');
     assert.deepEqual(await offeredUntil('asset-tabs', (peers) => peers.length > 0), [holder.id]);
+  });
+
+  test('the seeder (authenticated with SEEDER_TOKEN) is never banned by visitors', async () => {
+    const seeder = await connect('198.18.50.1');
+    seeder.send({ type: 'hello', role: 'seeder', token: SEEDER_TOKEN });
+    await offeredUntil('asset-seeded-ban', (peers) => peers.includes(seeder.id));
+    for (let i = 1; i <= BAN_AFTER_REPORTERS + 1; i++) await report(`198.18.51.${i}`, seeder.id, 'asset-seeded-ban');
+    assert.deepEqual(await offeredUntil('asset-seeded-ban', (peers) => peers.length > 0), [seeder.id]);
   });
 });
