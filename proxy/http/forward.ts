@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline, type Duplex } from 'node:stream';
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Client, Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ResponseRelay, type RelayResult } from './response-relay.js';
 import type { Logger } from '../../core/logger.js';
 import { sendErrorPage } from '../../core/http/error-response.js';
@@ -8,7 +8,11 @@ import { clientResponseHeaders, originRequestHeaders, type ForwardedInfo } from 
 
 /** Keep-alive sockets kept to the origin; bounded so a flood cannot exhaust the origin. */
 const ORIGIN_MAX_CONNECTIONS = 256;
-const ORIGIN_KEEP_ALIVE_MS = 10_000;
+/**
+ * Idle origin sockets are dropped after this: below the 5 s of Node's and
+ * Apache's servers, so the origin rarely closes a socket we are about to reuse.
+ */
+const ORIGIN_KEEP_ALIVE_MS = 4_000;
 
 /** A response body rewrite chosen per response (the HTML injector plugs in here). */
 export interface BodyRewrite {
@@ -47,6 +51,7 @@ export type ForwardOutcome = 'ok' | 'origin-unreachable' | 'origin-timeout' | 'c
 export class OriginForwarder {
   readonly origin: URL;
   private readonly pool: Pool;
+  private readonly clientOptions: Client.Options;
   private readonly logger: Logger;
   private readonly rewriteResponse: ResponseRewriter | undefined;
   private destroyed = false;
@@ -55,15 +60,15 @@ export class OriginForwarder {
     this.origin = options.origin;
     this.logger = options.logger;
     this.rewriteResponse = options.rewriteResponse;
-    this.pool = new Pool(options.origin.origin, {
-      connections: ORIGIN_MAX_CONNECTIONS,
+    this.clientOptions = {
       keepAliveTimeout: ORIGIN_KEEP_ALIVE_MS,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.idleTimeoutMs ?? options.timeoutMs,
       connectTimeout: Math.min(options.timeoutMs, 10_000),
       // SNI and certificate verification are undici's defaults; a private CA is trusted on top of the public ones.
       ...(options.ca ? { connect: { ca: options.ca } } : {}),
-    });
+    };
+    this.pool = new Pool(options.origin.origin, { ...this.clientOptions, connections: ORIGIN_MAX_CONNECTIONS });
   }
 
   async forward(req: IncomingMessage, res: ServerResponse, info: ForwardedInfo, publicBase: string, url: URL): Promise<ForwardOutcome> {
@@ -74,12 +79,18 @@ export class OriginForwarder {
 
     // A GET or HEAD that failed before any response byte on a reused keep-alive
     // socket (the origin closed it as the request went out: nginx does so after
-    // keepalive_requests or its timeout) is sent once more on a fresh connection.
+    // keepalive_requests or its timeout) is sent once more on a new connection.
     const retryable = !hasBody && (req.method === 'GET' || req.method === 'HEAD');
     let result = await this.dispatchOnce(req, res, headers, hasBody, publicBase, url);
     if (retryable && !result.ok && !result.sawHeaders && !result.clientGone && isStaleSocketError(result.error)) {
       this.logger.debug({ err: result.error.message, requestId: info.requestId }, 'origin closed a reused connection: retrying once');
-      result = await this.dispatchOnce(req, res, headers, hasBody, publicBase, url);
+      // On a connection of its own: under load the pool can hold several sockets the origin already closed.
+      const fresh = new Client(this.origin.origin, this.clientOptions);
+      try {
+        result = await this.dispatchOnce(req, res, headers, hasBody, publicBase, url, fresh);
+      } finally {
+        void fresh.close().catch(() => fresh.destroy());
+      }
     }
 
     if (result.ok) return 'ok';
@@ -92,7 +103,9 @@ export class OriginForwarder {
     return this.failed(result.error, res, info, false);
   }
 
-  private dispatchOnce(req: IncomingMessage, res: ServerResponse, headers: string[], hasBody: boolean, publicBase: string, url: URL): Promise<RelayResult> {
+  private dispatchOnce(
+    req: IncomingMessage, res: ServerResponse, headers: string[], hasBody: boolean, publicBase: string, url: URL, dispatcher: Dispatcher = this.pool,
+  ): Promise<RelayResult> {
     return new Promise<RelayResult>((settle) => {
       const relay = new ResponseRelay(res, (statusCode, originHeaders) => {
         const headersOut = clientResponseHeaders(originHeaders, this.origin, publicBase);
@@ -105,7 +118,7 @@ export class OriginForwarder {
         });
         return rewrite.transform;
       }, settle);
-      this.pool.dispatch({
+      dispatcher.dispatch({
         origin: this.origin.origin,
         path: req.url ?? '/',
         method: req.method as Dispatcher.HttpMethod,
