@@ -172,7 +172,9 @@ async function peers(): Promise<void> {
     const i = serial++;
     const ws = new WebSocket(url, { localAddress: CLIENT_ADDRESSES[i % CLIENT_ADDRESSES.length]!, perMessageDeflate: false });
     let welcomed = false;
+    let settled = false;
     const timer = setTimeout(() => {
+      settled = true;
       failures++;
       closeCodes['connect timeout'] = (closeCodes['connect timeout'] ?? 0) + 1;
       ws.terminate();
@@ -181,6 +183,7 @@ async function peers(): Promise<void> {
     ws.on('open', () => ws.send(JSON.stringify({ v: 1, type: 'hello', role: 'browser', page: url })));
     ws.on('error', () => undefined);
     ws.once('unexpected-response', (_req, res) => {
+      settled = true;
       clearTimeout(timer);
       failures++;
       const key = `refused ${res.statusCode} ${String(res.headers['x-peerconnect-error'] ?? '')}`.trim();
@@ -190,6 +193,16 @@ async function peers(): Promise<void> {
     });
     ws.on('close', (code, reason) => {
       live.delete(ws);
+      if (!welcomed && !settled) {
+        // Refused or reset before the welcome (not a timeout).
+        settled = true;
+        clearTimeout(timer);
+        failures++;
+        const key = `closed before welcome ${code} ${reason.toString()}`.trim();
+        closeCodes[key] = (closeCodes[key] ?? 0) + 1;
+        resolve();
+        return;
+      }
       // Closed by the server while we meant to stay: a failure.
       if (welcomed && !stopping && (ws as WebSocket & { churned?: boolean }).churned !== true) {
         failures++;
@@ -201,6 +214,7 @@ async function peers(): Promise<void> {
       const text = data.toString();
       if (text.includes('"welcome"')) {
         welcomed = true;
+        settled = true;
         clearTimeout(timer);
         connects++;
         live.add(ws);
