@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningApp } from '../../proxy/app.js';
 import { buildDemoSite } from '../../proxy/demo/demo-site.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { debugSwitchScript, launchBrowser } from '../helpers/browser.js';
 import { startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { imageStates, pixelDigests, scrollThrough, surface, waitForHeld, waitForImagesPainted } from '../helpers/p2p-page.js';
 import { startProxy } from '../helpers/proxy.js';
@@ -36,6 +36,8 @@ let browser: Browser;
 const pages: Page[] = [];
 const reference: Record<string, string> = {};
 const holderIds: string[] = [];
+/** Peer ids whose signaling socket was on instance B. */
+const onB = new Set<string>();
 
 function balancerBlock(aUrl: URL, bUrl: URL): string {
   return `
@@ -90,8 +92,15 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function visit(agent: string): Promise<Page> {
+/** A visitor whose user agent carries its routing marker, with the client's debugging surface on (peer ids, holdings). */
+async function newContext(agent: string): Promise<BrowserContext> {
   const context = await browser.newContext({ userAgent: `Mozilla/5.0 PeerConnectTest ${agent}`, viewport: { width: 1200, height: 900 } });
+  await context.addInitScript(debugSwitchScript);
+  return context;
+}
+
+async function visit(agent: string): Promise<Page> {
+  const context = await newContext(agent);
   const page = await context.newPage();
   pages.push(page);
   await page.goto(new URL('/index.html', balancer.url).href, { waitUntil: 'load', timeout: SETTLE_MS });
@@ -134,6 +143,7 @@ test('redis + nginx, threshold 2: visitors 1–2 on instance B load over HTTP; v
     assert.deepEqual(tagged.filter((img) => img.mode !== 'http'), [], `${agent}: over HTTP below the threshold`);
     await waitForHeld(page, new Set(tagged.map((img) => img.id)).size);
     holderIds.push((await surface(page)).peerId as string);
+    onB.add((await surface(page)).peerId as string);
     Object.assign(reference, await pixelDigests(page));
   }
   assert.ok((await originImageRequests('v1-to-b')).length >= 1, 'the origin log names visitors (the check below can fail)');
@@ -145,6 +155,7 @@ test('redis + nginx, threshold 2: visitors 1–2 on instance B load over HTTP; v
 
 test('redis + nginx: page on A, signaling socket on B (the balancer splits them): still every image from peers', async () => {
   await assertAllFromPeers(await visit('v4-to-a-sig-b'), 'v4-to-a-sig-b');
+  onB.add(holderIds[holderIds.length - 1] as string);
 });
 
 test('redis + nginx: Redis killed and restarted mid-run — no HTTP request fails, P2P across instances resumes', async () => {
@@ -154,7 +165,7 @@ test('redis + nginx: Redis killed and restarted mid-run — no HTTP request fail
   await waitFor(() => a.cluster?.redisState === 'down', 'A noticed', SETTLE_MS);
   // Round robin: pages and their media land on both instances while Redis is gone.
   for (const agent of ['v5-rr', 'v6-rr']) {
-    const context = await browser.newContext({ userAgent: `Mozilla/5.0 PeerConnectTest ${agent}` });
+    const context = await newContext(agent);
     const page = await context.newPage();
     pages.push(page);
     page.on('requestfailed', () => failed++);
@@ -181,10 +192,19 @@ test('redis + nginx: Redis killed and restarted mid-run — no HTTP request fail
   await assertAllFromPeers(await visit('v7-to-a'), 'v7-to-a');
 });
 
-test('redis + nginx: SIGKILL instance B — its peers leave A\'s view within the TTL', async () => {
+test('redis + nginx: SIGKILL instance B — its peers leave A\'s view within the TTL, and a new visitor on A is paired with A\'s peers only', async () => {
   const bPeers = (): number => [...(a.cluster?.registry.remoteInstances().values() ?? [])].reduce((sum, n) => sum + n, 0);
   assert.ok(bPeers() >= 2, 'A sees B\'s visitors');
   await b.kill();
   // TTL, plus one heartbeat (TTL/3) to notice, plus slack for a loaded machine.
   await waitFor(() => bPeers() === 0, 'B\'s peers gone from A', TTL_MS + TTL_MS / 3 + 2_000);
+  // A new visitor is paired only with peers still reachable (A's own), and gets everything from them.
+  // Visitors whose socket was on B and that reconnected through the balancer have new ids: count them as earlier visitors.
+  for (const page of pages) {
+    const id = (await surface(page).catch(() => undefined))?.peerId;
+    if (id !== undefined && !holderIds.includes(id)) holderIds.push(id);
+  }
+  await assertAllFromPeers(await visit('v8-to-a'), 'v8-to-a');
+  const v8 = await surface(pages[pages.length - 1] as Page);
+  assert.deepEqual(Object.values(v8.assets).filter((r) => r.peer !== undefined && onB.has(r.peer)), [], 'v8: nothing from the peers of the dead instance');
 });
