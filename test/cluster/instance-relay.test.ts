@@ -19,5 +19,5 @@ test('inbox: only relayable messages cross instances (no welcome, holders or err
     `{"to":"h","m":{"v":1,"type":"offer","from":"a","session":"s","sdp":"${'x'.repeat(40_000)}"}}`,
     '{"to":"h","m":{"v":2,"type":"peer-gone","peer":"a"}}',
     'nope',
-  ]) assert.throws(() => parseInboxMessage(bad), undefined, bad.slice(0, 60));
+  ]) assert.throws(() => parseInboxMessage(bad), Error, bad.slice(0, 60));
 });

@@ -21,7 +21,7 @@ test('registry events: anything else throws (not JSON, unknown kind, bad role, o
     `{"i":"a","e":"leave","id":"${'x'.repeat(200)}"}`,
     `{"i":"a","e":"have","id":"p","assets":${JSON.stringify(Array.from({ length: 5000 }, (_, i) => `a${i}`))}}`,
     '{"i":"a","e":"have","id":"p","assets":[1]}',
-  ]) assert.throws(() => parseRegistryEvent(bad), undefined, bad.slice(0, 60));
+  ]) assert.throws(() => parseRegistryEvent(bad), Error, bad.slice(0, 60));
 });
 
 test('stored records and holdings: parsed, or thrown out', () => {
