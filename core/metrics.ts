@@ -88,7 +88,7 @@ export function createMetrics() {
     }),
     edgeCacheNotStored: new Counter({
       name: 'peerconnect_edge_cache_not_stored_total',
-      help: 'Origin responses the edge cache passed on without storing, by reason (status, no-store, private, set-cookie, credentials, vary, type, too-large, not-storable)',
+      help: 'Origin responses the edge cache passed on without storing, by reason (status, no-store, private, set-cookie, credentials, vary, type, too-large, not-storable, store-error, origin-error)',
       labelNames: ['reason'] as const, ...metric,
     }),
     edgeCacheBytes: new Counter({

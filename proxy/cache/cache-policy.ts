@@ -3,7 +3,9 @@ import CachePolicy from 'http-cache-semantics';
 
 /** Why a response was not stored; the label of `peerconnect_edge_cache_bypass_total`. */
 export type NotStoredReason =
-  | 'status' | 'no-store' | 'private' | 'set-cookie' | 'credentials' | 'vary' | 'type' | 'too-large' | 'not-storable';
+  | 'status' | 'no-store' | 'private' | 'set-cookie' | 'credentials' | 'vary' | 'type' | 'too-large' | 'not-storable'
+  /** The body could not be written to the store, or the origin broke off mid-body. */
+  | 'store-error' | 'origin-error';
 
 export type StorageDecision =
   | { store: true; policy: CachePolicy }

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { Pool, type Dispatcher } from 'undici';
@@ -308,12 +307,11 @@ export class EdgeCache {
       this.result('miss');
       res.writeHead(200, { ...variant.headers, [X_CACHE_HEADER]: 'MISS' });
     }
-    const stored = await this.fill(body, streamToVisitor ? res : undefined);
-    if (stored && this.store.set(variant.bodyKey, stored)) {
+    const filled = await this.fill(body, streamToVisitor ? res : undefined);
+    if (typeof filled === 'string') this.events.onNotStored?.(filled);
+    else if (this.store.set(variant.bodyKey, filled)) {
       this.remember(urlKey, variant);
       settle({ variant, status: 'MISS' });
-    } else if (stored === undefined) {
-      this.events.onNotStored?.('too-large');
     }
     if (streamToVisitor || !res) return true;
     const body2 = this.store.get(variant.bodyKey);
@@ -332,40 +330,44 @@ export class EdgeCache {
   /**
    * Reads the origin body into the store (and to the visitor when `res` is
    * given, at the visitor's pace). Keeps reading for the store when the
-   * visitor leaves, so coalesced requests still get it; undefined when the body
-   * outgrew the object bound or failed.
+   * visitor leaves, so coalesced requests still get it. A store that fails
+   * (disk full) only stops the storing; the visitor still gets every byte.
    */
-  private async fill(body: Dispatcher.ResponseData['body'], res: ServerResponse | undefined): Promise<StoredBody | undefined> {
+  private async fill(body: Dispatcher.ResponseData['body'], res: ServerResponse | undefined): Promise<StoredBody | 'too-large' | 'store-error' | 'origin-error'> {
     let sink: BodySink | undefined;
+    let dropped: 'too-large' | 'store-error' | undefined;
+    const drop = (reason: 'too-large' | 'store-error'): void => {
+      sink?.abort();
+      sink = undefined;
+      dropped = reason;
+    };
     try {
       sink = await this.store.writer();
     } catch {
-      sink = undefined;
+      dropped = 'store-error';
     }
     let bytes = 0;
     try {
       for await (const chunk of body) {
         const buffer = chunk as Buffer;
         bytes += buffer.length;
-        if (sink && bytes > this.maxObjectBytes) {
-          sink.abort();
-          sink = undefined;
-        }
-        if (sink) await sink.write(buffer);
+        if (sink && bytes > this.maxObjectBytes) drop('too-large');
+        if (sink) await sink.write(buffer).catch(() => drop('store-error'));
         if (res && !res.destroyed) {
-          if (!res.write(buffer)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+          if (!res.write(buffer)) await drained(res);
         } else if (!sink) {
           body.destroy();
           break;
         }
       }
       if (res && !res.destroyed) res.end();
-      return sink ? await sink.end() : undefined;
+      if (!sink) return dropped ?? 'store-error';
+      return await sink.end().catch(() => 'store-error' as const);
     } catch (err) {
       sink?.abort();
       this.logger.warn({ err: (err as Error).message }, 'edge cache: origin body failed mid-stream');
       if (res && !res.writableEnded) res.destroy();
-      return undefined;
+      return 'origin-error';
     }
   }
 
@@ -411,6 +413,19 @@ function storedHeaders(headers: Record<string, string | string[] | undefined>, o
   const out = clientResponseHeaders(headers, origin, publicBase);
   for (const name of PER_ANSWER_HEADERS) delete out[name];
   return out;
+}
+
+/** Resolves when the visitor's response can take more, or is gone; leaves no listener behind. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** An unstored response goes to the visitor as the forwarder would send it. */

@@ -398,6 +398,28 @@ describe('edge cache bounds and modes', () => {
     }
   });
 
+  test('a body over a quarter of CACHE_MAX_BYTES, without Content-Length, still reaches the visitor whole and is not stored', async () => {
+    const app = await startProxy({ ORIGIN: originUrl.origin, CACHE_MAX_BYTES: String(400 * 1000) });
+    try {
+      const big = randomBytes(150 * 1000);
+      origin.on('/big/a.jpg', (_req, res) => {
+        res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'max-age=600' });
+        res.write(big.subarray(0, 50_000));
+        res.end(big.subarray(50_000));
+      });
+      for (let i = 0; i < 2; i++) {
+        const res = await request(`${app.url.origin}/big/a.jpg`, { dispatcher: agent });
+        assert.deepEqual(Buffer.from(await res.body.arrayBuffer()), big);
+        assert.equal(res.headers['x-cache'], 'MISS');
+      }
+      assert.equal(origin.requestsFor('/big/a.jpg').length, 2);
+      const metrics = await (await request(`${app.url.origin}/__p2p/metrics`, { dispatcher: agent })).body.text();
+      assert.match(metrics, /^peerconnect_edge_cache_not_stored_total\{reason="too-large"\} 2$/m);
+    } finally {
+      await app.close();
+    }
+  });
+
   test('EDGE_CACHE=off: no cache, no X-Cache; EDGE_CACHE=static adds scripts', async () => {
     origin.serve('/modes/a.png', randomBytes(100), { 'content-type': 'image/png', 'cache-control': 'max-age=600' });
     origin.serve('/modes/app.js', Buffer.from('1;'), { 'content-type': 'text/javascript', 'cache-control': 'max-age=600' });
