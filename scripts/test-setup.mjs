@@ -6,7 +6,9 @@
 // python3 (the WAN delay wire); pebble, the ACME test server the certificate tests
 // order from (it also ships pebble-challtestsrv); redis-server, the shared registry of
 // the multi-instance tests (they start their own on a free loopback port, so a
-// Debian service on 6379, if the package starts one, is never used).
+// Debian service on 6379, if the package starts one, is never used); wrk, the load
+// generator the proxy and rewrite benchmarks prefer (written in C, so on a 2-core
+// machine the servers, not the generator, are what saturates; autocannon otherwise).
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -22,6 +24,7 @@ const needed = [
   ['python3', '/usr/bin/python3'],
   ['pebble', '/usr/bin/pebble'],
   ['redis-server', '/usr/bin/redis-server'],
+  ['wrk', '/usr/bin/wrk'],
 ];
 const missing = needed.filter(([, path]) => !existsSync(path)).map(([name]) => name);
 if (missing.length === 0) {
