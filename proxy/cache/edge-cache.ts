@@ -143,7 +143,10 @@ export class EdgeCache {
     const flightKey = `${urlKey}\n${req.headers['accept-encoding'] ?? ''}`;
 
     const pending = this.flights.get(flightKey);
-    if (pending) {
+    const variant = this.lookup(urlKey, req.headers['accept-encoding']);
+    const partial = req.method === 'HEAD' || req.headers.range !== undefined;
+    // A range of something not stored yet does not wait for a whole body to arrive (a video seek would): the origin answers it.
+    if (pending && !(partial && !variant)) {
       this.coalesced++;
       try {
         return await this.answerFromFlight(req, res, await pending);
@@ -152,7 +155,6 @@ export class EdgeCache {
       }
     }
 
-    const variant = this.lookup(urlKey, req.headers['accept-encoding']);
     if (variant) {
       const body = this.store.get(variant.bodyKey);
       if (body && !variant.policy.evaluateRequest(policyReq).revalidation) {
@@ -163,9 +165,9 @@ export class EdgeCache {
     }
     const stale = variant && this.store.get(variant.bodyKey) ? variant : undefined;
     // Nothing stored for a partial or header-only request: the origin answers it directly, as without a cache.
-    if (!stale && (req.method === 'HEAD' || req.headers.range !== undefined)) {
+    if (!stale && partial) {
       // Browsers ask for video and audio only in ranges: one full request in the background fills the cache for the next ones.
-      if (req.method === 'GET' && this.backgroundFills < MAX_BACKGROUND_FILLS) {
+      if (req.method === 'GET' && !pending && this.backgroundFills < MAX_BACKGROUND_FILLS) {
         this.backgroundFills++;
         void this.flight(flightKey, (settle) => this.lead(req, undefined, info, publicBase, { urlKey, path, policyReq, stale }, settle))
           .catch((err: unknown) => this.logger.warn({ err: (err as Error).message, path }, 'edge cache: background fill failed'))

@@ -258,10 +258,13 @@ describe('edge cache in front of a Node origin', () => {
 
   test('a Range request for something not stored goes to the origin as is and fills the cache in the background', async () => {
     const body = randomBytes(200 * 1024);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
     origin.on(path, (req, res) => {
       const headers = { 'content-type': 'video/webm', 'cache-control': 'max-age=600', etag: '"v"', 'accept-ranges': 'bytes' };
       const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
-      if (!range) return void res.writeHead(200, { ...headers, 'content-length': body.length }).end(body);
+      // The full body (the background fill) is held until the test releases it.
+      if (!range) return void released.then(() => res.writeHead(200, { ...headers, 'content-length': body.length }).end(body));
       const [start, end] = [Number(range[1]), Number(range[2])];
       res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${body.length}`, 'content-length': end - start + 1 }).end(body.subarray(start, end + 1));
     });
@@ -270,6 +273,11 @@ describe('edge cache in front of a Node origin', () => {
     assert.equal(part.cache, undefined);
     assert.deepEqual(part.body, body.subarray(0, 1024));
     await waitFor(() => origin.requestsFor(path).some((r) => r.headers.range === undefined), 'the background fill', WAIT_MS);
+    // While the whole body is still on its way, another range does not wait for it (a seek would stall).
+    const during = await within(get(path, { range: 'bytes=2048-3071' }), 'a range during the fill', WAIT_MS);
+    assert.equal(during.status, 206);
+    assert.deepEqual(during.body, body.subarray(2048, 3072));
+    release();
     // The fill is stored when its body has arrived; a later range comes from the cache.
     let next = await get(path, { range: 'bytes=1024-2047' });
     for (const deadline = Date.now() + WAIT_MS; next.cache !== 'HIT' && Date.now() < deadline;) {
