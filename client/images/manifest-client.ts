@@ -14,6 +14,8 @@ const MAX_CACHED_ENTRIES = 1_024;
  */
 export class ManifestClient {
   private readonly cache = new Map<string, Promise<ManifestEntry>>();
+  /** URLs whose entry came from the page config, not from the manifest route. */
+  private readonly seeded = new Set<string>();
   private pending: { url: string; resolve(entry: ManifestEntry): void }[] = [];
   private scheduled = false;
 
@@ -29,7 +31,20 @@ export class ManifestClient {
       const url = new URL(a.url, origin).href;
       const entry: ManifestEntry = { url, id: a.id, sha256: a.sha256, size: a.size, p2p: true, ...(a.type ? { contentType: a.type } : {}) };
       this.cache.set(url, Promise.resolve(entry));
+      this.seeded.add(url);
     }
+  }
+
+  /** True when `url`'s entry came from the page config (which a cached page may carry stale). */
+  fromPage(url: string): boolean {
+    return this.seeded.has(url);
+  }
+
+  /** Asks the manifest route again for `url`, whatever is cached. */
+  refresh(url: string): Promise<ManifestEntry> {
+    this.cache.delete(url);
+    this.seeded.delete(url);
+    return this.lookup(url);
   }
 
   lookup(url: string): Promise<ManifestEntry> {

@@ -283,6 +283,9 @@ export class PeerImageLoader {
         try {
           const bytes = await request.promise;
           if ((await sha256Hex(bytes)) !== entry.sha256) {
+            // The page's config may be older than the holder's bytes (a page from the browser's
+            // cache, an asset changed since): the manifest decides before a peer is blamed.
+            if (this.s.manifest.fromPage(url) && (await this.s.manifest.refresh(url)).sha256 !== entry.sha256) throw new LinkError('manifest-error');
             reason = 'hash-mismatch';
             this.s.reportBadPeer(peer, entry.id);
             continue;
