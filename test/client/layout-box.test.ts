@@ -50,7 +50,8 @@ test("the page's own styles are left alone: a block image keeps its display, an 
 });
 
 test('without both dimensions nothing is reserved', () => {
-  for (const attrs of [{}, { width: '300' }, { width: '0', height: '10' }, { width: 'auto', height: '10' }]) {
+  const cases: Record<string, string>[] = [{}, { width: '300' }, { width: '0', height: '10' }, { width: 'auto', height: '10' }];
+  for (const attrs of cases) {
     const img = fakeImage(attrs);
     reserveBox(img);
     assert.equal(img.style.aspectRatio, '', JSON.stringify(attrs));
