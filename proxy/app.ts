@@ -99,7 +99,11 @@ export async function startApp(config: Config, logger: Logger = createLogger(con
   if (config.seederMode === 'external' && config.seederToken === undefined && config.adminToken === undefined) {
     logger.warn('SEEDER_MODE=external but neither SEEDER_TOKEN nor ADMIN_TOKEN is set: the external seeder will be refused (set SEEDER_TOKEN on both)');
   }
-  const seeder = new SeederFeature({ config: Object.freeze({ ...config, seederToken: seederSecret }), origin, logger, metrics, routes, holders: registry });
+  const seeder = new SeederFeature({
+    config: Object.freeze({ ...config, seederToken: seederSecret }), origin, logger, metrics, routes, holders: registry,
+    // With REDIS_URL: an image one instance hashed is described by every instance without hashing it again.
+    ...(cluster ? { sharedManifests: cluster.manifests } : {}),
+  });
   // The built-in STUN responder, only when the operator configured no ICE servers of their own.
   const stun = config.stunPort !== 'off' && config.iceServers.length === 0 && config.turnUrls.length === 0
     ? new StunServer({ port: config.stunPort, host: config.host, logger: logger.child({ module: 'peerconnect:stun' }) })

@@ -6,6 +6,7 @@ import type { Feature, HolderCounts, Routes } from '../core/feature.js';
 import { ByteCache, type CachedBody } from './cache/byte-cache.js';
 import { registerSeederRoutes } from './http/seeder-routes.js';
 import { MediaIndex, type AssetRecord } from './index/media-index.js';
+import type { SharedManifests } from '../core/shared-manifests.js';
 import { UrlScope } from './index/url-scope.js';
 import { SeederPeer } from './peer/seeder-peer.js';
 import { prebuildFolder } from './torrent/prebuild.js';
@@ -22,6 +23,8 @@ export interface SeederFeatureOptions {
   holders?: HolderCounts;
   /** Index freshness (tests shorten it). */
   freshMs?: number;
+  /** Image manifests shared with other proxy instances (REDIS_URL); none: the index works alone. */
+  sharedManifests?: SharedManifests;
   dispatcher?: Dispatcher;
 }
 
@@ -68,6 +71,7 @@ export class SeederFeature implements Feature {
       dispatcher: options.dispatcher,
       logger: logger?.child({ name: 'peerconnect:seeder:index' }),
       onTorrent: (record, body) => this.onTorrent(record, body),
+      ...(options.sharedManifests ? { shared: options.sharedManifests } : {}),
     });
     if (options.routes) {
       registerSeederRoutes(options.routes, {

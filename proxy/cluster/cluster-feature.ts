@@ -8,6 +8,7 @@ import { clusterKeys, DEFAULT_KEY_PREFIX } from './cluster-keys.js';
 import { RedisLink, type RedisState } from './redis-link.js';
 import { RedisPeerRegistry } from './redis-registry.js';
 import { InstanceRelay } from './instance-relay.js';
+import { RedisManifests } from './redis-manifests.js';
 
 export interface ClusterFeatureOptions {
   redisUrl: string;
@@ -35,6 +36,8 @@ export class ClusterFeature implements Feature {
   readonly registry: RedisPeerRegistry;
   /** Signaling to and from peers on other instances (give it to signaling as `remote`). */
   readonly relay: InstanceRelay;
+  /** Image manifests shared by the instances' media indexes (give it to the seeder as `sharedManifests`). */
+  readonly manifests: RedisManifests;
   readonly link: RedisLink;
   private started = false;
   private closed = false;
@@ -64,6 +67,7 @@ export class ClusterFeature implements Feature {
       ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     });
     this.relay = new InstanceRelay({ link: this.link, keys, registry: this.registry });
+    this.manifests = new RedisManifests(this.link, keys);
   }
 
   async start(): Promise<void> {

@@ -15,8 +15,8 @@ export interface ClusterKeys {
   events: string;
   /** Signaling messages for peers connected to one instance. */
   inbox(instance: string): string;
-  /** HASH asset id → JSON manifest record shared by the media indexes. */
-  manifests: string;
+  /** String with a TTL: the JSON manifest of one image, by the SHA-256 of its origin URL. */
+  manifest(urlHash: string): string;
 }
 
 export const DEFAULT_KEY_PREFIX = 'peerconnect:';
@@ -29,6 +29,6 @@ export function clusterKeys(prefix: string = DEFAULT_KEY_PREFIX): ClusterKeys {
     held: (instance) => `${prefix}held:${instance}`,
     events: `${prefix}events`,
     inbox: (instance) => `${prefix}inbox:${instance}`,
-    manifests: `${prefix}manifests`,
+    manifest: (urlHash) => `${prefix}manifest:${urlHash}`,
   };
 }

@@ -8,6 +8,7 @@ import type { MediaKind } from '../../protocol/media.js';
 import { FetchGate, FetchGateFullError } from './fetch-gate.js';
 import { fetchFromOrigin, OriginFetchError, type FetchFailure, type FetchOutcome, type Validators } from './origin-fetch.js';
 import type { UrlScope } from './url-scope.js';
+import type { SharedManifests } from '../../core/shared-manifests.js';
 
 /** An indexed record is trusted this long before the origin is asked again (conditional request). */
 export const INDEX_FRESH_MS = 60_000;
@@ -65,6 +66,8 @@ export interface MediaIndexOptions {
   maxRecords?: number;
   /** @default { maxConcurrent: MAX_ORIGIN_FETCHES, maxQueued: MAX_QUEUED_FETCHES } */
   fetchLimits?: { maxConcurrent: number; maxQueued: number };
+  /** Image manifests shared with other proxy instances (REDIS_URL); none: this index works alone. */
+  shared?: SharedManifests;
 }
 
 export function kindOf(contentType: string): IndexedKind {
@@ -116,7 +119,7 @@ export class MediaIndex {
     const key = upstream.href;
     const existing = this.records.get(key);
     if (existing && Date.now() - existing.checkedAt < this.freshMs) return Promise.resolve(existing);
-    return this.singleFlight(key, () => this.refresh(upstream, existing));
+    return this.singleFlight(key, async () => (existing ? undefined : await this.adoptShared(upstream)) ?? this.refresh(upstream, existing));
   }
 
   /** Makes `id` (e.g. the id of the public form of the URL) resolve to this record too. */
@@ -152,6 +155,21 @@ export class MediaIndex {
     const promise = run().finally(() => this.inflight.delete(key));
     this.inflight.set(key, promise);
     return promise;
+  }
+
+  /**
+   * A fresh image record another instance stored, taken as this index's own
+   * (no origin fetch, no hashing); its bytes are fetched only if this instance
+   * has to serve them (body()), and then the record follows the origin.
+   */
+  private async adoptShared(upstream: URL): Promise<AssetRecord | undefined> {
+    const shared = await this.options.shared?.get(upstream.href).catch(() => undefined);
+    if (!shared || this.closed || shared.upstream !== upstream.href || shared.kind !== 'image' || shared.sha256 === undefined) return undefined;
+    if (!(Date.now() - shared.checkedAt < this.freshMs)) return undefined;
+    const record: AssetRecord = { ...shared };
+    this.records.set(record.upstream, record);
+    this.aliases.set(record.id, record.upstream);
+    return record;
   }
 
   private async refresh(upstream: URL, previous: AssetRecord | undefined): Promise<AssetRecord> {
@@ -216,6 +234,7 @@ export class MediaIndex {
     }
     this.records.set(record.upstream, record);
     this.aliases.set(record.id, record.upstream);
+    if (record.kind === 'image' && record.sha256 !== undefined) this.options.shared?.put(record);
     return record;
   }
 
