@@ -255,7 +255,8 @@ test('firefox: images a single-page app inserts by script — lazy ones parked b
   const origin = new SpaOrigin();
   await origin.start();
   try {
-    await withProxy({ ORIGIN: origin.url, P2P_THRESHOLD: '1' }, async (app) => {
+    // The origin's log is how this test sees every HTTP image load: no edge cache between them.
+    await withProxy({ ORIGIN: origin.url, P2P_THRESHOLD: '1', EDGE_CACHE: 'off' }, async (app) => {
       const inserted = (): boolean => document.body.dataset.view === 'home';
       const lazy = Array.from({ length: HOME - EAGER }, (_, i) => `/images/photo-${String(EAGER + i + 1).padStart(2, '0')}.png`);
       const first = await open('firefox', new URL('/', app.url).href, 'ff-spa-1');

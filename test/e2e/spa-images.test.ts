@@ -21,7 +21,8 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs(), ignoreDefaultArgs: ['--disable-back-forward-cache'], timeout: 30_000 });
   origin = new SpaOrigin();
   await origin.start();
-  app = await startProxy({ ORIGIN: origin.url, P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS });
+  // The origin's log is how these tests see every HTTP image load: no edge cache between them.
+  app = await startProxy({ ORIGIN: origin.url, P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS, EDGE_CACHE: 'off' });
 });
 
 after(async () => {
