@@ -99,6 +99,9 @@ async function newContext(agent: string): Promise<BrowserContext> {
   return context;
 }
 
+/** Peers of other instances (B) in A's mirror. */
+const bPeers = (): number => [...(a.cluster?.registry.remoteInstances().values() ?? [])].reduce((sum, n) => sum + n, 0);
+
 async function visit(agent: string): Promise<Page> {
   const context = await newContext(agent);
   const page = await context.newPage();
@@ -188,12 +191,13 @@ test('redis + nginx: Redis killed and restarted mid-run — no HTTP request fail
   await redis.restart();
   await waitFor(() => a.cluster?.redisState === 'up', 'A reconnected', SETTLE_MS);
   const someAsset = Object.keys((await surface(pages[0] as Page)).assets)[0] as string;
-  await waitFor(() => a.signaling.registry.holderCount(someAsset) >= THRESHOLD, 'A sees B\'s holders again', SETTLE_MS);
+  await waitFor(() => a.signaling.registry.holderCount(someAsset) >= THRESHOLD, 'A counts holders again', SETTLE_MS);
+  // B reconnects on its own backoff: sharing has resumed once A sees B's visitors again.
+  await waitFor(() => bPeers() >= 2, 'A sees B\'s visitors again', SETTLE_MS);
   await assertAllFromPeers(await visit('v7-to-a'), 'v7-to-a');
 });
 
 test('redis + nginx: SIGKILL instance B — its peers leave A\'s view within the TTL, and a new visitor on A is paired with A\'s peers only', async () => {
-  const bPeers = (): number => [...(a.cluster?.registry.remoteInstances().values() ?? [])].reduce((sum, n) => sum + n, 0);
   assert.ok(bPeers() >= 2, 'A sees B\'s visitors');
   await b.kill();
   // TTL, plus one heartbeat (TTL/3) to notice, plus slack for a loaded machine.
