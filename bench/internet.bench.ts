@@ -82,8 +82,8 @@ async function main(): Promise<void> {
     const proxy = await startPeerConnect(bed, PROXY_PORT, {
       ORIGIN: origin.url, P2P_THRESHOLD: String(T), SEEDER_MODE: SEEDER,
       P2P_ICE_SERVERS: coturn.stunUrl, TURN_URLS: coturn.turnUrl, TURN_SECRET: coturn.secret,
-      // The product's default hedging (the test helper turns it off).
-      P2P_HEDGE_MS: '',
+      // The product's default hedging and LCP image over HTTP (the test helper turns them off).
+      P2P_HEDGE_MS: '', P2P_LCP_HTTP: '',
     });
     const seats = seating(bed);
     for (const seat of seats) {

@@ -33,8 +33,8 @@ const SETTLE_TIMEOUT_MS = 30_000;
 interface Run { app: RunningApp; visitors: Visitor[]; results: Arrival[]; tag: string }
 
 async function startRun(threshold: number, seeder: string, tag: string): Promise<Run> {
-  // P2P_HEDGE_MS '': the product's default hedging (the test helper turns it off).
-  return { app: await startProxy({ P2P_THRESHOLD: String(threshold), SEEDER_MODE: seeder, P2P_HEDGE_MS: '' }), visitors: [], results: [], tag };
+  // '': the product's default hedging and LCP image over HTTP (the test helper turns them off).
+  return { app: await startProxy({ P2P_THRESHOLD: String(threshold), SEEDER_MODE: seeder, P2P_HEDGE_MS: '', P2P_LCP_HTTP: '' }), visitors: [], results: [], tag };
 }
 
 /**

@@ -76,7 +76,7 @@ async function breakdownOnLoopback(): Promise<void> {
     }
     // P2P: threshold 1, the embedded seeder; the first visitor loads over HTTP and stays as a holder.
     // P2P_HEDGE_MS '': the product's default hedging (the test helper turns it off).
-    const app = await startProxy({ P2P_THRESHOLD: '1', SEEDER_MODE: 'embedded', P2P_HEDGE_MS: '' });
+    const app = await startProxy({ P2P_THRESHOLD: '1', SEEDER_MODE: 'embedded', P2P_HEDGE_MS: '', P2P_LCP_HTTP: '' });
     const keep: Visitor[] = [];
     try {
       await oneByOne(browser, new URL('/', app.url).href, 'holder', 1, keep);
@@ -117,9 +117,9 @@ const PROXY_PORT = 8080;
 const ORIGIN_PORT = 8081;
 const MODES: Record<string, { label: string; env: Record<string, string> }> = {
   a: { label: 'P2P off', env: { P2P_THRESHOLD: '1000000', SEEDER_MODE: 'off' } },
-  b: { label: 'defaults', env: { P2P_THRESHOLD: String(THRESHOLD), P2P_HEDGE_MS: '' } },
-  c: { label: 'foldLoading', env: { P2P_THRESHOLD: String(THRESHOLD), P2P_HEDGE_MS: '', P2P_FOLD_LOADING: 'true' } },
-  d: { label: 'no hedging', env: { P2P_THRESHOLD: String(THRESHOLD), P2P_HEDGE_MS: '0' } },
+  b: { label: 'defaults', env: { P2P_THRESHOLD: String(THRESHOLD), P2P_HEDGE_MS: '', P2P_LCP_HTTP: '' } },
+  c: { label: 'foldLoading', env: { P2P_THRESHOLD: String(THRESHOLD), P2P_HEDGE_MS: '', P2P_LCP_HTTP: '', P2P_FOLD_LOADING: 'true' } },
+  d: { label: 'no hedging', env: { P2P_THRESHOLD: String(THRESHOLD), P2P_HEDGE_MS: '0', P2P_LCP_HTTP: '' } },
 };
 
 /** Records LCP and CLS as the page itself sees them, from before its first paint. */

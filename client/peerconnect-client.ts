@@ -6,6 +6,7 @@ import { watchAddedImages } from './dom/added-images.js';
 import { assetTagOf, isParked, kindOf, releaseToHttp } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
 import { reserveBox } from './images/layout-box.js';
+import { largestInView } from './images/lcp-candidate.js';
 import { ManifestClient } from './images/manifest-client.js';
 import { PeerImageLoader } from './images/peer-image-loader.js';
 import { MediaLoader } from './media/media-loader.js';
@@ -99,6 +100,9 @@ export class PeerConnectClient implements Services {
     // a down signaling server shows up as `signaling-down`, not `no-holder`.
     const up = connected;
     const mediaSeen = new Set<Element>();
+    const parkedImages = [...doc.images].filter((img) => assetTagOf(img)?.mode === 'peer' && isParked(img));
+    // Released in the loop below only when images are delivered at all (mediaTypes).
+    const lcp = this.config.lcpHttp ? largestInView(parkedImages, { width: this.win.innerWidth, height: this.win.innerHeight }) : undefined;
     for (const el of doc.querySelectorAll(`[${ATTR.tag}]`)) {
       const kind = kindOf(el);
       if (!kind || !this.config.mediaTypes.includes(kind)) continue;
@@ -107,6 +111,12 @@ export class PeerConnectClient implements Services {
         if (assetTagOf(el)?.mode === 'peer') {
           // Painted already: a page restored from the back/forward cache keeps its blob images.
           if (!isParked(img)) continue;
+          if (img === lcp) {
+            // The likely LCP image: over HTTP at once (this visitor then holds it for others).
+            releaseToHttp(img);
+            void this.httpHolder.adopt(img).catch(() => undefined);
+            continue;
+          }
           reserveBox(img);
           this.parked.push(this.images.prefetch(img));
           void up.then(() => {

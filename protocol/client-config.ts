@@ -18,6 +18,8 @@ export interface ClientConfig {
    * within this many ms (0: never). Absent: derived from the visitor's own HTTP timings.
    */
   hedgeMs?: number;
+  /** `P2P_LCP_HTTP` (on by default): the parked image covering most of the first viewport loads over HTTP. */
+  lcpHttp?: true;
   /**
    * Credential-free ICE server URLs (STUN) for RTCPeerConnection, usable before
    * signaling's `welcome` arrives. TURN entries and their credentials are never

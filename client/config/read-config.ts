@@ -43,6 +43,7 @@ export function parseConfig(raw: unknown): ClientConfig | undefined {
     const assets = c.assets.slice(0, MAX_CONFIG_ASSETS).flatMap((a) => validAsset(a));
     if (assets.length > 0) config.assets = assets;
   }
+  if (c.lcpHttp === true) config.lcpHttp = true;
   if (typeof c.hedgeMs === 'number' && Number.isInteger(c.hedgeMs) && c.hedgeMs >= 0) config.hedgeMs = c.hedgeMs;
   // Test builds only; the fault names stay inside the guard so production bundles drop them.
   if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false) {

@@ -165,6 +165,12 @@ export const OPTIONS = {
     expected: 'a non-negative integer (milliseconds)',
     doc: 'Hedged fallback: when an image\'s first peer byte has not arrived within this many ms, the browser starts HTTP too and paints whichever completes first (0: never hedge). Unset: 3× the visitor\'s own median HTTP image time, at least 1000 ms, at most P2P_PEER_TIMEOUT_MS.',
   }),
+  lcpHttp: option({
+    key: 'lcpHttp', env: 'P2P_LCP_HTTP', kind: 'bool',
+    schema: z.boolean().default(true),
+    expected: 'true or false',
+    doc: 'LCP-aware parking: the parked image covering most of the first viewport (the likely Largest Contentful Paint) loads over HTTP, since a fresh page view gets its first peer byte several round trips after HTTP would have painted it; false: it waits for peers like the others.',
+  }),
   iceServers: option({
     key: 'iceServers', env: 'P2P_ICE_SERVERS', kind: 'json-or-list',
     schema: z.array(iceServerEntry).max(MAX_ICE_SERVERS).default([]),

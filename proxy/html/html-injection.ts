@@ -56,6 +56,7 @@ export class HtmlInjectionFeature implements Feature {
       prefix: config.prefix,
       peerTimeoutMs: config.peerTimeoutMs,
       ...(config.hedgeMs !== undefined ? { hedgeMs: config.hedgeMs } : {}),
+      ...(config.lcpHttp ? { lcpHttp: true as const } : {}),
       // Only credential-free servers (STUN) go into the page: HTML is cached and
       // shared, while signaling's welcome hands each visitor the full list, TURN
       // credentials included (minted ones fresh on every connection).

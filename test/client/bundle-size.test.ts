@@ -12,11 +12,12 @@ import { build, type BuildOptions } from 'esbuild';
  * (media-loader, ~4 KB minified) is the next thing to load lazily if it grows.
  * 18.5 KB since the speed work (17.8 KB measured): the hedged HTTP leg, the
  * early `want` with links opened on its answers, manifest entries from the
- * page config, and the timeline marks bench/speed reads.
+ * page config, and the timeline marks bench/speed reads. 19 KB with LCP-aware
+ * parking (18.5 KB measured, with the public debugging surface).
  */
-const MAX_GZIP_BYTES = 18.5 * 1024;
+const MAX_GZIP_BYTES = 19 * 1024;
 
-test('client bundle is at most 18.5 KB gzip and loads WebTorrent only through import()', async () => {
+test('client bundle is at most 19 KB gzip and loads WebTorrent only through import()', async () => {
   const options = JSON.parse(readFileSync('client/bundle-options.json', 'utf8')) as BuildOptions;
   const result = await build({ ...options, entryPoints: ['client/index.ts'], write: false, logLevel: 'silent' });
   const code = result.outputFiles?.[0]?.contents ?? new Uint8Array();

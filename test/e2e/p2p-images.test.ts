@@ -272,3 +272,36 @@ test('hedged fallback (P2P_HEDGE_MS=1): every parked image still paints pixel-id
     await proxy.close();
   }
 });
+
+test('LCP-aware parking (P2P_LCP_HTTP default): the image covering most of the first viewport loads over HTTP, the others still from peers', async () => {
+  const proxy = await startProxy({ P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS, P2P_LCP_HTTP: '' });
+  const local: Visitor[] = [];
+  try {
+    const first = await visit(browser, new URL('/', proxy.url).href, 'lcp-1');
+    local.push(first);
+    await scrollThrough(first.page);
+    await waitForImagesPainted(first.page);
+    const distinct = new Set((await imageStates(first.page)).filter((img) => img.id !== null).map((img) => img.id)).size;
+    await waitForHeld(first.page, distinct);
+
+    const second = await visit(browser, new URL('/', proxy.url).href, 'lcp-2');
+    local.push(second);
+    await scrollThrough(second.page);
+    await waitForImagesPainted(second.page);
+    const s = await until('records', async () => {
+      const current = await surface(second.page);
+      return Object.keys(current.assets).length >= distinct ? current : undefined;
+    });
+    // The demo's hero (a <picture> 1200 px wide at this viewport) is the largest image in view.
+    const hero = Object.values(s.assets).filter((r) => /\/images\/hero-\d+\.png$/.test(r.url));
+    assert.equal(hero.length, 1, JSON.stringify(hero));
+    assert.equal(hero[0]?.source, 'server', 'the LCP image came over HTTP');
+    assert.equal(hero[0]?.fallback, undefined, 'by choice, not as a fallback');
+    const others = Object.values(s.assets).filter((r) => !/\/images\/hero-\d+\.png$/.test(r.url));
+    assert.ok(others.length >= 20);
+    assert.deepEqual(others.filter((r) => r.source !== 'peer'), [], 'every other image from the first visitor');
+  } finally {
+    for (const v of local) await v.context.close().catch(() => undefined);
+    await proxy.close();
+  }
+});

@@ -4,9 +4,9 @@ import { createLogger } from '../../core/logger.js';
 
 /**
  * Starts the real proxy in-process on a free loopback port. `env` uses the same
- * names as production (ORIGIN, P2P_THRESHOLD…); the seeder is off and hedging
- * (P2P_HEDGE_MS) is off unless asked for — tests check where bytes come from, and
- * a hedge on a loaded machine would bring some over HTTP ('' asks for the default).
+ * names as production (ORIGIN, P2P_THRESHOLD…); the seeder, hedging (P2P_HEDGE_MS)
+ * and the LCP image over HTTP (P2P_LCP_HTTP) are off unless asked for — tests check
+ * where bytes come from, and both bring some over HTTP ('' asks for the default).
  * `options.clientTestHooks` serves the client's test build, which obeys the
  * config block's `fault` flag; every other test runs the production client.
  */
@@ -17,6 +17,7 @@ export async function startProxy(env: Record<string, string> = {}, options: Star
     LOG_LEVEL: 'silent',
     SEEDER_MODE: 'off',
     P2P_HEDGE_MS: '0',
+    P2P_LCP_HTTP: 'false',
     ...env,
   });
   return startApp(config, createLogger(config.logLevel), options);

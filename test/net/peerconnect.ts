@@ -29,8 +29,8 @@ export interface PeerConnectProcess {
  * Resolves once it printed its banner.
  */
 export async function startPeerConnect(bed: NetBed, port: number, env: Record<string, string>): Promise<PeerConnectProcess> {
-  // Hedging off unless asked for (P2P_HEDGE_MS: '' gives the default), as in test/helpers/proxy.ts.
-  const full: Record<string, string> = { PORT: String(port), HOST: '0.0.0.0', ADMIN_TOKEN, LOG_LEVEL: 'warn', P2P_HEDGE_MS: '0', ...env };
+  // Hedging and the LCP image over HTTP off unless asked for ('' gives the default), as in test/helpers/proxy.ts.
+  const full: Record<string, string> = { PORT: String(port), HOST: '0.0.0.0', ADMIN_TOKEN, LOG_LEVEL: 'warn', P2P_HEDGE_MS: '0', P2P_LCP_HTTP: 'false', ...env };
   const server = bed.spawn(`peerconnect :${port}`, bed.pub, process.execPath, ['--import', 'tsx', CLI], full);
   try {
     await server.waitForOutput(/PeerConnect is proxying/, PROXY_READY_TIMEOUT_MS);
