@@ -217,7 +217,13 @@ async function scenario(instances: number, peerCount: number, rate: number, seco
   };
   // One after another: parallel start-ups on two cores only slow each other down.
   const procs: ProxyProcess[] = [];
-  for (let i = 0; i < instances; i++) procs.push(await ProxyProcess.start(env));
+  try {
+    for (let i = 0; i < instances; i++) procs.push(await ProxyProcess.start(env));
+  } catch (err) {
+    await Promise.all(procs.map((p) => p.stop()));
+    await redis.dispose();
+    throw err;
+  }
   const client = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = <K extends FromChild['kind']>(message: ToChild, kind: K): Promise<Extract<FromChild, { kind: K }>> => new Promise((resolve) => {
     const onMessage = (m: FromChild) => {

@@ -6,6 +6,8 @@ export const RECONNECT_BASE_MS = 100;
 export const RECONNECT_MAX_MS = 5_000;
 /** A command waits at most this long for a reply before it fails (Redis is then treated as down by the caller). */
 export const COMMAND_TIMEOUT_MS = 2_000;
+/** Longest a graceful QUIT may take at shutdown before the connections are dropped. */
+export const QUIT_TIMEOUT_MS = 1_000;
 
 export type RedisState = 'connecting' | 'up' | 'down';
 
@@ -71,11 +73,23 @@ export class RedisLink {
     await Promise.allSettled([this.command.connect(), this.subscriber.connect()]);
   }
 
-  /** Quits both connections. Idempotent. */
+  /**
+   * Quits both connections (QUIT when connected, within QUIT_TIMEOUT_MS), else
+   * just drops them: a QUIT queued for a Redis that is down would wait for it
+   * and hold up the instance's shutdown. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([this.command.quit(), this.subscriber.quit()]);
+    const quit = (client: Redis): Promise<unknown> => (client.status === 'ready' ? client.quit().catch(() => undefined) : Promise.resolve());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([quit(this.command), quit(this.subscriber)]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     this.command.disconnect();
     this.subscriber.disconnect();
   }

@@ -4,7 +4,7 @@ import { createLogger } from '../../core/logger.js';
 import { ClusterFeature } from '../../proxy/cluster/cluster-feature.js';
 import { clusterKeys } from '../../proxy/cluster/cluster-keys.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, within } from '../helpers/wait.js';
 
 const TTL_MS = 800;
 const HEARTBEAT_MS = 200;
@@ -128,5 +128,17 @@ test('redis: malformed events on the channel are ignored', async () => {
     assert.equal(b.registry.instanceOf('p'), undefined);
   } finally {
     await close();
+  }
+});
+
+test('redis: an instance stops promptly while Redis is down (no QUIT left waiting for it)', async () => {
+  const { a, b } = await pair();
+  await redis.kill();
+  try {
+    await waitFor(() => a.redisState === 'down', 'a noticed', WAIT_MS);
+    await within(a.close(), 'close with Redis down', 5_000);
+    await within(b.close(), 'close with Redis down', 5_000);
+  } finally {
+    await redis.restart();
   }
 });
