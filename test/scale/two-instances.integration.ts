@@ -62,8 +62,8 @@ function balancerBlock(aUrl: URL, bUrl: URL): string {
 
 const common = (originUrl: string, redisUrl: string): Record<string, string> => ({
   ORIGIN: originUrl, REDIS_URL: redisUrl, P2P_THRESHOLD: String(THRESHOLD), P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS,
-  // Hedging off, as startProxy does for in-process instances: these tests check where bytes come from.
-  STUN_PORT: 'off', SEEDER_MODE: 'off', TRUST_PROXY: '127.0.0.1', P2P_HEDGE_MS: '0', REDIS_PEER_TTL_MS: String(TTL_MS), SIGNAL_MAX_PEERS_PER_IP: '64',
+  // Hedging and the LCP image over HTTP off, as startProxy does for in-process instances: these tests check where bytes come from.
+  STUN_PORT: 'off', SEEDER_MODE: 'off', TRUST_PROXY: '127.0.0.1', P2P_HEDGE_MS: '0', P2P_LCP_HTTP: 'false', REDIS_PEER_TTL_MS: String(TTL_MS), SIGNAL_MAX_PEERS_PER_IP: '64',
 });
 
 before(async () => {
