@@ -40,7 +40,8 @@ export class PageAssets {
     for (const [id, url] of assets) {
       if (out.length >= MAX_CONFIG_ASSETS) break;
       const record = describe(id);
-      if (!record?.p2p || !record.sha256 || record.size === undefined) continue;
+      // Images only: video and audio need the manifest's infohash, which the config does not carry.
+      if (!record?.p2p || !record.sha256 || record.size === undefined || !record.contentType?.startsWith('image/')) continue;
       out.push({ url, id, sha256: record.sha256, size: record.size, ...(record.contentType ? { type: record.contentType.slice(0, 128) } : {}) });
     }
     return out;
