@@ -420,6 +420,11 @@ function storedHeaders(headers: Record<string, string | string[] | undefined>, o
 /** Resolves when the visitor's response can take more, or is gone; leaves no listener behind. */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    // Already gone: 'close' has fired (or is about to without a listener that counts).
+    if (res.destroyed || res.writableEnded) {
+      resolve();
+      return;
+    }
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);
