@@ -39,6 +39,11 @@ export interface ClientConfig {
    * At most MAX_CONFIG_ASSETS entries; `url` is a path on the page's origin.
    */
   assets?: ConfigAsset[];
+  /**
+   * `P2P_TRACKER_URL`: the external ws(s):// WebTorrent tracker video and audio
+   * announce to. Absent: the proxy's own `<prefix>/tracker` on the page's host.
+   */
+  trackerUrl?: string;
   /** Test-only fault injection, obeyed only by the client's test build (production bundles compile it out). */
   fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer' | 'drop-candidates';
 }

@@ -60,7 +60,7 @@ export class SeederFeature implements Feature {
       onLookup: (result) => metrics?.cacheLookups.inc({ result }),
     });
     const scope = new UrlScope(options.origin, [hostOf(config.publicUrl), config.domainName, hostOf(config.proxyUrl)]);
-    this.torrents = new TorrentStore(config.torrentRoute, config.prefix);
+    this.torrents = new TorrentStore(config.torrentRoute, config.prefix, config.trackerUrl);
     this.index = new MediaIndex({
       scope,
       cache: this.cache,
@@ -109,6 +109,7 @@ export class SeederFeature implements Feature {
     this.peer = new SeederPeer({
       proxyUrl,
       prefix: config.prefix,
+      ...(config.trackerUrl !== undefined ? { trackerUrl: config.trackerUrl } : {}),
       // The seeder secret: SEEDER_TOKEN, else ADMIN_TOKEN (the composition root fills in the embedded seeder's random one).
       adminToken: config.seederToken ?? config.adminToken,
       index: this.index,

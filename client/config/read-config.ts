@@ -4,6 +4,7 @@ import { CLIENT_CONFIG_ELEMENT_ID, MAX_CONFIG_ASSETS, type ClientConfig, type Co
 const MEDIA_TYPES = ['image', 'video', 'audio'] as const;
 /** Deadline used when the block carries none (mirrors the proxy's default). */
 const DEFAULT_PEER_TIMEOUT_MS = 2_000;
+const MAX_TRACKER_URL = 2_048;
 
 /**
  * Reads and validates the injected `#__p2p-config` block. Returns undefined when
@@ -44,6 +45,7 @@ export function parseConfig(raw: unknown): ClientConfig | undefined {
     if (assets.length > 0) config.assets = assets;
   }
   if (c.lcpHttp === true) config.lcpHttp = true;
+  if (typeof c.trackerUrl === 'string' && c.trackerUrl.length <= MAX_TRACKER_URL && /^wss?:\/\/[^\s/?#]+[^\s]*$/i.test(c.trackerUrl)) config.trackerUrl = c.trackerUrl;
   if (typeof c.hedgeMs === 'number' && Number.isInteger(c.hedgeMs) && c.hedgeMs >= 0) config.hedgeMs = c.hedgeMs;
   // Test builds only; the fault names stay inside the guard so production bundles drop them.
   if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false) {

@@ -118,8 +118,10 @@ export class MediaLoader {
     const torrentFile = await fetchBytes(`${prefix}/torrents/${entry.infoHash}.torrent`);
     if (this.closed) return;
     const loc = this.s.win.location;
+    // The tracker the served torrent names (P2P_TRACKER_URL or the proxy's own),
+    // also given here so a torrent file cached from elsewhere still reaches it.
     const torrent = client.add(torrentFile, {
-      announce: [`${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${prefix}/tracker`],
+      announce: [this.s.config.trackerUrl ?? `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${prefix}/tracker`],
     });
     torrent.on('warning', () => undefined);
     await new Promise<void>((resolve, reject) => {

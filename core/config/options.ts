@@ -359,6 +359,12 @@ export const OPTIONS = {
     expected: 'an integer from 1000 to 30000 (milliseconds)',
     doc: 'With REDIS_URL: each instance refreshes its liveness every third of this; the peers of an instance that stopped refreshing (crashed) are forgotten by the others within this plus a third.',
   }),
+  trackerUrl: option({
+    key: 'trackerUrl', env: 'P2P_TRACKER_URL', kind: 'string',
+    schema: z.string().url().refine((value) => /^wss?:\/\/[^/?#]/i.test(value), 'must be ws:// or wss://').optional(),
+    expected: 'a ws:// or wss:// WebTorrent tracker URL such as wss://tracker.example.com/announce',
+    doc: 'External WebTorrent tracker (aquatic_ws, wt-tracker, bittorrent-tracker) for video and audio swarms: served torrents, the page config, the embedded and the external seeder all announce there (give an external seeder the same value). Unset: the embedded tracker at <prefix>/tracker, which stays up either way but is then not advertised.',
+  }),
   seederMode: option({
     key: 'seederMode', env: 'SEEDER_MODE', kind: 'string',
     schema: z.enum(['embedded', 'external', 'off']).default('embedded'),

@@ -63,6 +63,7 @@ export class HtmlInjectionFeature implements Feature {
       iceServers: config.iceServers.filter((server) => server.username === undefined && server.credential === undefined).flatMap((server) => server.urls),
       mediaTypes: [...config.mediaTypes],
       ...(config.privacy === 'strict' ? { privacy: 'strict' as const } : {}),
+      ...(config.trackerUrl !== undefined ? { trackerUrl: config.trackerUrl } : {}),
     });
   }
 

@@ -17,6 +17,8 @@ export interface SeederPeerOptions {
   /** Base URL of the proxy whose signaling and tracker the seeder joins. */
   proxyUrl: URL;
   prefix: string;
+  /** P2P_TRACKER_URL: an external tracker to announce to instead of the proxy's own. */
+  trackerUrl?: string;
   adminToken?: string;
   index: MediaIndex;
   torrents: TorrentStore;
@@ -55,7 +57,7 @@ export class SeederPeer {
     });
     const base = options.proxyUrl.href.replace(/\/$/, '');
     this.torrentSeeder = new TorrentSeeder({
-      trackerUrl: trackerUrl(base, options.prefix),
+      trackerUrl: options.trackerUrl ?? trackerUrl(base, options.prefix),
       iceServers: options.iceServers,
       uploadBytesPerSec: options.uploadBytesPerSec,
       dataDir: options.dataDir,

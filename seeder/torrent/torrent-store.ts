@@ -40,7 +40,7 @@ export interface TorrentSource {
  * Creates and stores .torrent files under `<torrentRoute>/torrents/<infohash>.torrent`.
  * Stored files carry only the webseed path; announce and absolute webseed URLs are
  * added per public base when served, because the proxy may be reached under several
- * names and neither is part of the info hash.
+ * names (or the tracker may change with P2P_TRACKER_URL) and neither is part of the info hash.
  */
 export class TorrentStore {
   readonly dir: string;
@@ -49,7 +49,11 @@ export class TorrentStore {
   private readonly knownCache = new LRUCache<string, boolean>({ max: MAX_KNOWN_CACHE, ttl: KNOWN_NEGATIVE_TTL_MS });
   private ready: Promise<void> | undefined;
 
-  constructor(torrentRoute: string, private readonly prefix: string) {
+  /**
+   * `externalTracker` (P2P_TRACKER_URL): the one tracker every served torrent
+   * announces; unset, each base's own `<prefix>/tracker`.
+   */
+  constructor(torrentRoute: string, private readonly prefix: string, private readonly externalTracker?: string) {
     this.dir = join(resolve(torrentRoute), 'torrents');
   }
 
@@ -135,7 +139,7 @@ export class TorrentStore {
     const base = publicBase.replace(/\/$/, '');
     const out = Buffer.from(toTorrentFile({
       ...parsed,
-      announce: [trackerUrl(base, this.prefix)],
+      announce: [this.externalTracker ?? trackerUrl(base, this.prefix)],
       urlList: parsed.urlList.map((url) => (url.startsWith('/') ? base + url : url)),
     }));
     this.variants.set(key, out);

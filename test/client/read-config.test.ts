@@ -34,3 +34,12 @@ test('parseConfig keeps well-formed asset entries (same-origin paths, asset ids,
   assert.deepEqual(config?.assets, [good]);
   assert.equal(parseConfig({ v: 1, prefix: '/p', assets: 'nope' })?.assets, undefined);
 });
+
+test('parseConfig keeps a ws:// or wss:// trackerUrl (P2P_TRACKER_URL) and drops anything else', () => {
+  assert.equal(parseConfig({ v: 1, prefix: '/p', trackerUrl: 'wss://tracker.example.com/announce' })?.trackerUrl, 'wss://tracker.example.com/announce');
+  assert.equal(parseConfig({ v: 1, prefix: '/p', trackerUrl: 'ws://127.0.0.1:8000' })?.trackerUrl, 'ws://127.0.0.1:8000');
+  assert.equal(parseConfig({ v: 1, prefix: '/p', trackerUrl: 'javascript:alert(1)' })?.trackerUrl, undefined);
+  assert.equal(parseConfig({ v: 1, prefix: '/p', trackerUrl: 'https://tracker.example.com' })?.trackerUrl, undefined);
+  assert.equal(parseConfig({ v: 1, prefix: '/p', trackerUrl: `wss://t.example.com/${'a'.repeat(3000)}` })?.trackerUrl, undefined);
+  assert.equal(parseConfig({ v: 1, prefix: '/p' })?.trackerUrl, undefined);
+});

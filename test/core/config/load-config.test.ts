@@ -64,6 +64,8 @@ const BAD_VALUES: [Record<string, string>, RegExp][] = [
   [{ ADMIN_TOKEN: 'short' }, /^ADMIN_TOKEN="short": expected a secret of at least 16 characters$/],
   [{ P2P_DOMAIN_NAME: 'bad name/' }, /^P2P_DOMAIN_NAME="bad name\/": expected a host name/],
   [{ SEEDER_MODE: 'sometimes' }, /^SEEDER_MODE="sometimes": expected embedded, external or off$/],
+  [{ P2P_TRACKER_URL: 'https://tracker.example.com/announce' }, /^P2P_TRACKER_URL="https:\/\/tracker\.example\.com\/announce": expected a ws:\/\/ or wss:\/\/ WebTorrent tracker URL/],
+  [{ P2P_TRACKER_URL: 'tracker.example.com' }, /^P2P_TRACKER_URL="tracker\.example\.com": expected a ws:\/\/ or wss:\/\/ WebTorrent tracker URL/],
 ];
 
 for (const [env, message] of BAD_VALUES) {
@@ -102,4 +104,10 @@ test('--help lists every option with its env name and default', () => {
   const help = helpText();
   for (const spec of Object.values(OPTIONS)) assert.ok(help.includes(spec.env), `${spec.env} in --help`);
   assert.match(help, /P2P_THRESHOLD\s+default: 3/);
+});
+
+test('config: P2P_TRACKER_URL takes a ws:// or wss:// tracker and is unset by default', () => {
+  assert.equal(loadConfig({}).trackerUrl, undefined);
+  assert.equal(loadConfig({ P2P_TRACKER_URL: 'wss://tracker.example.com/announce' }).trackerUrl, 'wss://tracker.example.com/announce');
+  assert.equal(loadConfig({ P2P_TRACKER_URL: 'ws://127.0.0.1:8000' }).trackerUrl, 'ws://127.0.0.1:8000');
 });
