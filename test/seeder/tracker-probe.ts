@@ -8,8 +8,13 @@ const ANSWER_WAIT_MS = 30_000;
  * peers a swarm has. It announces with no offers, so it never takes part in a
  * WebRTC handshake.
  */
-export async function trackerCompleteCount(proxy: URL, infoHash: string): Promise<number> {
-  const ws = new WebSocket(new URL('/__p2p/tracker', proxy).href.replace(/^http/, 'ws'));
+export function trackerCompleteCount(proxy: URL, infoHash: string): Promise<number> {
+  return trackerCompleteCountAt(new URL('/__p2p/tracker', proxy).href.replace(/^http/, 'ws'), infoHash);
+}
+
+/** The same question put to any WebTorrent tracker (ws:// URL), e.g. an external one. */
+export async function trackerCompleteCountAt(trackerUrl: string, infoHash: string): Promise<number> {
+  const ws = new WebSocket(trackerUrl);
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
