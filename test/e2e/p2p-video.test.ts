@@ -6,6 +6,7 @@ import type { MediaRecord } from '../../client/report/reporter.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startProxy } from '../helpers/proxy.js';
 import { surface, visit, type Visitor } from '../helpers/p2p-page.js';
+import { TrackerProcess } from '../seeder/tracker-process.js';
 
 /** Bound for streaming to start, a download to finish, a seek to land. */
 const MEDIA_TIMEOUT_MS = 30_000;
@@ -13,6 +14,9 @@ const MEDIA_TIMEOUT_MS = 30_000;
 let browser: Browser;
 let app: RunningApp;
 const visitors: Visitor[] = [];
+/** Started by the P2P_TRACKER_URL test only. */
+let tracker: TrackerProcess | undefined;
+let trackedApp: RunningApp | undefined;
 
 before(async () => {
   browser = await launchBrowser();
@@ -23,6 +27,8 @@ after(async () => {
   for (const v of visitors) await v.context.close().catch(() => undefined);
   await browser?.close();
   await app?.close();
+  await trackedApp?.close();
+  await tracker?.stop();
 });
 
 async function videoRecord(page: Page): Promise<MediaRecord> {
@@ -88,4 +94,20 @@ test('video: A streams from the seeder (WebRTC + webseed), B receives pieces ove
   // Neither visitor fetched the video from the origin itself.
   const direct = app.demo?.accessLog.filter((e) => e.path === '/media/demo.webm' && /video-[ab]/.test(e.userAgent ?? '')) ?? [];
   assert.deepEqual(direct, []);
+});
+
+test('video with P2P_TRACKER_URL: Chromium streams from the seeder it meets on a tracker in its own process', async () => {
+  tracker = await TrackerProcess.start();
+  trackedApp = await startProxy({ P2P_THRESHOLD: '0', SEEDER_MODE: 'embedded', P2P_TRACKER_URL: tracker.url });
+  const c = await visit(browser, new URL('/video.html', trackedApp.url).href, 'video-c');
+  visitors.push(c);
+  const config = await c.page.evaluate(() => JSON.parse(document.getElementById('__p2p-config')?.textContent ?? '{}') as { trackerUrl?: string });
+  assert.equal(config.trackerUrl, tracker.url, 'the page config names the external tracker');
+  const record = await videoRecord(c.page);
+  assert.equal(record.state, 'streaming', `C streams through WebTorrent (${JSON.stringify(record)})`);
+  await play(c.page);
+  // The only WebRTC peer C can meet is the embedded seeder, and only through the external tracker.
+  await c.page.waitForFunction(() => Object.values(window.__peerconnect?.media ?? {}).some((m) => m.url.endsWith('/demo.webm') && m.webrtcPeers >= 1), undefined, { timeout: MEDIA_TIMEOUT_MS, polling: 200 });
+  const announcers = new Set(tracker.announces().filter((fact) => fact.infoHash === record.infoHash).map((fact) => fact.peerId));
+  assert.ok(announcers.size >= 2, `the seeder and C announced to the external tracker (${announcers.size} peer(s))`);
 });
