@@ -213,11 +213,8 @@ export class PeerImageLoader {
     await this.paint(img, choice, result, hedge ? 'peer' : undefined);
   }
 
-  /** Paints the HTTP leg's bytes; held and announced too when they match the manifest. */
-  private async paintHttp(img: HTMLImageElement, choice: ImageChoice, http: HttpBytes, fallback?: FallbackReason): Promise<void> {
-    const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
-    if (!isParked(img)) return;
-    const blobUrl = URL.createObjectURL(new Blob([http.bytes as Uint8Array<ArrayBuffer>], { type: http.type || 'application/octet-stream' }));
+  /** Points the element at `blobUrl` and waits for it to paint; when it cannot, the element gets its original URL back. */
+  private async showBlob(img: HTMLImageElement, choice: ImageChoice, blobUrl: string): Promise<boolean> {
     applyImageUrl(img, choice, blobUrl);
     const blobs = this.s.reporter.surface.blobs;
     if (Object.keys(blobs).length < MAX_DEBUG_BLOBS) blobs[blobUrl] = choice.url;
@@ -228,6 +225,15 @@ export class PeerImageLoader {
       choice.source?.setAttribute('srcset', choice.url);
       img.src = choice.url;
     }
+    return painted;
+  }
+
+  /** Paints the HTTP leg's bytes; held and announced too when they match the manifest. */
+  private async paintHttp(img: HTMLImageElement, choice: ImageChoice, http: HttpBytes, fallback?: FallbackReason): Promise<void> {
+    const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
+    if (!isParked(img)) return;
+    const blobUrl = URL.createObjectURL(new Blob([http.bytes as Uint8Array<ArrayBuffer>], { type: http.type || 'application/octet-stream' }));
+    const painted = await this.showBlob(img, choice, blobUrl);
     const id = entry?.id ?? assetTagOf(img)?.id ?? 'unknown';
     this.s.reporter.record({
       id, url: choice.url, source: 'server', bytes: http.bytes.byteLength, ms: performance.now(), hedge: 'http', ...(fallback ? { fallback } : {}),
@@ -339,18 +345,8 @@ export class PeerImageLoader {
     const { entry, bytes, peer } = result;
     // A script pointed the element at another URL meanwhile: its choice wins, nothing is painted over it.
     if (!isParked(img)) return;
-    applyImageUrl(img, choice, result.blobUrl);
-    const blobs = this.s.reporter.surface.blobs;
-    if (Object.keys(blobs).length < MAX_DEBUG_BLOBS) blobs[result.blobUrl] = choice.url;
-    const painted = await imagePainted(img);
-    releaseBox(img);
-    if (!painted) {
-      // Verified bytes the browser cannot decode: show the original instead.
-      img.removeAttribute('srcset');
-      choice.source?.setAttribute('srcset', choice.url);
-      img.src = choice.url;
-      return this.fallback(img, entry, 'client-error');
-    }
+    // Verified bytes the browser cannot decode: the original is shown instead.
+    if (!(await this.showBlob(img, choice, result.blobUrl))) return this.fallback(img, entry, 'client-error');
     mark('painted', entry.id);
     if (!peer) {
       // Already held (verified on an earlier page view): no bytes moved for it.
