@@ -13,6 +13,9 @@ import { TestCa } from '../proxy/test-ca.js';
 import { freePort, startNginx } from '../helpers/nginx.js';
 import { parsePrometheusText, sampleValue } from './prom-text.js';
 import { readTsconfig } from '../helpers/tsconfig.js';
+import { startRedis } from '../helpers/redis.js';
+import { Agent, request } from 'undici';
+import WebSocket from 'ws';
 
 /**
  * No Docker engine runs here, so this proves docker-compose.yml another way: its
@@ -82,7 +85,7 @@ function environmentOf(service: ComposeService, shellEnv: Record<string, string>
 function mapHosts(env: Record<string, string>, ports: Record<string, Record<string, number>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    out[name] = value.replace(/\b(https?):\/\/([a-z][a-z0-9-]*):(\d+)/g, (match, scheme: string, host: string, port: string) => {
+    out[name] = value.replace(/\b(https?|redis):\/\/([a-z][a-z0-9-]*):(\d+)/g, (match, scheme: string, host: string, port: string) => {
       const mapped = ports[host]?.[port];
       return mapped === undefined ? match : `${scheme}://127.0.0.1:${mapped}`;
     });
@@ -161,7 +164,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 
 test('docker-compose.yml: services, ports, images and volumes are what the topology needs', () => {
   const compose = loadCompose(COMPOSE);
-  assert.deepEqual(Object.keys(compose.services).sort(), ['coturn', 'origin', 'peerconnect', 'redis', 'seeder']);
+  assert.deepEqual(Object.keys(compose.services).sort(), ['balancer', 'coturn', 'origin', 'peerconnect', 'peerconnect-2', 'redis', 'seeder']);
   const { origin, peerconnect, seeder, redis, coturn } = compose.services as Record<string, ComposeService>;
   assert.match(origin?.image ?? '', /^nginx:/);
   for (const volume of origin?.volumes ?? []) {
@@ -199,6 +202,34 @@ test('docker-compose.yml: services, ports, images and volumes are what the topol
   assert.equal(seederEnv.TURN_URLS, '');
 });
 
+test('docker-compose.yml: the redis profile is two instances sharing Redis behind nginx (round robin, WebSocket upgrades)', () => {
+  const { peerconnect, 'peerconnect-2': second, balancer, redis } = loadCompose(COMPOSE).services as Record<string, ComposeService>;
+  for (const service of [second, balancer, redis]) assert.deepEqual(service?.profiles, ['redis'], 'only under the redis profile');
+  assert.equal(second?.image, peerconnect?.image, 'the second instance runs the same image');
+  assert.equal(second?.ports, undefined, 'the second instance publishes nothing: visitors go through the balancer');
+  const shell = { SEEDER_TOKEN, REDIS_URL: 'redis://redis:6379' };
+  const firstEnv = environmentOf(peerconnect as ComposeService, shell);
+  const secondEnv = environmentOf(second as ComposeService, shell);
+  assert.equal(secondEnv.REDIS_URL, 'redis://redis:6379');
+  assert.equal(firstEnv.REDIS_URL, secondEnv.REDIS_URL, 'with REDIS_URL from .env both instances share one Redis');
+  assert.equal(environmentOf(second as ComposeService, { SEEDER_TOKEN }).TRUST_PROXY, '172.16.0.0/12', 'the second instance trusts the compose network by default');
+  // Apart from Redis and trust, the two instances are configured alike.
+  for (const [name, value] of Object.entries(firstEnv)) {
+    if (name !== 'REDIS_URL' && name !== 'TRUST_PROXY') assert.equal(secondEnv[name], value, name);
+  }
+  assert.match(balancer?.image ?? '', /^nginx:/);
+  assert.deepEqual(balancer?.ports, ['8443:443']);
+  const confVolume = balancer?.volumes?.find((v) => v.endsWith(':/etc/nginx/conf.d/default.conf:ro'));
+  assert.ok(confVolume && existsSync(confVolume.split(':')[0] as string), 'the balancer config exists');
+  assert.ok(balancer?.volumes?.includes('./certs:/certs:ro'));
+  const conf = readFileSync(confVolume.split(':')[0] as string, 'utf8');
+  const internal = peerconnect?.environment?.INTERNAL_PORT;
+  assert.match(conf, new RegExp(`upstream \\w+ \\{[^}]*server peerconnect:${internal};[^}]*server peerconnect-2:${internal};`), 'both instances, round robin');
+  assert.doesNotMatch(conf, /ip_hash|hash \$|sticky/, 'no stickiness');
+  assert.match(conf, /proxy_set_header Upgrade \$http_upgrade;/);
+  assert.match(conf, /proxy_set_header Connection "upgrade";/);
+});
+
 test('docker-compose.yml: the seeder secret is required and shared; no ADMIN_TOKEN needed', () => {
   const { peerconnect, seeder } = loadCompose(COMPOSE).services as Record<string, ComposeService>;
   // Without SEEDER_TOKEN in .env, compose stops before starting anything (not a seeder refused forever).
@@ -219,7 +250,7 @@ test('docker-compose.yml: every env name is an option, every option is listed an
   const compose = loadCompose(COMPOSE);
   for (const [name, service] of Object.entries(compose.services)) {
     // Not PeerConnect: their own images and settings (coturn's are command-line flags).
-    if (name === 'origin' || name === 'redis' || name === 'coturn') continue;
+    if (name === 'origin' || name === 'redis' || name === 'coturn' || name === 'balancer') continue;
     for (const env of Object.keys(service.environment ?? {})) {
       assert.ok(OPTION_ENVS.has(env) || NON_OPTION_ENV.has(env), `${name}: ${env} is not an option in core/config/options.ts`);
     }
@@ -378,4 +409,103 @@ async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> 
   const log = await readFile(nginx.accessLogPath, 'utf8');
   assert.match(log, /"GET \/gallery\.html HTTP\/1\.1" 200/);
   assert.match(log, /"GET \/css\/site\.css HTTP\/1\.1" 200/);
+}
+
+test('the redis profile runs natively: Redis, both instances with the compose environment, nginx balancing them with balancer.conf', async () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    await runRedisProfile(cleanups);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+});
+
+async function runRedisProfile(cleanups: (() => Promise<unknown>)[]): Promise<void> {
+  const services = loadCompose(COMPOSE).services as Record<string, ComposeService>;
+  const siteVolume = services.origin?.volumes?.find((v) => v.endsWith(':/usr/share/nginx/html:ro'));
+  assert.ok(siteVolume);
+  const siteRoot = siteVolume.split(':')[0] as string;
+  const origin = await startNginx({
+    root: siteRoot,
+    serverBlock: readFileSync('examples/legacy-site/nginx.conf', 'utf8').replace('listen 80;', 'listen 127.0.0.1:{{port}};').replace('root /usr/share/nginx/html;', 'root {{root}};'),
+  });
+  cleanups.push(() => origin.stop());
+  const redis = await startRedis();
+  cleanups.push(() => redis.dispose());
+  const ca = new TestCa('Compose Redis Profile CA');
+  cleanups.push(async () => ca.remove());
+  const leaf = ca.issue(['localhost', '127.0.0.1']);
+  const certsDir = join(ca.dir, 'certs');
+  mkdirSync(certsDir);
+  copyFileSync(leaf.certFile, join(certsDir, 'fullchain.pem'));
+  copyFileSync(leaf.keyFile, join(certsDir, 'privkey.pem'));
+
+  // What the profile's command line gives: REDIS_URL for the first instance, TRUST_PROXY naming the balancer (loopback here).
+  const shellEnv = { SEEDER_TOKEN, REDIS_URL: 'redis://redis:6379', TRUST_PROXY: '127.0.0.1' };
+  const instances: { name: string; internalPort: number; proc: Proc }[] = [];
+  for (const name of ['peerconnect', 'peerconnect-2']) {
+    const [httpsPort, httpPort, internalPort] = [await freePort(), await freePort(), await freePort()];
+    const ports = { origin: { '80': Number(origin.url.port) }, redis: { '6379': redis.port } };
+    const env = mapHosts(environmentOf(services[name] as ComposeService, shellEnv), ports);
+    for (const [key, value] of Object.entries(env)) {
+      if (value.startsWith('/certs/')) env[key] = certsDir + value.slice('/certs'.length);
+    }
+    assert.equal(env.REDIS_URL, redis.url, `${name} joins the one Redis`);
+    Object.assign(env, { PORT: String(httpsPort), HTTP_PORT: String(httpPort), INTERNAL_PORT: String(internalPort), STUN_PORT: '0' });
+    const proc = startProcess('proxy/cli.ts', env);
+    cleanups.push(async () => {
+      assert.equal(await proc.stop(), 0, `${name} exits cleanly on SIGTERM\n${proc.output().slice(-2000)}`);
+    });
+    instances.push({ name, internalPort, proc });
+  }
+  for (const { name, internalPort, proc } of instances) {
+    await waitFor(`${name} healthz`, async () => ((await fetch(`http://127.0.0.1:${internalPort}/__p2p/healthz`, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined), proc);
+  }
+
+  // The balancer's own file; only the listen address, certificate paths and upstream addresses differ from the container.
+  const internal = services.peerconnect?.environment?.INTERNAL_PORT as string;
+  const conf = readFileSync('examples/redis/balancer.conf', 'utf8')
+    .replace('listen 443 ssl;', 'listen 127.0.0.1:{{port}} ssl;')
+    .replaceAll('/certs/', `${certsDir}/`)
+    .replace(`server peerconnect:${internal};`, `server 127.0.0.1:${instances[0]!.internalPort};`)
+    .replace(`server peerconnect-2:${internal};`, `server 127.0.0.1:${instances[1]!.internalPort};`);
+  const balancer = await startNginx({ root: siteRoot, serverBlock: conf });
+  cleanups.push(() => balancer.stop());
+  const publicBase = `https://127.0.0.1:${balancer.url.port}`;
+  const dispatcher = new Agent({ connect: { ca: ca.cert } });
+  cleanups.push(() => dispatcher.close());
+
+  // Round robin, no stickiness: consecutive requests reach both instances, each sharing Redis.
+  const seen = new Map<string, string>();
+  for (let i = 0; i < 4; i++) {
+    const res = await request(`${publicBase}/__p2p/readyz`, { dispatcher });
+    assert.equal(res.statusCode, 200);
+    const body = await res.body.json() as { instance?: string; redis?: string };
+    assert.ok(body.instance, 'readyz names the instance');
+    seen.set(body.instance, body.redis ?? '');
+  }
+  assert.equal(seen.size, 2, `both instances answered through the balancer: ${JSON.stringify([...seen])}`);
+  assert.deepEqual([...seen.values()], ['up', 'up'], 'both instances have Redis up');
+
+  // Pages are rewritten by whichever instance answers.
+  const page = await request(`${publicBase}/gallery.html`, { dispatcher });
+  assert.equal(page.statusCode, 200);
+  assert.match(await page.body.text(), /id="__p2p-config"/);
+
+  // The signaling WebSocket upgrades through the balancer (Upgrade/Connection passed on).
+  const ws = new WebSocket(`wss://127.0.0.1:${balancer.url.port}/__p2p/signal`, { ca: ca.cert });
+  cleanups.push(async () => ws.terminate());
+  const first = await new Promise<{ type?: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no welcome through the balancer')), VISIT_TIMEOUT_MS);
+    ws.once('message', (data) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(String(data)) as { type?: string });
+    });
+    ws.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+  // (nginx logs the 101 only when the socket closes: the welcome is the proof.)
+  assert.equal(first.type, 'welcome');
 }
