@@ -8,7 +8,7 @@ import { request } from 'undici';
 import parseTorrent from 'parse-torrent';
 import type { ManifestResponse } from '../../protocol/manifest.js';
 import { pieceLengthFor } from '../../seeder/torrent/piece-length.js';
-import { safeName } from '../../seeder/torrent/torrent-store.js';
+import { safeName, TorrentStore } from '../../seeder/torrent/torrent-store.js';
 import { CountingOrigin, pseudoRandomBytes } from './counting-origin.js';
 import { startSeederHarness } from './seeder-harness.js';
 
@@ -104,4 +104,23 @@ test('piece length grows with size and stays a power of two within 16 KiB-1 MiB'
   assert.equal(pieceLengthFor(400_000), 16 * 1024);
   assert.equal(pieceLengthFor(20_000_000), 32 * 1024);
   assert.equal(pieceLengthFor(2_000_000_000), 1024 * 1024);
+});
+
+test('served torrents announce P2P_TRACKER_URL when set, else the base\'s own <prefix>/tracker; the info hash is the same', async () => {
+  const route = await mkdtemp(join(tmpdir(), 'pc-torrent-tracker-'));
+  try {
+    const bytes = pseudoRandomBytes(40_000, 7);
+    const source = { id: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'clip.webm', input: bytes };
+    const own = new TorrentStore(route, '/__p2p');
+    const external = new TorrentStore(route, '/__p2p', 'wss://tracker.example.com/announce');
+    const created = await own.create(source, bytes.length);
+    assert.equal((await external.create(source, bytes.length)).infoHash, created.infoHash, 'the tracker is not part of the info hash');
+    const ownServed = await parseTorrent((await own.forBase(created.infoHash, 'https://www.example.com/'))!);
+    assert.deepEqual(ownServed.announce, ['wss://www.example.com/__p2p/tracker']);
+    const externalServed = await parseTorrent((await external.forBase(created.infoHash, 'https://www.example.com/'))!);
+    assert.deepEqual(externalServed.announce, ['wss://tracker.example.com/announce']);
+    assert.deepEqual(externalServed.urlList, ['https://www.example.com/__p2p/seed/AAAAAAAAAAAAAAAAAAAAAA'], 'the webseed stays on the proxy');
+  } finally {
+    await rm(route, { recursive: true, force: true });
+  }
 });
