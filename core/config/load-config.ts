@@ -127,6 +127,12 @@ function checkTogether(config: Config): void {
   if (config.acmeDomains.length > 0 && config.httpPort === 'off') {
     throw new ConfigError(`${acmeDomains.env}=${JSON.stringify(config.acmeDomains.join(','))}: expected ${httpPort.env} to listen (the CA fetches HTTP-01 challenges over plain HTTP), not off`);
   }
+  const { trackerUrl } = OPTIONS;
+  const servesHttps = config.tlsCertFile !== undefined || config.acmeDomains.length > 0 || /^https:/i.test(config.publicUrl ?? '');
+  if (config.trackerUrl !== undefined && /^ws:/i.test(config.trackerUrl) && servesHttps) {
+    // Browsers refuse a plain ws:// socket from an https page: video would silently fall back to HTTP.
+    throw new ConfigError(`${trackerUrl.env}=${JSON.stringify(config.trackerUrl)}: expected a wss:// tracker (visitors' pages are https, and browsers block ws:// from them)`);
+  }
 }
 
 /** camelCase option name → kebab-case CLI flag. */

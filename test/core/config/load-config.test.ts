@@ -111,3 +111,10 @@ test('config: P2P_TRACKER_URL takes a ws:// or wss:// tracker and is unset by de
   assert.equal(loadConfig({ P2P_TRACKER_URL: 'wss://tracker.example.com/announce' }).trackerUrl, 'wss://tracker.example.com/announce');
   assert.equal(loadConfig({ P2P_TRACKER_URL: 'ws://127.0.0.1:8000' }).trackerUrl, 'ws://127.0.0.1:8000');
 });
+
+test('config: a ws:// P2P_TRACKER_URL is refused when visitors get https pages (browsers block it there)', () => {
+  assert.throws(() => loadConfig({ P2P_TRACKER_URL: 'ws://tracker.example.com', PUBLIC_URL: 'https://www.example.com' }),
+    (err: unknown) => err instanceof ConfigError && /^P2P_TRACKER_URL="ws:\/\/tracker\.example\.com": expected a wss:\/\/ tracker/.test(err.message));
+  assert.equal(loadConfig({ P2P_TRACKER_URL: 'wss://tracker.example.com', PUBLIC_URL: 'https://www.example.com' }).trackerUrl, 'wss://tracker.example.com');
+  assert.equal(loadConfig({ P2P_TRACKER_URL: 'ws://tracker.example.com', PUBLIC_URL: 'http://www.example.com' }).trackerUrl, 'ws://tracker.example.com');
+});
