@@ -363,7 +363,7 @@ export const OPTIONS = {
     key: 'trackerUrl', env: 'P2P_TRACKER_URL', kind: 'string',
     schema: z.string().url().refine((value) => /^wss?:\/\/[^/?#]/i.test(value), 'must be ws:// or wss://').optional(),
     expected: 'a ws:// or wss:// WebTorrent tracker URL such as wss://tracker.example.com/announce',
-    doc: 'External WebTorrent tracker (aquatic_ws, wt-tracker, bittorrent-tracker) for video and audio swarms: served torrents, the page config, the embedded and the external seeder all announce there (give an external seeder the same value). Unset: the embedded tracker at <prefix>/tracker, which stays up either way but is then not advertised.',
+    doc: 'External WebTorrent tracker (aquatic_ws, wt-tracker, bittorrent-tracker) for video and audio swarms: served torrents, the page config, the embedded and the external seeder all announce there (give an external seeder the same value; wss:// when pages are https). Unset: the embedded tracker at <prefix>/tracker, which stays up either way but is then not advertised.',
   }),
   seederMode: option({
     key: 'seederMode', env: 'SEEDER_MODE', kind: 'string',
