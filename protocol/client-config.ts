@@ -45,7 +45,7 @@ export interface ClientConfig {
    */
   trackerUrl?: string;
   /** Test-only fault injection, obeyed only by the client's test build (production bundles compile it out). */
-  fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer' | 'drop-candidates';
+  fault?: 'throw-at-start' | 'corrupt-bytes' | 'close-mid-transfer' | 'stall-mid-transfer' | 'drop-candidates';
 }
 
 /** Most asset entries one page's config carries (about 150 bytes each). */

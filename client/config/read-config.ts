@@ -49,7 +49,7 @@ export function parseConfig(raw: unknown): ClientConfig | undefined {
   if (typeof c.hedgeMs === 'number' && Number.isInteger(c.hedgeMs) && c.hedgeMs >= 0) config.hedgeMs = c.hedgeMs;
   // Test builds only; the fault names stay inside the guard so production bundles drop them.
   if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false) {
-    const fault = (['throw-at-start', 'corrupt-bytes', 'close-mid-transfer', 'drop-candidates'] as const).find((f) => f === c.fault);
+    const fault = (['throw-at-start', 'corrupt-bytes', 'close-mid-transfer', 'stall-mid-transfer', 'drop-candidates'] as const).find((f) => f === c.fault);
     if (fault) config.fault = fault;
   }
   return config;

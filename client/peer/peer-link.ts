@@ -45,7 +45,7 @@ export interface PeerLinkOptions {
   serve(asset: string, url: string): ServeDecision;
   onClosed(link: PeerLink): void;
   /** Test-only misbehaviour of this page when serving (test builds only: see `__PEERCONNECT_TEST_HOOKS__` in client/index.ts). */
-  fault?: 'corrupt-bytes' | 'close-mid-transfer' | 'drop-candidates';
+  fault?: 'corrupt-bytes' | 'close-mid-transfer' | 'stall-mid-transfer' | 'drop-candidates';
 }
 
 interface Outgoing {
@@ -396,6 +396,8 @@ export class PeerLink {
           this.close(new LinkError('peer-closed', 'fault: close mid-transfer'));
           return;
         }
+        // A holder that goes silent with the link still open: the asker's stall deadline must end the wait.
+        if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'stall-mid-transfer' && offset >= bytes.length / 2) return;
         const channel = this.channel;
         if (state.cancelled || this.closed || !channel || channel.readyState !== 'open') return;
         if (channel.bufferedAmount > SEND_BUFFER_HIGH_BYTES) {

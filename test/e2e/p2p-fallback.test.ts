@@ -27,7 +27,7 @@ async function withProxy(env: Record<string, string>, body: (base: string) => Pr
   }
 }
 
-async function holderThenVisitor(base: string, fault: 'corrupt-bytes' | 'close-mid-transfer'): Promise<{ holderId: string; visitor: Visitor; holder: Visitor }> {
+async function holderThenVisitor(base: string, fault: 'corrupt-bytes' | 'close-mid-transfer' | 'stall-mid-transfer'): Promise<{ holderId: string; visitor: Visitor; holder: Visitor }> {
   const holder = await visit(browser, base, 'holder', (context) => injectFault(context, fault));
   await scrollThrough(holder.page);
   await waitForImagesPainted(holder.page);
@@ -71,6 +71,24 @@ test('a holder closing mid-transfer: images still render over HTTP', async () =>
       assert.ok((s.fallbacks['peer-closed'] ?? 0) >= 1, `peer-closed fallback expected, got ${JSON.stringify(s.fallbacks)}`);
       assert.equal(s.bytes.peer, 0);
       assert.ok(Object.values(s.assets).every((r) => r.source === 'server' && r.fallback), 'every image fell back');
+    } finally {
+      await visitor.context.close();
+      await holder.context.close();
+    }
+  });
+});
+
+test('a holder going silent mid-transfer with its link open: the stall deadline sends every image to HTTP, none painted from half its bytes', async () => {
+  await withProxy({ P2P_THRESHOLD: '1' }, async (base) => {
+    const { visitor, holder } = await holderThenVisitor(base, 'stall-mid-transfer');
+    try {
+      const states = await imageStates(visitor.page);
+      assert.ok(states.filter((s) => s.mode === 'peer').length >= 20);
+      assert.deepEqual(states.filter((s) => s.parked || s.width === 0), [], 'every image rendered');
+      const s = await surface(visitor.page);
+      assert.ok((s.fallbacks.timeout ?? 0) >= 1, `timeout fallback expected, got ${JSON.stringify(s.fallbacks)}`);
+      assert.equal(s.bytes.peer, 0, 'no image from a half-sent transfer');
+      for (const img of states) assert.doesNotMatch(img.currentSrc, /^blob:/);
     } finally {
       await visitor.context.close();
       await holder.context.close();
