@@ -13,7 +13,7 @@ import { installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
 import { sha256 } from '../helpers/test-origin.js';
 import { startTestApp } from './app-harness.js';
 import { CountingOrigin } from './counting-origin.js';
-import { SeederProcess } from './seeder-process.js';
+import { SeederProcess, externalSeederEnv } from './seeder-process.js';
 import { trackerCompleteCount } from './tracker-probe.js';
 
 /** The demo site's video, as the demo origin serves it. */
@@ -48,15 +48,7 @@ describe('SEEDER_MODE=external: video from the seeder process over WebRTC', () =
     origin.add(VIDEO_PATH, DEMO_VIDEO, 'video/webm');
     app = await startTestApp(origin, { seederMode: 'external', seederToken: SEEDER_TOKEN });
     leechDir = await mkdtemp(join(tmpdir(), 'pc-external-leech-'));
-    seeder = new SeederProcess({
-      ORIGIN: origin.url.href.replace(/\/$/, ''),
-      PROXY_URL: app.url.href.replace(/\/$/, ''),
-      P2P_TORRENT_ROUTE: app.torrentRoute,
-      SEEDER_MODE: 'external',
-      SEEDER_TOKEN,
-      P2P_GEO_LOCATE: 'false',
-      LOG_LEVEL: 'info',
-    });
+    seeder = new SeederProcess(externalSeederEnv(origin.url, app, SEEDER_TOKEN));
     await seeder.waitForLog('seeder joined the proxy', SEEDER_START_MS);
   });
 

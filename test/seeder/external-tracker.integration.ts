@@ -15,7 +15,7 @@ import { installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
 import { sha256 } from '../helpers/test-origin.js';
 import { startTestApp } from './app-harness.js';
 import { CountingOrigin } from './counting-origin.js';
-import { SeederProcess } from './seeder-process.js';
+import { SeederProcess, externalSeederEnv } from './seeder-process.js';
 import { TrackerProcess } from './tracker-process.js';
 import { trackerCompleteCount, trackerCompleteCountAt } from './tracker-probe.js';
 
@@ -148,16 +148,7 @@ describe('P2P_TRACKER_URL: the external seeder process announces to the external
     await origin.listen();
     origin.add(VIDEO_PATH, DEMO_VIDEO, 'video/webm');
     app = await startTestApp(origin, { seederMode: 'external', seederToken: SEEDER_TOKEN, trackerUrl: tracker.url });
-    seeder = new SeederProcess({
-      ORIGIN: origin.url.href.replace(/\/$/, ''),
-      PROXY_URL: app.url.href.replace(/\/$/, ''),
-      P2P_TORRENT_ROUTE: app.torrentRoute,
-      P2P_TRACKER_URL: tracker.url,
-      SEEDER_MODE: 'external',
-      SEEDER_TOKEN,
-      P2P_GEO_LOCATE: 'false',
-      LOG_LEVEL: 'info',
-    });
+    seeder = new SeederProcess(externalSeederEnv(origin.url, app, SEEDER_TOKEN, { P2P_TRACKER_URL: tracker.url }));
     await seeder.waitForLog('seeder joined the proxy', SEEDER_START_MS);
   });
 

@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait.js';
 import { startTestApp } from './app-harness.js';
 import { BrowserLikePeer } from './browser-like-peer.js';
 import { CountingOrigin, pseudoRandomBytes } from './counting-origin.js';
-import { SeederProcess } from './seeder-process.js';
+import { SeederProcess, externalSeederEnv } from './seeder-process.js';
 
 /** Big enough that the transfer is still running when the kill lands (under P2P_IMAGE_MAX_BYTES). */
 const PHOTO = pseudoRandomBytes(8 * 1024 * 1024, 77);
@@ -36,15 +36,7 @@ describe('SEEDER_MODE=external: the seeder process killed (SIGKILL) mid-transfer
     await origin.listen();
     origin.add(PHOTO_PATH, PHOTO, 'image/png');
     app = await startTestApp(origin, { seederMode: 'external', seederToken: SEEDER_TOKEN, signalHeartbeatMs: HEARTBEAT_MS });
-    seederEnv = {
-      ORIGIN: origin.url.href.replace(/\/$/, ''),
-      PROXY_URL: app.url.href.replace(/\/$/, ''),
-      P2P_TORRENT_ROUTE: app.torrentRoute,
-      SEEDER_MODE: 'external',
-      SEEDER_TOKEN,
-      P2P_GEO_LOCATE: 'false',
-      LOG_LEVEL: 'info',
-    };
+    seederEnv = externalSeederEnv(origin.url, app, SEEDER_TOKEN);
     seeder = new SeederProcess(seederEnv);
     await seeder.waitForLog('seeder joined the proxy', SEEDER_START_MS);
     await waitFor(() => app.signaling.registry.stats(0).seeders === 1, 'the seeder in the registry', WAIT_MS);

@@ -3,6 +3,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 const SEEDER_EXIT_MS = 15_000;
 const POLL_MS = 250;
 
+/**
+ * The environment an operator gives an external seeder (`SEEDER_MODE=external`)
+ * beside a proxy: the same origin, torrent folder and secret, plus `extra`.
+ */
+export function externalSeederEnv(origin: URL, app: { url: URL; torrentRoute: string }, seederToken: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ORIGIN: origin.href.replace(/\/$/, ''),
+    PROXY_URL: app.url.href.replace(/\/$/, ''),
+    P2P_TORRENT_ROUTE: app.torrentRoute,
+    SEEDER_MODE: 'external',
+    SEEDER_TOKEN: seederToken,
+    P2P_GEO_LOCATE: 'false',
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
 /** `npm run seeder` from source: its own process, configured by env like in production. */
 export class SeederProcess {
   private readonly child: ChildProcess;
