@@ -8,7 +8,7 @@ export const HTTP_LOAD_WAIT_MS = 30_000;
 const CACHE_READ_TIMEOUT_MS = 10_000;
 
 /**
- * Images the browser loaded over HTTP (`data-p2p-mode=http`, and fallbacks):
+ * Images the browser loaded over HTTP (mode `http` in their `data-p2p` tag, and fallbacks):
  * counts them as server bytes, reads their bytes back from the HTTP cache,
  * verifies them against the manifest and announces them, so this visitor
  * becomes a holder for later ones.

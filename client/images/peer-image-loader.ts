@@ -120,7 +120,7 @@ class Attempt {
 }
 
 /**
- * Loads `data-p2p-mode=peer` images from peers: manifest → want → holders →
+ * Loads peer-mode images (`data-p2p="<id>.image.peer"`) from peers: manifest → want → holders →
  * data channel → SHA-256 check → blob URL. Any failure within the per-image
  * deadline puts the original URL back at once.
  */
