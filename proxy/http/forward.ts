@@ -5,6 +5,7 @@ import { ResponseRelay, type RelayResult } from './response-relay.js';
 import type { Logger } from '../../core/logger.js';
 import { sendErrorPage } from '../../core/http/error-response.js';
 import { clientResponseHeaders, originRequestHeaders, type ForwardedInfo } from './headers.js';
+import { isStaleSocketError } from '../../core/http/stale-socket.js';
 
 /** Keep-alive sockets kept to the origin; bounded so a flood cannot exhaust the origin. */
 const ORIGIN_MAX_CONNECTIONS = 256;
@@ -165,11 +166,6 @@ export class OriginForwarder {
   }
 }
 
-/** The connection died under the request (closed or reset by the origin), as opposed to a refusal, a timeout or bad HTTP. */
-function isStaleSocketError(err: Error): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
-}
 
 /** An HTTP/2 request has a body without Content-Length unless its HEADERS frame ended the stream. */
 function http2HasBody(req: IncomingMessage): boolean {

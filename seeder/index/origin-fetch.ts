@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { BodyWriter, CachedBody } from '../cache/byte-cache.js';
 import type { UrlScope } from './url-scope.js';
+import { isStaleSocketError } from '../../core/http/stale-socket.js';
 
 /** Same-origin redirects followed before giving up. */
 export const MAX_REDIRECTS = 3;
@@ -37,6 +38,19 @@ export interface FetchOptions {
   newWriter: () => Promise<BodyWriter>;
 }
 
+/** A GET, sent once more when the origin closed the reused connection under it (the pool has dropped that socket by then). */
+async function getRetryingStaleSocket(url: URL, headers: Record<string, string>, dispatcher: Dispatcher | undefined): Promise<Dispatcher.ResponseData> {
+  const send = (): Promise<Dispatcher.ResponseData> => request(url, {
+    method: 'GET', headers, dispatcher, headersTimeout: ORIGIN_HEADERS_TIMEOUT_MS, bodyTimeout: ORIGIN_BODY_TIMEOUT_MS,
+  });
+  try {
+    return await send();
+  } catch (err) {
+    if (!isStaleSocketError(err)) throw err;
+    return send();
+  }
+}
+
 /**
  * One GET against the origin: redirects are followed by hand and only while they
  * stay on the origin; the body is hashed as it streams into the cache writer, so
@@ -50,10 +64,7 @@ export async function fetchFromOrigin(url: URL, options: FetchOptions): Promise<
     else if (options.validators?.lastModified) headers['if-modified-since'] = options.validators.lastModified;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(current, {
-        method: 'GET', headers, dispatcher: options.dispatcher,
-        headersTimeout: ORIGIN_HEADERS_TIMEOUT_MS, bodyTimeout: ORIGIN_BODY_TIMEOUT_MS,
-      });
+      res = await getRetryingStaleSocket(current, headers, options.dispatcher);
     } catch (err) {
       throw new OriginFetchError('origin-error', `origin request failed: ${(err as Error).message}`);
     }

@@ -7,6 +7,7 @@ import { request, Agent } from 'undici';
 import { startProxy } from '../helpers/proxy.js';
 import { within } from '../helpers/wait.js';
 import type { RunningApp } from '../../proxy/app.js';
+import type { ManifestResponse } from '../../protocol/manifest.js';
 
 const WAIT_MS = 15_000;
 const ORIGIN_TIMEOUT_MS = 1_500;
@@ -42,11 +43,12 @@ class FaultyOrigin {
   }
 
   private answer(socket: Socket, method: string, path: string): void {
-    if (path === '/keep-alive-then-close') {
+    if (path.startsWith('/keep-alive-then-close')) {
       // Keep-alive for the first request, then closed as the next one arrives:
       // the race nginx creates when keepalive_requests or keepalive_timeout runs out.
       const body = 'first on this connection';
-      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      const type = path.endsWith('.png') ? 'image/png' : 'text/plain';
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
       socket.once('data', () => socket.destroy());
       return;
     }
@@ -224,6 +226,25 @@ describe('origin closing a kept-alive connection under the next request', () => 
         const text = await res.body.text();
         assert.equal(res.statusCode, 200, `request ${i}: ${text}`);
         assert.equal(text, 'first on this connection');
+      }
+    } finally {
+      await app.close();
+      await origin.close();
+    }
+  });
+
+  test('the seeder\'s own fetch (a manifest) is sent again too: each new image is indexed, none answered origin-error', async () => {
+    const origin = new FaultyOrigin();
+    await origin.listen();
+    const app = await startProxy({ ORIGIN: `http://127.0.0.1:${origin.port}`, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS) });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await within(request(`${app.url.origin}/__p2p/manifest?u=${encodeURIComponent(`/keep-alive-then-close-${i}.png`)}`), `manifest ${i}`, WAIT_MS);
+        const body = (await res.body.json()) as ManifestResponse;
+        assert.equal(res.statusCode, 200);
+        const [entry] = body.assets;
+        assert.equal(entry?.error, undefined, `manifest ${i}: ${JSON.stringify(entry)}`);
+        assert.equal(entry?.size, 'first on this connection'.length);
       }
     } finally {
       await app.close();
