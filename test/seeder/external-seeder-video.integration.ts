@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeDataChannel from 'node-datachannel';
 import { request } from 'undici';
-import WebTorrent, { type Torrent } from 'webtorrent';
+import WebTorrent from 'webtorrent';
 import type { ManifestResponse } from '../../protocol/manifest.js';
 import type { RunningApp } from '../../proxy/app.js';
 import { installIceCompleteFix } from '../../seeder/peer/ice-complete-fix.js';
@@ -15,6 +15,7 @@ import { startTestApp } from './app-harness.js';
 import { CountingOrigin } from './counting-origin.js';
 import { SeederProcess, externalSeederEnv } from './seeder-process.js';
 import { trackerCompleteCount } from './tracker-probe.js';
+import { downloadTorrent } from './leech-download.js';
 
 /** The demo site's video, as the demo origin serves it. */
 const DEMO_VIDEO = readFileSync(new URL('../../proxy/demo/media/demo.webm', import.meta.url));
@@ -84,18 +85,7 @@ describe('SEEDER_MODE=external: video from the seeder process over WebRTC', () =
       tracker: { rtcConfig: { iceServers: [] } },
     });
     const started = performance.now();
-    const torrent = await new Promise<Torrent>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`download not done within ${DOWNLOAD_MS} ms\nseeder log:\n${seeder.output().slice(-3000)}`)), DOWNLOAD_MS);
-      const added = leech!.add(torrentFile, { path: leechDir });
-      added.once('error', (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      });
-      added.once('done', () => {
-        clearTimeout(timer);
-        resolve(added);
-      });
-    });
+    const torrent = await downloadTorrent(leech, torrentFile, leechDir, DOWNLOAD_MS, () => `\nseeder log:\n${seeder.output().slice(-3000)}`);
     t.diagnostic(`download complete after ${(performance.now() - started).toFixed(0)} ms over ${torrent.wires.length} wire(s)`);
 
     const bytes = Buffer.from(await torrent.files[0]!.arrayBuffer());

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import nodeDataChannel from 'node-datachannel';
 import parseTorrent from 'parse-torrent';
 import { request } from 'undici';
-import WebTorrent, { type Torrent } from 'webtorrent';
+import WebTorrent from 'webtorrent';
 import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '../../protocol/client-config.js';
 import type { ManifestResponse } from '../../protocol/manifest.js';
 import type { RunningApp } from '../../proxy/app.js';
@@ -17,6 +17,7 @@ import { startTestApp } from './app-harness.js';
 import { CountingOrigin } from './counting-origin.js';
 import { SeederProcess, externalSeederEnv } from './seeder-process.js';
 import { TrackerProcess } from './tracker-process.js';
+import { downloadTorrent } from './leech-download.js';
 import { trackerCompleteCount, trackerCompleteCountAt } from './tracker-probe.js';
 
 /** The demo site's video, as the demo origin serves it. */
@@ -114,18 +115,7 @@ describe('P2P_TRACKER_URL: video swarms on a tracker in its own process, embedde
       tracker: { rtcConfig: { iceServers: [] } },
     });
     const started = performance.now();
-    const torrent = await new Promise<Torrent>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`download not done within ${DOWNLOAD_MS} ms`)), DOWNLOAD_MS);
-      const added = leech!.add(torrentFile, { path: leechDir });
-      added.once('error', (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      });
-      added.once('done', () => {
-        clearTimeout(timer);
-        resolve(added);
-      });
-    });
+    const torrent = await downloadTorrent(leech, torrentFile, leechDir, DOWNLOAD_MS);
     t.diagnostic(`download complete after ${(performance.now() - started).toFixed(0)} ms over ${torrent.wires.length} wire(s)`);
     const bytes = Buffer.from(await torrent.files[0]!.arrayBuffer());
     assert.equal(sha256(bytes), sha256(DEMO_VIDEO));
