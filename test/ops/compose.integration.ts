@@ -289,15 +289,17 @@ test('Dockerfile: multi-stage, production deps only, non-root, healthz check, no
   for (const entry of ['node_modules', '.env', '.git']) assert.ok(ignore.includes(entry), `.dockerignore: ${entry}`);
 });
 
-test('the compose topology runs natively: nginx origin, proxy, external seeder, Chromium visit', async () => {
-  // Cleanups run last-in first-out: browser, seeder, proxy, nginx.
+/** Runs `body`, then every cleanup it registered, last-in first-out (browser, seeder, proxy, nginx…). */
+async function withCleanups(body: (cleanups: (() => Promise<unknown>)[]) => Promise<void>): Promise<void> {
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    await runTopology(cleanups);
+    await body(cleanups);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
   }
-});
+}
+
+test('the compose topology runs natively: nginx origin, proxy, external seeder, Chromium visit', () => withCleanups(runTopology));
 
 async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> {
   const compose = loadCompose(COMPOSE);
@@ -411,14 +413,7 @@ async function runTopology(cleanups: (() => Promise<unknown>)[]): Promise<void> 
   assert.match(log, /"GET \/css\/site\.css HTTP\/1\.1" 200/);
 }
 
-test('the redis profile runs natively: Redis, both instances with the compose environment, nginx balancing them with balancer.conf', async () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  try {
-    await runRedisProfile(cleanups);
-  } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  }
-});
+test('the redis profile runs natively: Redis, both instances with the compose environment, nginx balancing them with balancer.conf', () => withCleanups(runRedisProfile));
 
 async function runRedisProfile(cleanups: (() => Promise<unknown>)[]): Promise<void> {
   const services = loadCompose(COMPOSE).services as Record<string, ComposeService>;
