@@ -33,9 +33,10 @@ export class PageAssets {
   known(page: string, describe: DescribeAsset): ConfigAsset[] {
     const assets = this.pages.get(page);
     if (!assets) return [];
-    // Most recently used last: a busy page is not the first one forgotten.
+    // This rewrite records the page's assets anew (most recently used last: a busy page is not
+    // the first one forgotten), so media the page no longer shows drop out of its next config.
     this.pages.delete(page);
-    this.pages.set(page, assets);
+    this.pages.set(page, new Map());
     const out: ConfigAsset[] = [];
     for (const [id, url] of assets) {
       if (out.length >= MAX_CONFIG_ASSETS) break;

@@ -33,3 +33,12 @@ test('entries per page and pages remembered are bounded', () => {
   assert.deepEqual(pages.known('/big', indexed), [], 'the oldest page was forgotten');
   assert.equal(pages.known(`/p${MAX_REMEMBERED_PAGES - 1}`, indexed).length, 1);
 });
+
+test('each rewrite records the page anew: an asset the page no longer shows leaves its next config', () => {
+  const pages = new PageAssets();
+  pages.record('/news', 'old1', 'http://site.test/images/old.png');
+  assert.deepEqual(pages.known('/news', indexed).map((a) => a.id), ['old1']);
+  // This rewrite of /news tags only the new image.
+  pages.record('/news', 'new2', 'http://site.test/images/new.png');
+  assert.deepEqual(pages.known('/news', indexed).map((a) => a.id), ['new2']);
+});
