@@ -95,7 +95,8 @@ export class HolderChoice {
     session.block(message.asset, message.peer);
     const holder = this.options.lookup(message.peer);
     // Seeders authenticated with the seeder secret serve the server's own bytes: never banned by visitors.
-    if (holder && holder.role !== 'seeder' && this.bans.report(holder.address, session.address)) {
+    // A holder on another instance has no address here (''): bans are per instance, by address.
+    if (holder && holder.role !== 'seeder' && holder.address !== '' && this.bans.report(holder.address, session.address)) {
       this.options.registry.leave(holder.id);
     }
     return undefined;
