@@ -168,7 +168,8 @@ export class PeerImageLoader {
       if (this.s.pool.size === 0) attempt.fail(failure);
     });
     // Hedge: no first peer byte within the delay → HTTP too; the first to complete is painted.
-    const hedgeMs = hedgeDelayMs(this.s.config.hedgeMs, httpTimings(performance, this.s.win.location.origin), peerTimeoutMs);
+    // Resource Timing is read only when the operator set no delay of their own.
+    const hedgeMs = hedgeDelayMs(this.s.config.hedgeMs, this.s.config.hedgeMs === undefined ? httpTimings(performance, this.s.win.location.origin) : [], peerTimeoutMs);
     const controller = new AbortController();
     let hedge: Promise<HttpBytes | undefined> | undefined;
     let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
