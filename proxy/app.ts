@@ -22,7 +22,6 @@ import { EdgeCache } from './cache/edge-cache.js';
 import { CacheScope } from './cache/cache-scope.js';
 import { registerPurgeRoute } from './cache/purge-route.js';
 import type { BodyStore } from './cache/body-store.js';
-import { originCaList } from './tls/origin-ca.js';
 import { readRange } from '../seeder/cache/byte-cache.js';
 
 export interface RunningApp {
@@ -187,10 +186,8 @@ function edgeCacheFor(config: Config, origin: URL, seeder: SeederFeature, server
     read: readRange,
   };
   const { metrics } = server;
-  const ca = originCaList(config.originCaFile);
   const cache = new EdgeCache({
-    origin, scope, store, logger: logger.child({ module: 'peerconnect:edge-cache' }), timeoutMs: config.originTimeoutMs,
-    ...(ca ? { ca } : {}),
+    origin, scope, store, logger: logger.child({ module: 'peerconnect:edge-cache' }), connection: server.forwarder.clientOptions,
     events: {
       onResult: (result) => metrics.edgeCacheRequests.inc({ result }),
       onNotStored: (reason) => metrics.edgeCacheNotStored.inc({ reason }),

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, type Client, type Dispatcher } from 'undici';
 import type CachePolicy from 'http-cache-semantics';
 import type { Logger } from '../../core/logger.js';
 import type { EdgeCacheFigures } from '../../protocol/stats.js';
@@ -17,11 +17,10 @@ const MAX_CACHED_URLS = 50_000;
 const MAX_VARIANTS_PER_URL = 4;
 /** Connections the cache opens to the origin for fills and revalidations. */
 const ORIGIN_CONNECTIONS = 64;
-const ORIGIN_KEEP_ALIVE_MS = 10_000;
 /** Background fills started by Range requests running at once; more wait for a later request. */
 const MAX_BACKGROUND_FILLS = 8;
 /** Request headers never sent with a fill: the cache wants the whole current body, whatever the visitor holds. */
-const FILL_DROPPED_HEADERS = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'expect']);
+const FILL_DROPPED_HEADERS = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
 /** Stored per variant and recomputed per answer. */
 const PER_ANSWER_HEADERS = ['age', X_CACHE_HEADER];
 
@@ -42,10 +41,8 @@ export interface EdgeCacheOptions {
   scope: CacheScope;
   store: BodyStore;
   logger: Logger;
-  /** Headers deadline and body idle deadline towards the origin (ORIGIN_TIMEOUT_MS). */
-  timeoutMs: number;
-  /** Extra CA certificates for an https origin (ORIGIN_CA_FILE). */
-  ca?: string[];
+  /** The forwarder's connection settings towards the origin (deadlines, keep-alive, ORIGIN_CA_FILE): fills behave like forwarded requests. */
+  connection: Client.Options;
   /** Largest single body stored. @default a quarter of the store */
   maxObjectBytes?: number;
   events?: EdgeCacheEvents;
@@ -106,14 +103,7 @@ export class EdgeCache {
       max: MAX_CACHED_URLS,
       dispose: (entry) => { for (const variant of entry.variants) this.store.delete(variant.bodyKey); },
     });
-    this.pool = new Pool(options.origin.origin, {
-      connections: ORIGIN_CONNECTIONS,
-      keepAliveTimeout: ORIGIN_KEEP_ALIVE_MS,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connectTimeout: Math.min(options.timeoutMs, 10_000),
-      ...(options.ca ? { connect: { ca: options.ca } } : {}),
-    });
+    this.pool = new Pool(options.origin.origin, { ...options.connection, connections: ORIGIN_CONNECTIONS });
   }
 
   /** Requests waiting on another request's origin fetch right now. */
@@ -155,15 +145,16 @@ export class EdgeCache {
       }
     }
 
+    const body = variant ? this.store.get(variant.bodyKey) : undefined;
     if (variant) {
-      const body = this.store.get(variant.bodyKey);
       if (body && !variant.policy.evaluateRequest(policyReq).revalidation) {
         await this.answer(req, res, variant, body, 'HIT');
         return true;
       }
       if (!body) this.dropVariant(urlKey, variant);
     }
-    const stale = variant && this.store.get(variant.bodyKey) ? variant : undefined;
+    // Stored but no longer fresh: revalidated against the origin.
+    const stale = variant && body ? variant : undefined;
     // Nothing stored for a partial or header-only request: the origin answers it directly, as without a cache.
     if (!stale && partial) {
       // Browsers ask for video and audio only in ranges: one full request in the background fills the cache for the next ones.

@@ -52,7 +52,8 @@ export type ForwardOutcome = 'ok' | 'origin-unreachable' | 'origin-timeout' | 'c
 export class OriginForwarder {
   readonly origin: URL;
   private readonly pool: Pool;
-  private readonly clientOptions: Client.Options;
+  /** Connection settings towards the origin; the edge cache's fills use them too. */
+  readonly clientOptions: Client.Options;
   private readonly logger: Logger;
   private readonly rewriteResponse: ResponseRewriter | undefined;
   private destroyed = false;
