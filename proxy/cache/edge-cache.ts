@@ -19,6 +19,8 @@ const MAX_VARIANTS_PER_URL = 4;
 const ORIGIN_CONNECTIONS = 64;
 /** Background fills started by Range requests running at once; more wait for a later request. */
 const MAX_BACKGROUND_FILLS = 8;
+/** Visitor stall limit when the connection settings carry no body timeout. */
+const DEFAULT_VISITOR_STALL_MS = 300_000;
 /** Request headers never sent with a fill: the cache wants the whole current body, whatever the visitor holds. */
 const FILL_DROPPED_HEADERS = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
 /** Stored per variant and recomputed per answer. */
@@ -84,6 +86,8 @@ export class EdgeCache {
   private readonly events: EdgeCacheEvents;
   private readonly maxObjectBytes: number;
   private readonly pool: Pool;
+  /** Longest a fill waits for its visitor to take more bytes (the origin body idle timeout): others may be waiting on the fill. */
+  private readonly visitorStallMs: number;
   private readonly entries: LRUCache<string, UrlEntry>;
   private readonly flights = new Map<string, Promise<FlightResult | undefined>>();
   private bodyCounter = 0;
@@ -104,6 +108,7 @@ export class EdgeCache {
       dispose: (entry) => { for (const variant of entry.variants) this.store.delete(variant.bodyKey); },
     });
     this.pool = new Pool(options.origin.origin, { ...options.connection, connections: ORIGIN_CONNECTIONS });
+    this.visitorStallMs = options.connection.bodyTimeout ?? DEFAULT_VISITOR_STALL_MS;
   }
 
   /** Requests waiting on another request's origin fetch right now. */
@@ -347,7 +352,8 @@ export class EdgeCache {
         if (sink && bytes > this.maxObjectBytes) drop('too-large');
         if (sink) await sink.write(buffer).catch(() => drop('store-error'));
         if (res && !res.destroyed) {
-          if (!res.write(buffer)) await drained(res);
+          // A visitor that stops reading is cut off, and the fill goes on for the store and the requests waiting on it.
+          if (!res.write(buffer) && !(await drained(res, this.visitorStallMs))) res.destroy();
         } else if (!sink) {
           body.destroy();
           break;
@@ -408,19 +414,22 @@ function storedHeaders(headers: Record<string, string | string[] | undefined>, o
   return out;
 }
 
-/** Resolves when the visitor's response can take more, or is gone; leaves no listener behind. */
-function drained(res: ServerResponse): Promise<void> {
+/** True when the visitor's response can take more, or is gone; false when it took nothing for `stallMs`. Leaves no listener or timer behind. */
+function drained(res: ServerResponse, stallMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     // Already gone: 'close' has fired (or is about to without a listener that counts).
     if (res.destroyed || res.writableEnded) {
-      resolve();
+      resolve(true);
       return;
     }
-    const done = (): void => {
+    const settle = (result: boolean): void => {
+      clearTimeout(timer);
       res.off('drain', done);
       res.off('close', done);
-      resolve();
+      resolve(result);
     };
+    const done = (): void => settle(true);
+    const timer = setTimeout(() => settle(false), stallMs);
     res.on('drain', done);
     res.on('close', done);
   });

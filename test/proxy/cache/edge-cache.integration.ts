@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
 import { startProxy } from '../../helpers/proxy.js';
@@ -445,6 +445,43 @@ describe('edge cache bounds and modes', () => {
       assert.equal(await cacheStatus(statics.url.origin, '/modes/app.js'), 'HIT');
     } finally {
       await statics.close();
+    }
+  });
+});
+
+describe('edge cache: a first visitor who stops reading', () => {
+  test('is cut off after the origin idle timeout, and the requests waiting on its fill still get the whole body', async () => {
+    const origin = new ScriptedOrigin();
+    const originUrl = await origin.listen();
+    // 64 MB store (objects up to 16 MB), 1 s idle limit; the body is larger than loopback's socket buffers.
+    const app = await startProxy({ ORIGIN: originUrl.origin, CACHE_MAX_BYTES: String(64 * 1024 * 1024), ORIGIN_IDLE_TIMEOUT_MS: '1000' });
+    const body = randomBytes(12 * 1024 * 1024);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    origin.on('/stall/big.png', (_req, res) => {
+      void released.then(() => res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'max-age=600', 'content-length': body.length }).end(body));
+    });
+    const stalled = connect(Number(app.url.port), '127.0.0.1');
+    try {
+      // The leader's visitor asks, then never reads a byte.
+      await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+      stalled.pause();
+      stalled.write(`GET /stall/big.png HTTP/1.1\r\nHost: ${app.url.host}\r\n\r\n`);
+      await waitFor(() => origin.requestsFor('/stall/big.png').length === 1, 'the fill reached the origin', WAIT_MS);
+      const second = request(`${app.url.origin}/stall/big.png`);
+      await waitFor(() => app.edgeCache!.waiting === 1, 'the second request waits on the fill', WAIT_MS);
+      release();
+      const res = await within(second, 'the waiting request answered', WAIT_MS);
+      assert.deepEqual(Buffer.from(await res.body.arrayBuffer()), body);
+      assert.equal(origin.requestsFor('/stall/big.png').length, 1, 'one origin request');
+      // Its connection was closed under it (a kept-alive one that got its whole answer would stay open).
+      const closed = new Promise((resolve) => stalled.once('close', resolve));
+      stalled.resume();
+      await within(closed, 'the stalled visitor cut off', WAIT_MS);
+    } finally {
+      stalled.destroy();
+      await app.close();
+      await origin.close();
     }
   });
 });
