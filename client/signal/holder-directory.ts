@@ -25,8 +25,11 @@ export class HolderDirectory {
   private readonly waiting = new Map<AssetId, ((peers: PeerId[]) => void)[]>();
   private batch: AssetId[] = [];
   private scheduled = false;
-  /** Assets asked for early, and their answers once in (each used by at most one `holders()` call). */
-  private readonly early = new Map<AssetId, { peers?: PeerId[]; at: number }>();
+  /**
+   * Assets asked for early, and their answers once in (each used by at most one
+   * `holders()` call; `joined`: a call is already waiting on the answer).
+   */
+  private readonly early = new Map<AssetId, { peers?: PeerId[]; at: number; joined?: boolean }>();
 
   /** `onEarlyAnswer`: holders named for an early `want` (the client may start connecting at once). */
   constructor(private readonly sendWant: (assets: AssetId[]) => void, private readonly onEarlyAnswer?: (asset: AssetId, peers: PeerId[]) => void) {}
@@ -50,6 +53,9 @@ export class HolderDirectory {
       this.early.delete(asset);
       if (peers.length > 0) return Promise.resolve(peers);
     }
+    // The early want is still unanswered: its answer serves this call, not a second want.
+    const joinEarly = early !== undefined && !early.peers && !early.joined && performance.now() - early.at <= EARLY_ANSWER_FRESH_MS;
+    if (joinEarly) early.joined = true;
     return new Promise<PeerId[]>((resolve) => {
       if (this.waiting.size >= MAX_PENDING_WANTS && !this.waiting.has(asset)) return resolve([]);
       let done = false;
@@ -70,6 +76,7 @@ export class HolderDirectory {
       }, timeoutMs);
       const list = this.waiting.get(asset);
       if (list) list.push(finish);
+      else if (joinEarly) this.waiting.set(asset, [finish]);
       else {
         this.waiting.set(asset, [finish]);
         this.batch.push(asset);
@@ -94,6 +101,8 @@ export class HolderDirectory {
       early.at = performance.now();
       mark('holders', asset);
       this.onEarlyAnswer?.(asset, peers);
+      // The call waiting on it has used the answer.
+      if (early.joined) this.early.delete(asset);
     }
     const list = this.waiting.get(asset);
     if (!list) return;

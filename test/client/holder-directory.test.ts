@@ -23,7 +23,7 @@ test('an early want goes out at once in one message, and its answer serves the f
   assert.deepEqual(await again, ['p2']);
 });
 
-test('an early answer naming nobody, or one not in yet, leads to an ordinary want', async () => {
+test('an early answer naming nobody leads to an ordinary want; one not in yet is waited for, not asked again', async () => {
   const sent: string[][] = [];
   const dir = new HolderDirectory((assets) => sent.push(assets));
   dir.wantEarly([A, B]);
@@ -31,12 +31,31 @@ test('an early answer naming nobody, or one not in yet, leads to an ordinary wan
   const a = dir.holders(A, 1_000);
   const b = dir.holders(B, 1_000);
   await new Promise((resolve) => setTimeout(resolve, 40));
-  assert.deepEqual(sent[1], [A, B]);
-  // The early answer for B arrives now: it also answers the waiting call.
+  assert.deepEqual(sent, [[A, B], [A]], 'B is still being answered: no second want for it');
+  // The early answer for B arrives now: it answers the waiting call.
   dir.onHolders(B, ['p3']);
   dir.onHolders(A, ['p4']);
   assert.deepEqual(await a, ['p4']);
   assert.deepEqual(await b, ['p3']);
+  // That answer was used once: the next call for B asks again.
+  const again = dir.holders(B, 1_000);
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.deepEqual(sent[2], [B]);
+  dir.onHolders(B, ['p5']);
+  assert.deepEqual(await again, ['p5']);
+});
+
+test('a call that joined an early want which is never answered times out, and the next call asks again', async () => {
+  const sent: string[][] = [];
+  const dir = new HolderDirectory((assets) => sent.push(assets));
+  dir.wantEarly([A]);
+  assert.deepEqual(await dir.holders(A, 60), []);
+  assert.equal(sent.length, 1);
+  const next = dir.holders(A, 1_000);
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.deepEqual(sent[1], [A]);
+  dir.onHolders(A, ['p1']);
+  assert.deepEqual(await next, ['p1']);
 });
 
 test('failAll forgets early answers', async () => {
