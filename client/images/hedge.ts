@@ -50,14 +50,3 @@ export function httpTimings(perf: Performance, origin: string): number[] {
   const nav = perf.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
   return nav && nav.responseEnd > 0 ? [nav.responseEnd - nav.requestStart] : [];
 }
-
-/** The HTTP leg of a hedge: the image's bytes and type, or undefined on any failure (the peer leg goes on). */
-export async function fetchHedge(url: string, signal: AbortSignal): Promise<{ bytes: Uint8Array; type: string } | undefined> {
-  try {
-    const res = await fetch(url, { credentials: 'same-origin', signal });
-    if (!res.ok) return undefined;
-    return { bytes: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') ?? '' };
-  } catch {
-    return undefined;
-  }
-}

@@ -1,3 +1,4 @@
+import type { ManifestEntry } from '../../protocol/manifest.js';
 import { assetTagOf, imagePainted } from '../dom/media-elements.js';
 import { sha256Hex } from '../utils/sha256.js';
 import type { Services } from '../services.js';
@@ -34,26 +35,48 @@ export class HttpHolder {
       const id = entry.id ?? assetTagOf(img)?.id ?? 'unknown';
       this.s.reporter.record({ id, url, source: 'server', bytes: entry.size ?? transferSize(url), ms: loadTime(url) });
     }
-    if (!entry.id || !entry.sha256 || entry.p2p === false || this.s.store.has(entry.id)) return;
-    const bytes = await readFromCache(url);
-    if (!bytes || bytes.byteLength !== entry.size || (await sha256Hex(bytes)) !== entry.sha256) return;
-    this.s.store.put({ id: entry.id, url, bytes, type: entry.contentType ?? '' });
+    if (!this.holdable(entry)) return;
+    // The browser just stored the bytes in its HTTP cache; the network only if they were evicted.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), CACHE_READ_TIMEOUT_MS);
+    const http = await fetchImage(url, controller.signal, 'force-cache').finally(() => clearTimeout(timer));
+    if (http) await this.hold(url, entry, http);
+  }
+
+  /**
+   * Holds and announces an image's bytes fetched over HTTP (read back from the
+   * cache, or a hedge's HTTP leg) when they match the manifest entry.
+   */
+  async hold(url: string, entry: ManifestEntry | undefined, http: HttpBytes): Promise<void> {
+    if (!this.holdable(entry)) return;
+    if (http.bytes.byteLength !== entry.size || (await sha256Hex(http.bytes)) !== entry.sha256) return;
+    this.s.store.put({ id: entry.id, url, bytes: http.bytes, type: entry.contentType ?? http.type });
     this.s.announce([entry.id]);
+  }
+
+  /** An entry peers may share that this visitor does not hold yet. */
+  private holdable(entry: ManifestEntry | undefined): entry is ManifestEntry & { id: string; sha256: string } {
+    return !!entry?.id && !!entry.sha256 && entry.p2p !== false && !this.s.store.has(entry.id);
   }
 }
 
-/** The image's bytes from the HTTP cache (the browser just stored them); network only if evicted. */
-async function readFromCache(url: string): Promise<Uint8Array | undefined> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), CACHE_READ_TIMEOUT_MS);
+/** An image's bytes and content type as fetched over HTTP. */
+export interface HttpBytes {
+  bytes: Uint8Array;
+  type: string;
+}
+
+/**
+ * An image's bytes over HTTP (`cache`: how the browser's HTTP cache is used),
+ * or undefined on any failure or abort.
+ */
+export async function fetchImage(url: string, signal: AbortSignal, cache?: RequestCache): Promise<HttpBytes | undefined> {
   try {
-    const res = await fetch(url, { cache: 'force-cache', credentials: 'same-origin', signal: controller.signal });
+    const res = await fetch(url, { credentials: 'same-origin', signal, ...(cache ? { cache } : {}) });
     if (!res.ok) return undefined;
-    return new Uint8Array(await res.arrayBuffer());
+    return { bytes: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') ?? '' };
   } catch {
     return undefined;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

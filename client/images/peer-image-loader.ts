@@ -6,11 +6,9 @@ import { applyImageUrl, assetTagOf, chooseImage, imagePainted, isParked, release
 import { sha256Hex } from '../utils/sha256.js';
 import { mark } from '../utils/marks.js';
 import type { Services } from '../services.js';
-import type { HttpHolder } from './http-holder.js';
-import { fetchHedge, hedgeDelayMs, httpTimings } from './hedge.js';
+import { fetchImage, type HttpBytes, type HttpHolder } from './http-holder.js';
+import { hedgeDelayMs, httpTimings } from './hedge.js';
 import { releaseBox } from './layout-box.js';
-
-type HttpBytes = { bytes: Uint8Array; type: string };
 
 /** A fallback image is reported without a time once it takes longer than this. */
 export const FALLBACK_LOAD_WAIT_MS = 30_000;
@@ -43,6 +41,16 @@ interface PeerResult {
   peer: PeerId;
   blobUrl: string;
 }
+
+/**
+ * How one image URL was obtained, shared by every element showing it: from a
+ * peer (`hedged`: HTTP had started too), by a hedge's HTTP leg (`fallback`: the
+ * peer leg had failed first), or not at all (each element falls back).
+ */
+type Outcome =
+  | { kind: 'peer'; result: PeerResult; hedged: boolean }
+  | { kind: 'http'; http: HttpBytes; fallback?: FallbackReason }
+  | { kind: 'failed'; reason: FallbackReason; entry?: ManifestEntry; candidates?: CandidateType[] };
 
 /**
  * One image's budget. It expires when nothing moved for `stallMs` (no holder
@@ -125,7 +133,7 @@ class Attempt {
  * deadline puts the original URL back at once.
  */
 export class PeerImageLoader {
-  private readonly byUrl = new Map<string, Promise<PeerResult>>();
+  private readonly byUrl = new Map<string, Promise<Outcome>>();
   private observer: IntersectionObserver | undefined;
   private readonly started = new WeakSet<HTMLImageElement>();
 
@@ -160,6 +168,29 @@ export class PeerImageLoader {
   private async load(img: HTMLImageElement): Promise<void> {
     const choice = chooseImage(img, this.s.win);
     if (!choice) return this.fallback(img, undefined, 'client-error');
+    // Elements showing the same URL share the first one's transfer, hedge included: a second
+    // element has no requests of its own to watch, so it would otherwise always hedge.
+    let outcome = this.byUrl.get(choice.url);
+    const first = outcome === undefined;
+    if (!outcome) {
+      const url = choice.url;
+      const obtained = this.obtain(url, assetTagOf(img)?.id);
+      outcome = obtained;
+      this.byUrl.set(url, obtained);
+      // Only verified peer bytes are kept for later elements; after anything else they try afresh.
+      obtained.then((o) => o.kind !== 'peer' && this.byUrl.delete(url), () => this.byUrl.delete(url));
+    }
+    const o = await outcome;
+    if (o.kind === 'failed') return this.fallback(img, o.entry, o.reason, o.candidates);
+    if (o.kind === 'http') return this.paintHttp(img, choice, o.http, first, o.fallback);
+    await this.paint(img, choice, o.result, first, o.hedged ? 'peer' : undefined);
+  }
+
+  /**
+   * One URL's transfer: from peers within the image's budget, hedged by HTTP
+   * when its first peer byte is late (the first leg to complete wins).
+   */
+  private async obtain(url: string, tagId: string | undefined): Promise<Outcome> {
     const { peerTimeoutMs } = this.s.config;
     const attempt = new Attempt(peerTimeoutMs, peerTimeoutMs * PEER_TOTAL_WAIT_FACTOR);
     // A connection that could not form, with no other link left: this image would only
@@ -182,8 +213,8 @@ export class PeerImageLoader {
           hedgeTimer = setTimeout(check, hedgeMs);
           return;
         }
-        mark('hedge', assetTagOf(img)?.id);
-        hedge = fetchHedge(choice.url, controller.signal);
+        mark('hedge', tagId);
+        hedge = fetchImage(url, controller.signal);
         // A failed HTTP leg leaves the peer leg to finish (or to fall back as usual).
         void hedge.then((bytes) => bytes && resolve(bytes));
       };
@@ -191,15 +222,15 @@ export class PeerImageLoader {
     });
     let result: PeerResult | HttpBytes;
     try {
-      result = await Promise.race([this.fetchShared(choice.url, attempt), attempt.timedOut, httpWon]);
+      result = await Promise.race([this.fetchFromPeers(url, attempt), attempt.timedOut, httpWon]);
     } catch (err) {
       clearTimeout(hedgeTimer);
       const reason = err instanceof LinkError ? err.reason : 'client-error';
-      const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
       // The HTTP leg is already under way: its bytes, not a second download.
-      const bytes = hedge && (await hedge);
-      if (bytes) return this.paintHttp(img, choice, bytes, reason);
-      return this.fallback(img, entry, reason, err instanceof LinkError ? err.candidates : undefined);
+      const http = hedge && (await hedge);
+      if (http) return { kind: 'http', http, fallback: reason };
+      const entry = await this.s.manifest.lookup(url).catch(() => undefined);
+      return { kind: 'failed', reason, ...(entry ? { entry } : {}), ...(err instanceof LinkError && err.candidates ? { candidates: err.candidates } : {}) };
     } finally {
       unsubscribe();
       attempt.end();
@@ -208,10 +239,10 @@ export class PeerImageLoader {
     if (!('peer' in result)) {
       // HTTP completed first: the peer requests are cancelled (the holder stops sending).
       attempt.fail(new LinkError('timeout'));
-      return this.paintHttp(img, choice, result);
+      return { kind: 'http', http: result };
     }
     if (hedge) controller.abort();
-    await this.paint(img, choice, result, hedge ? 'peer' : undefined);
+    return { kind: 'peer', result, hedged: hedge !== undefined };
   }
 
   /** Points the element at `blobUrl` and waits for it to paint; when it cannot, the element gets its original URL back. */
@@ -229,31 +260,22 @@ export class PeerImageLoader {
     return painted;
   }
 
-  /** Paints the HTTP leg's bytes; held and announced too when they match the manifest. */
-  private async paintHttp(img: HTMLImageElement, choice: ImageChoice, http: HttpBytes, fallback?: FallbackReason): Promise<void> {
+  /**
+   * Paints the HTTP leg's bytes; held and announced too when they match the
+   * manifest. `first`: the element whose transfer it was (the others showing the
+   * same URL are not counted again).
+   */
+  private async paintHttp(img: HTMLImageElement, choice: ImageChoice, http: HttpBytes, first: boolean, fallback?: FallbackReason): Promise<void> {
     const entry = await this.s.manifest.lookup(choice.url).catch(() => undefined);
     if (!isParked(img)) return;
     const blobUrl = URL.createObjectURL(new Blob([http.bytes as Uint8Array<ArrayBuffer>], { type: http.type || 'application/octet-stream' }));
     const painted = await this.showBlob(img, choice, blobUrl);
+    if (!first) return;
     const id = entry?.id ?? assetTagOf(img)?.id ?? 'unknown';
     this.s.reporter.record({
       id, url: choice.url, source: 'server', bytes: http.bytes.byteLength, ms: performance.now(), hedge: 'http', ...(fallback ? { fallback } : {}),
     });
-    if (!painted || !entry?.id || !entry.sha256 || entry.p2p === false || this.s.store.has(entry.id)) return;
-    if (http.bytes.byteLength !== entry.size || (await sha256Hex(http.bytes)) !== entry.sha256) return;
-    this.s.store.put({ id: entry.id, url: choice.url, bytes: http.bytes, type: entry.contentType ?? http.type });
-    this.s.announce([entry.id]);
-  }
-
-  /** Two elements showing the same URL share one transfer. */
-  private fetchShared(url: string, attempt: Attempt): Promise<PeerResult> {
-    let shared = this.byUrl.get(url);
-    if (!shared) {
-      shared = this.fetchFromPeers(url, attempt);
-      this.byUrl.set(url, shared);
-      shared.catch(() => this.byUrl.delete(url));
-    }
-    return shared;
+    if (painted) await this.httpHolder.hold(choice.url, entry, http);
   }
 
   private async fetchFromPeers(url: string, attempt: Attempt): Promise<PeerResult> {
@@ -341,14 +363,19 @@ export class PeerImageLoader {
     return choice ? this.s.manifest.lookup(choice.url) : Promise.resolve(undefined);
   }
 
-  /** `hedge`: set when HTTP had started too and the peer still won. */
-  private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult, hedge?: 'peer'): Promise<void> {
+  /**
+   * `first`: the element whose transfer it was (the others showing the same URL
+   * are not counted again); `hedge`: set when HTTP had started too and the peer still won.
+   */
+  private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult, first: boolean, hedge?: 'peer'): Promise<void> {
     const { entry, bytes, peer } = result;
     // A script pointed the element at another URL meanwhile: its choice wins, nothing is painted over it.
     if (!isParked(img)) return;
     // Verified bytes the browser cannot decode: the original is shown instead.
     if (!(await this.showBlob(img, choice, result.blobUrl))) return this.fallback(img, entry, 'client-error');
     mark('painted', entry.id);
+    // Another element showing the same URL: that one's record counts the transfer.
+    if (!first) return;
     if (!peer) {
       // Already held (verified on an earlier page view): no bytes moved for it.
       this.s.reporter.record({ id: entry.id, url: choice.url, source: 'peer', bytes: 0, ms: performance.now(), ...(hedge ? { hedge } : {}) });
