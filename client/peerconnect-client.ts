@@ -279,7 +279,10 @@ export class PeerConnectClient implements Services {
     const browsers = usable.filter((p) => !this.seeders.has(p));
     const peer = browsers[0] ?? usable[0];
     if (peer === undefined || this.pool.linkedPeers().includes(peer) || this.pool.linkedPeers(true).includes(peer)) return;
-    if (this.pool.linkTo(peer)) this.earlyLinks++;
+    // linkedPeers leaves out links whose pipeline is full: linkTo hands such a link back, and
+    // only a link it opened just now (nothing asked of it yet) counts towards the limit.
+    const link = this.pool.linkTo(peer);
+    if (link && link.load === 0 && !link.isOpen) this.earlyLinks++;
   }
 
   private sendNat(): void {
