@@ -17,6 +17,29 @@ const GALLERY = Array.from({ length: 20 }, (_, i) => ({
 
 const HERO_WIDTHS = [480, 960];
 
+/**
+ * The heavier page (`/heavy.html`), for speed benchmarks: a ~300 KB hero above
+ * 40 thumbnails of ~55–135 KB (~3.9 MB of images in all), like a shop's category
+ * page. Generated on first use and kept: the gallery's callers don't pay for it twice.
+ */
+export const HEAVY_PAGE = '/heavy.html';
+export const HEAVY_HERO = { path: '/images/heavy/hero.png', width: 640, height: 180, seed: 5999, noise: 0.1 } as const;
+export const HEAVY_IMAGES = Array.from({ length: 40 }, (_, i) => ({
+  path: `/images/heavy/item-${String(i + 1).padStart(2, '0')}.png`,
+  width: 180 + ((i * 29) % 5) * 20,
+  height: 135 + ((i * 17) % 4) * 15,
+  seed: 5000 + i,
+  noise: i % 5 < 2 ? 0.1 : 0,
+}));
+/** Thumbnails in document order before the first lazy one (the rest load as they near the viewport). */
+const HEAVY_EAGER = 12;
+let heavyBodies: Map<string, Buffer> | undefined;
+
+function heavyImageBodies(): Map<string, Buffer> {
+  heavyBodies ??= new Map([HEAVY_HERO, ...HEAVY_IMAGES].map((image) => [image.path, makePng(image.width, image.height, image.seed, image.noise)]));
+  return heavyBodies;
+}
+
 function mediaFile(name: string): Buffer {
   // Resolve from the source tree whether running from TypeScript or from dist/.
   const candidates = [
@@ -92,6 +115,15 @@ ${gallery}
   add('/about.html', page('About', `<p>PeerConnect turns this site's media into a peer-to-peer CDN.</p>
 <img src="/images/photo-01.png" alt="Photo 1 again" width="160" height="120">
 <img src="/images/photo-02.png" alt="Photo 2 again" width="220" height="160">`), 'text/html; charset=utf-8');
+
+  for (const [path, body] of heavyImageBodies()) add(path, body, 'image/png');
+  const items = HEAVY_IMAGES.map((image, i) =>
+    `<figure><img src="${image.path}" alt="Item ${i + 1}" width="${image.width}" height="${image.height}"${i >= HEAVY_EAGER ? ' loading="lazy"' : ''}></figure>`,
+  ).join('\n');
+  add(HEAVY_PAGE, page('Catalogue', `<img src="${HEAVY_HERO.path}" alt="Catalogue banner" width="${HEAVY_HERO.width}" height="${HEAVY_HERO.height}" style="width:100%;height:auto">
+<section class="gallery">
+${items}
+</section>`), 'text/html; charset=utf-8');
 
   return files;
 }
