@@ -39,6 +39,18 @@ export function createMetrics() {
       name: 'peerconnect_fallbacks_total', help: 'Browser fallbacks to HTTP, by reason',
       labelNames: ['reason'] as const, ...metric,
     }),
+    hedges: new Counter({
+      name: 'peerconnect_hedges_total', help: 'Images browsers hedged (HTTP started too because the first peer byte was late)',
+      ...metric,
+    }),
+    hedgesWon: new Counter({
+      name: 'peerconnect_hedges_won_total', help: 'Hedged images by the leg that completed first (peer or http)',
+      labelNames: ['leg'] as const, ...metric,
+    }),
+    hedgeHttpBytes: new Counter({
+      name: 'peerconnect_hedge_http_bytes_total', help: 'Bytes browsers reported fetching over the HTTP legs of hedges (the offload cost of hedging)',
+      ...metric,
+    }),
     offloadRatio: new Gauge({
       name: 'peerconnect_offload_ratio',
       help: 'Share of reported media bytes by scope: peer (from browsers), p2p (peer+seeder), origin (peer+seeder+webseed)',

@@ -25,6 +25,11 @@ export interface AssetReport {
   candidates?: CandidateType[];
   /** Set when the image was hedged (HTTP started too because its first peer byte was late): which leg completed first. */
   hedge?: 'peer' | 'http';
+  /**
+   * With `hedge`: bytes the HTTP leg fetched, when the client knows them (the
+   * whole body when that leg completed; absent when it was cut off unread).
+   */
+  hedgeBytes?: number;
 }
 
 export interface ReportBody {

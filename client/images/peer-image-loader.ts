@@ -48,7 +48,7 @@ interface PeerResult {
  * peer leg had failed first), or not at all (each element falls back).
  */
 type Outcome =
-  | { kind: 'peer'; result: PeerResult; hedged: boolean }
+  | { kind: 'peer'; result: PeerResult; hedged: boolean; hedgeBytes?: number }
   | { kind: 'http'; http: HttpBytes; fallback?: FallbackReason }
   | { kind: 'failed'; reason: FallbackReason; entry?: ManifestEntry; candidates?: CandidateType[] };
 
@@ -183,7 +183,7 @@ export class PeerImageLoader {
     const o = await outcome;
     if (o.kind === 'failed') return this.fallback(img, o.entry, o.reason, o.candidates);
     if (o.kind === 'http') return this.paintHttp(img, choice, o.http, first, o.fallback);
-    await this.paint(img, choice, o.result, first, o.hedged ? 'peer' : undefined);
+    await this.paint(img, choice, o.result, first, o.hedged ? { hedge: 'peer', ...(o.hedgeBytes !== undefined ? { hedgeBytes: o.hedgeBytes } : {}) } : undefined);
   }
 
   /**
@@ -203,6 +203,8 @@ export class PeerImageLoader {
     const hedgeMs = hedgeDelayMs(this.s.config.hedgeMs, this.s.config.hedgeMs === undefined ? httpTimings(performance, this.s.win.location.origin) : [], peerTimeoutMs);
     const controller = new AbortController();
     let hedge: Promise<HttpBytes | undefined> | undefined;
+    /** What the HTTP leg fetched, once it completed. */
+    let hedgeBytes: number | undefined;
     let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
     const httpWon = new Promise<HttpBytes>((resolve) => {
       if (hedgeMs === undefined) return;
@@ -214,7 +216,10 @@ export class PeerImageLoader {
           return;
         }
         mark('hedge', tagId);
-        hedge = fetchImage(url, controller.signal);
+        hedge = fetchImage(url, controller.signal).then((http) => {
+          if (http) hedgeBytes = http.bytes.byteLength;
+          return http;
+        });
         // A failed HTTP leg leaves the peer leg to finish (or to fall back as usual).
         void hedge.then((bytes) => bytes && resolve(bytes));
       };
@@ -242,7 +247,7 @@ export class PeerImageLoader {
       return { kind: 'http', http: result };
     }
     if (hedge) controller.abort();
-    return { kind: 'peer', result, hedged: hedge !== undefined };
+    return { kind: 'peer', result, hedged: hedge !== undefined, ...(hedgeBytes !== undefined ? { hedgeBytes } : {}) };
   }
 
   /** Points the element at `blobUrl` and waits for it to paint; when it cannot, the element gets its original URL back. */
@@ -273,7 +278,8 @@ export class PeerImageLoader {
     if (!first) return;
     const id = entry?.id ?? assetTagOf(img)?.id ?? 'unknown';
     this.s.reporter.record({
-      id, url: choice.url, source: 'server', bytes: http.bytes.byteLength, ms: performance.now(), hedge: 'http', ...(fallback ? { fallback } : {}),
+      id, url: choice.url, source: 'server', bytes: http.bytes.byteLength, ms: performance.now(), hedge: 'http', hedgeBytes: http.bytes.byteLength,
+      ...(fallback ? { fallback } : {}),
     });
     if (painted) await this.httpHolder.hold(choice.url, entry, http);
   }
@@ -365,9 +371,10 @@ export class PeerImageLoader {
 
   /**
    * `first`: the element whose transfer it was (the others showing the same URL
-   * are not counted again); `hedge`: set when HTTP had started too and the peer still won.
+   * are not counted again); `hedged`: set when HTTP had started too and the peer
+   * still won (with what the HTTP leg fetched, when it had completed).
    */
-  private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult, first: boolean, hedge?: 'peer'): Promise<void> {
+  private async paint(img: HTMLImageElement, choice: ImageChoice, result: PeerResult, first: boolean, hedged?: { hedge: 'peer'; hedgeBytes?: number }): Promise<void> {
     const { entry, bytes, peer } = result;
     // A script pointed the element at another URL meanwhile: its choice wins, nothing is painted over it.
     if (!isParked(img)) return;
@@ -378,14 +385,14 @@ export class PeerImageLoader {
     if (!first) return;
     if (!peer) {
       // Already held (verified on an earlier page view): no bytes moved for it.
-      this.s.reporter.record({ id: entry.id, url: choice.url, source: 'peer', bytes: 0, ms: performance.now(), ...(hedge ? { hedge } : {}) });
+      this.s.reporter.record({ id: entry.id, url: choice.url, source: 'peer', bytes: 0, ms: performance.now(), ...hedged });
       return;
     }
     const fresh = !this.s.store.has(entry.id);
     this.s.store.put({ id: entry.id, url: choice.url, bytes, type: entry.contentType ?? '' });
     if (fresh) this.s.announce([entry.id]);
     this.s.reporter.record({
-      id: entry.id, url: choice.url, source: this.s.sourceOf(peer), bytes: bytes.byteLength, ms: performance.now(), peer, ...(hedge ? { hedge } : {}),
+      id: entry.id, url: choice.url, source: this.s.sourceOf(peer), bytes: bytes.byteLength, ms: performance.now(), peer, ...hedged,
     });
   }
 

@@ -84,6 +84,7 @@ export class Reporter {
     if (record.fallback) report.fallback = record.fallback;
     if (record.candidates) report.candidates = record.candidates;
     if (record.hedge) report.hedge = record.hedge;
+    if (record.hedge && record.hedgeBytes !== undefined) report.hedgeBytes = record.hedgeBytes;
     // Only what the server accepts (asset ids are 22 base64url characters): one bad entry would void the batch.
     if (isAssetId(report.id) && this.queue.length < MAX_QUEUED_REPORTS) this.queue.push(report);
     clearTimeout(this.timer);

@@ -56,8 +56,11 @@ export class ReportBounds {
       if (bytes > 0 && !this.budget.take(address, bytes)) bytes = 0;
       counted.set(asset.id, so + bytes);
       dropped += asset.bytes - bytes;
-      return bytes === asset.bytes ? asset : { ...asset, bytes };
+      // A hedge's HTTP leg fetched the asset at most once: no more than its size.
+      const hedgeBytes = asset.hedgeBytes === undefined ? undefined : Math.min(asset.hedgeBytes, limit);
+      if (bytes === asset.bytes && hedgeBytes === asset.hedgeBytes) return asset;
+      return { ...asset, bytes, ...(hedgeBytes === undefined ? {} : { hedgeBytes }) };
     });
-    return { report: dropped === 0 ? report : { ...report, assets }, droppedBytes: dropped };
+    return { report: assets.every((a, i) => a === report.assets[i]) ? report : { ...report, assets }, droppedBytes: dropped };
   }
 }

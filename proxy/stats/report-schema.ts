@@ -35,7 +35,8 @@ const assetSchema = z.strictObject({
   fallback: z.enum(FALLBACK_REASONS).optional(),
   candidates: z.array(z.enum(CANDIDATE_TYPE_NAMES)).max(CANDIDATE_TYPE_NAMES.length).optional(),
   hedge: z.enum(['peer', 'http']).optional(),
-});
+  hedgeBytes: z.number().int().nonnegative().max(REPORT_ASSET_MAX_BYTES).optional(),
+}).refine((asset) => asset.hedgeBytes === undefined || asset.hedge !== undefined, { message: 'hedgeBytes without hedge', path: ['hedgeBytes'] });
 
 export const reportSchema = z.strictObject({
   v: z.literal(1),

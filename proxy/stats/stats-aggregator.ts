@@ -89,6 +89,13 @@ export class StatsAggregator {
         this.fallbacks[asset.fallback]++;
         this.metrics?.fallbacks.inc({ reason: asset.fallback });
       }
+      if (asset.hedge) {
+        this.metrics?.hedges.inc();
+        this.metrics?.hedgesWon.inc({ leg: asset.hedge });
+        // The HTTP leg's bytes: as reported, else (HTTP won) the bytes it counted as server bytes.
+        const httpBytes = asset.hedgeBytes ?? (asset.hedge === 'http' ? asset.bytes : 0);
+        if (httpBytes > 0) this.metrics?.hedgeHttpBytes.inc(httpBytes);
+      }
       if (asset.ms !== undefined) {
         this.tti.add(asset.ms);
         this.ttiBySource[asset.source].add(asset.ms);

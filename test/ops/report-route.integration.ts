@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { RunningApp } from '../../proxy/app.js';
 import { REPORT_MAX_BYTES, type ReportBody } from '../../protocol/report.js';
+import { REPORT_UNKNOWN_ASSET_MAX_BYTES } from '../../proxy/stats/report-bounds.js';
 import { startProxy } from '../helpers/proxy.js';
 import { parsePrometheusText, sampleValue } from './prom-text.js';
 
@@ -110,6 +111,44 @@ test('bad report bodies are answered 400 and change nothing', async () => {
   assert.deepEqual((await stats()).bytes, beforeStats.bytes);
   const m = await metrics();
   assert.ok(sampleValue(m, 'peerconnect_reports_total', { result: 'invalid' }) >= bad.length);
+});
+
+test('hedge outcomes reach /metrics: hedges started, won by each leg, and the bytes their HTTP legs fetched, bounded', async () => {
+  const before = await metrics();
+  const res = await post(report([
+    // HTTP won: its bytes are the server bytes.
+    { id: ID_A, source: 'server', bytes: 4000, ms: 300, hedge: 'http', hedgeBytes: 4000 },
+    // The peer won after the HTTP leg had completed too: that leg's bytes were spent all the same.
+    { id: ID_B, source: 'peer', bytes: 2500, ms: 250, hedge: 'peer', hedgeBytes: 2500 },
+    // The peer won and the HTTP leg was cut off unread.
+    { id: ID_B, source: 'peer', bytes: 2500, ms: 260, hedge: 'peer' },
+    // Not hedged at all.
+    { id: ID_A, source: 'peer', bytes: 4000, ms: 100 },
+  ]));
+  assert.equal(res.status, 204);
+  const after = await metrics();
+  const delta = (name: string, labels?: Record<string, string>): number => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+  assert.equal(delta('peerconnect_hedges_total'), 3);
+  assert.equal(delta('peerconnect_hedges_won_total', { leg: 'peer' }), 2);
+  assert.equal(delta('peerconnect_hedges_won_total', { leg: 'http' }), 1);
+  assert.equal(delta('peerconnect_hedge_http_bytes_total'), 6500);
+
+  // An HTTP leg claiming more than an asset could hold counts no more than REPORT_UNKNOWN_ASSET_MAX_BYTES.
+  const huge = await post(report([{ id: ID_A, source: 'peer', bytes: 0, hedge: 'peer', hedgeBytes: REPORT_UNKNOWN_ASSET_MAX_BYTES * 4 }]));
+  assert.equal(huge.status, 204);
+  const bounded = await metrics();
+  assert.equal(sampleValue(bounded, 'peerconnect_hedge_http_bytes_total') - sampleValue(after, 'peerconnect_hedge_http_bytes_total'), REPORT_UNKNOWN_ASSET_MAX_BYTES);
+
+  // Hedge fields that are not a hedge's are refused with the whole report (few posts: the address's burst is 20).
+  for (const assets of [
+    [{ id: ID_A, source: 'peer', bytes: 1, hedgeBytes: 10 }],
+    [{ id: ID_A, source: 'peer', bytes: 1, hedge: 'peer', hedgeBytes: 1.5 }],
+  ]) {
+    const bad = await post(JSON.stringify({ v: 1, page: '/gallery', assets }));
+    assert.equal(bad.status, 400, JSON.stringify(assets));
+  }
+  const unchanged = await metrics();
+  assert.equal(sampleValue(unchanged, 'peerconnect_hedges_total'), sampleValue(bounded, 'peerconnect_hedges_total'));
 });
 
 test('oversize bodies are refused with 413, declared or streamed', async () => {
