@@ -2,7 +2,7 @@ import { ipIn } from './command.js';
 import { createNamespace, deleteNamespace, uniquePrefix } from './namespaces.js';
 import { spawnInNamespace, type TestProcess } from './processes.js';
 import { configureRouter, setNatKind, type NatKind } from './router.js';
-import { createWanLink, type WanOptions } from './wan.js';
+import { createWanLink, serverUplinkBytes, shapeServerUplink, type ServerUplinkOptions, type WanOptions } from './wan.js';
 
 /*
  * An emulated internet, all in 198.18.0.0/15 and in namespaces of this bed only:
@@ -10,6 +10,9 @@ import { createWanLink, type WanOptions } from './wan.js';
  *   pub   br0 198.18.0.1/16  (proxy, origin, coturn; default route to a fake next hop)
  *    ├── up1 ══ wan 198.18.11.2  router 1  lan 198.19.1.1/24 ── 198.19.1.2, .3 … (hosts)
  *    └── up2 ══ wan 198.18.12.2  router 2  lan 198.19.2.1/24 ── 198.19.2.2 …
+ *
+ * With `serverUplink`, what pub's own programs send leaves br0 through one shared
+ * rate limit (the server's uplink); each home's link (`wan`) is shaped on its own.
  *
  * Each router's public address sits in a /24 of its own, as homes on the internet
  * do: the proxy keys pairing and connectivity learning on the visitor's /24.
@@ -37,6 +40,12 @@ export interface HomeOptions {
 
 export interface NetBedOptions {
   homes: HomeOptions[];
+  /**
+   * One uplink of the server side shared by every visitor: pub's own programs
+   * (proxy, origin behind it, seeder) send to all homes through this rate limit
+   * (coturn excepted, see wan.ts). @default none: each home's link is the only limit
+   */
+  serverUplink?: ServerUplinkOptions;
 }
 
 export interface Host {
@@ -62,6 +71,8 @@ export class NetBed {
   readonly pub: string;
   readonly pubAddress = PUB_ADDRESS;
   readonly homes: Home[] = [];
+  /** The shared server uplink, when the bed has one. */
+  serverUplink: ServerUplinkOptions | undefined;
   readonly #namespaces: string[] = [];
   readonly #processes: TestProcess[] = [];
   #closed = false;
@@ -88,6 +99,11 @@ export class NetBed {
     return this.adopt(spawnInNamespace(name, ns, file, args, env));
   }
 
+  /** Bytes pub's programs sent through the shared server uplink (`shaped`) and coturn past it; zeros without one. */
+  async serverUplinkBytes(): Promise<{ shaped: number; unshaped: number }> {
+    return this.serverUplink ? serverUplinkBytes(this.pub, 'br0') : { shaped: 0, unshaped: 0 };
+  }
+
   /** Switches a home's NAT kind; existing mappings are flushed. */
   async setNat(home: Home, nat: NatKind): Promise<void> {
     await setNatKind(home.router, nat);
@@ -109,6 +125,10 @@ export async function createNetBed(options: NetBedOptions): Promise<NetBed> {
   const bed = new NetBed(uniquePrefix());
   try {
     await createPub(bed);
+    if (options.serverUplink) {
+      await shapeServerUplink(bed.pub, 'br0', options.serverUplink);
+      bed.serverUplink = options.serverUplink;
+    }
     for (const [i, home] of options.homes.entries()) bed.homes.push(await createHome(bed, i + 1, home));
     return bed;
   } catch (error) {

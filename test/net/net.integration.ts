@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { createNetBed, type NetBed } from './bed.js';
 import { launchBrowserIn } from './browser.js';
-import { mintTurnCredentials, startCoturn, type Coturn } from './coturn.js';
+import { runIn } from './command.js';
+import { mintTurnCredentials, startCoturn, TURN_PORT, type Coturn } from './coturn.js';
 import { probeTcp, startAddressEcho } from './probe.js';
 import { closePeer, connectPages, sendThrough, type PairResult } from './rtc-pair.js';
 
@@ -205,5 +206,58 @@ describe('emulated internet: a home with a slow uplink and several LAN hosts', (
       assert.deepEqual([result.offerer.selected?.local, result.offerer.selected?.remote], ['host', 'host']);
       assert.deepEqual(result.offerer.hostAddresses, [home1!.hosts[1]!.address]);
     });
+  });
+});
+
+// Sends `bytes` bytes to each client; prints `listening` once bound.
+const BYTES_SERVER = `
+const bytes = Number(process.argv[2]);
+const server = require('node:http').createServer((req, res) => res.end(Buffer.alloc(bytes, 7)));
+server.listen(Number(process.argv[1]), '0.0.0.0', () => console.log('listening'));
+`;
+const FETCH = `
+fetch(process.argv[1], { signal: AbortSignal.timeout(Number(process.argv[2])) })
+  .then((r) => r.arrayBuffer()).then((b) => console.log('got ' + b.byteLength), (e) => console.log('failed ' + e.message));
+`;
+// One STUN binding request; prints whether coturn answered.
+const STUN = `
+const socket = require('node:dgram').createSocket('udp4');
+const request = Buffer.alloc(20); request.writeUInt16BE(1, 0); request.writeUInt32BE(0x2112a442, 4); require('node:crypto').randomFillSync(request, 8, 12);
+const timer = setTimeout(() => { console.log('unanswered'); process.exit(0); }, Number(process.argv[3]));
+socket.on('message', () => { clearTimeout(timer); console.log('answered'); process.exit(0); });
+socket.send(request, Number(process.argv[2]), process.argv[1]);
+`;
+
+describe('emulated internet: the server side\'s shared uplink', () => {
+  let bed: NetBed;
+  let coturn: Coturn;
+  const BYTES = 2 * 1024 * 1024;
+  const SERVER_PORT = 7100;
+  const FETCH_TIMEOUT_MS = 20_000;
+
+  before(async () => {
+    bed = await createNetBed({ homes: [{ nat: 'endpoint-independent' }, { nat: 'symmetric' }], serverUplink: { rate: WAN_RATE } });
+    coturn = await startCoturn(bed);
+  }, { timeout: STEP_TIMEOUT_MS });
+
+  after(async () => {
+    await bed?.close();
+  });
+
+  test('what pub\'s programs send to every home passes the one shaped class; coturn\'s answers pass beside it', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const server = bed.spawn('bytes server', bed.pub, process.execPath, ['-e', BYTES_SERVER, String(SERVER_PORT), String(BYTES)]);
+    await server.waitForOutput(/^listening$/m, 10_000);
+    const before = await bed.serverUplinkBytes();
+    const got = await Promise.all(bed.homes.map((home) => runIn(home.hosts[0]!.ns, process.execPath, ['-e', FETCH, `http://${bed.pubAddress}:${SERVER_PORT}/`, String(FETCH_TIMEOUT_MS)], FETCH_TIMEOUT_MS + 5_000)));
+    for (const out of got) assert.match(out, new RegExp(`^got ${BYTES}$`, 'm'));
+    const afterDownloads = await bed.serverUplinkBytes();
+    assert.ok(afterDownloads.shaped - before.shaped >= 2 * BYTES, `shaped class sent ${afterDownloads.shaped - before.shaped} bytes for two downloads of ${BYTES}`);
+    const stun = await runIn(bed.homes[0]!.hosts[0]!.ns, process.execPath, ['-e', STUN, bed.pubAddress, String(TURN_PORT), '3000'], 10_000);
+    assert.match(stun, /^answered$/m);
+    const afterStun = await bed.serverUplinkBytes();
+    assert.ok(afterStun.unshaped > afterDownloads.unshaped, 'coturn\'s answer passed the unshaped class');
+    assert.ok(afterStun.shaped - afterDownloads.shaped < 1_000, 'and not the shaped one');
+    assert.equal(coturn.stunUrl, `stun:${bed.pubAddress}:${TURN_PORT}`);
+    assert.equal((await runIn(bed.pub, 'sysctl', ['-n', 'net.ipv4.ip_local_port_range'])).trim().split(/\s+/).join(' '), '32768 49151');
   });
 });
