@@ -8,6 +8,7 @@ import type { FallbackReason } from '../../protocol/report.js';
 import { ICE_DEADLINE_DEFAULT_MS } from './ice-deadline.js';
 import { parseCandidate, selectedPair, type SelectedPair } from './ice-candidates.js';
 import { mark } from '../utils/marks.js';
+import { LinkMeter } from './link-score.js';
 /** Remote candidates kept while the remote description is not set yet. */
 const MAX_PENDING_CANDIDATES = 64;
 /** Requests waiting for a free in-flight slot on one link. */
@@ -56,6 +57,11 @@ interface Outgoing {
   buffer?: Uint8Array;
   received: number;
   sent: boolean;
+  /** performance.now() when the request went out, and whether the link had nothing else in flight then (an RTT sample). */
+  sentAt?: number;
+  sentIdle?: boolean;
+  /** performance.now() when its header arrived. */
+  headerAt?: number;
   resolve(bytes: Uint8Array): void;
   reject(err: LinkError): void;
 }
@@ -88,7 +94,13 @@ export class PeerLink {
   /** performance.now() of the last sign of life: created, opened, header or chunk received. */
   lastProgressAt = performance.now();
   bytesOut = 0;
+  /** Round trip, throughput and connect time measured on this link (link-score.ts ranks peers by them). */
+  readonly meter = new LinkMeter();
   private readonly pc: RTCPeerConnection;
+  /** When the last transfer on this link completed: the next one's bytes flow only after it (holders serve in order). */
+  private lastFinishAt = 0;
+  /** Uploads run one at a time in request order: each waits for the one before. */
+  private uploadTurn: Promise<void> = Promise.resolve();
   private channel: RTCDataChannel | undefined;
   private remoteSet = false;
   private pendingCandidates: RTCIceCandidateInit[] = [];
@@ -206,6 +218,14 @@ export class PeerLink {
     return this.outgoing.size + this.queue.length;
   }
 
+  /** Bytes asked for on this link and not received yet: what a new request waits behind. */
+  get queuedBytes(): number {
+    let bytes = 0;
+    for (const entry of this.queue) bytes += entry.size;
+    for (const entry of this.outgoing.values()) bytes += entry.size - entry.received;
+    return bytes;
+  }
+
   /** Asks the remote peer for one asset of known size; pipelined up to MAX_INFLIGHT_REQUESTS. */
   request(asset: string, url: string, size: number): PendingRequest {
     let entry!: Outgoing;
@@ -287,8 +307,9 @@ export class PeerLink {
       mark('channel-open', this.remote);
       clearTimeout(this.connectTimer);
       this.lastProgressAt = performance.now();
-      this.openResolve();
       const ms = performance.now() - this.started;
+      this.meter.connectMs = ms;
+      this.openResolve();
       this.pc.getStats().then((stats) => this.reportAttempt(true, selectedPair(stats), ms), () => this.reportAttempt(true, {}, ms));
     };
     channel.onclose = () => this.close(new LinkError('peer-closed'));
@@ -310,6 +331,8 @@ export class PeerLink {
   private pump(): void {
     while (!this.closed && this.channel?.readyState === 'open' && this.outgoing.size < MAX_INFLIGHT_REQUESTS && this.queue.length > 0) {
       const entry = this.queue.shift() as Outgoing;
+      entry.sentIdle = this.outgoing.size === 0;
+      entry.sentAt = performance.now();
       this.outgoing.set(entry.req, entry);
       entry.sent = true;
       mark('request-sent', entry.asset);
@@ -339,6 +362,8 @@ export class PeerLink {
         entry.buffer = new Uint8Array(entry.size);
         mark('first-byte', entry.asset);
         this.lastProgressAt = performance.now();
+        entry.headerAt = this.lastProgressAt;
+        if (entry.sentIdle && entry.sentAt !== undefined) this.meter.noteRtt(entry.headerAt - entry.sentAt);
         if (entry.size === 0) this.finish(entry);
         return;
       }
@@ -368,6 +393,10 @@ export class PeerLink {
 
   private finish(entry: Outgoing): void {
     mark('last-byte', entry.asset);
+    const now = performance.now();
+    // Its bytes flowed from its header, or from the end of the transfer before it when that ended later.
+    this.meter.noteTransfer(entry.size, now - Math.max(entry.headerAt ?? now, this.lastFinishAt));
+    this.lastFinishAt = now;
     this.outgoing.delete(entry.req);
     entry.resolve(entry.buffer as Uint8Array);
     this.pump();
@@ -382,6 +411,13 @@ export class PeerLink {
     }
     const state = { cancelled: false };
     this.uploads.set(req, state);
+    // One upload at a time, in request order (as the seeder serves): interleaving them
+    // would make every image on the link finish as late as the last one.
+    const before = this.uploadTurn;
+    let release!: () => void;
+    this.uploadTurn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let bytes = decision.bytes;
     if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'corrupt-bytes' && bytes.length > 0) {
       bytes = bytes.slice();
@@ -390,6 +426,8 @@ export class PeerLink {
     }
     let sent = 0;
     try {
+      await before;
+      if (state.cancelled || this.closed) return;
       this.sendControl({ v: PEER_WIRE_VERSION, type: 'header', req, size: bytes.length });
       for (let offset = 0; offset < bytes.length; offset += CHUNK_PAYLOAD_BYTES) {
         if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'close-mid-transfer' && offset >= bytes.length / 2) {
@@ -414,6 +452,7 @@ export class PeerLink {
     } finally {
       this.uploads.delete(req);
       decision.done?.(sent);
+      release();
     }
   }
 }

@@ -2,6 +2,7 @@ import type { ClientMessage, PeerId, ServerMessage } from '../../protocol/signal
 import { MAX_INFLIGHT_REQUESTS } from '../../protocol/peer-wire.js';
 import { randomId } from '../utils/random-id.js';
 import { LinkError, PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
+import { priorsFrom, rankPeers, type LinkMeter, type PeerStanding, type Priors } from './link-score.js';
 
 /** Most simultaneous links a page keeps (each is one RTCPeerConnection). */
 export const MAX_LINKS = 16;
@@ -9,6 +10,8 @@ export const MAX_LINKS = 16;
 export const UNREACHABLE_MS = 60_000;
 /** Bound on the peers remembered as unreachable. */
 const MAX_UNREACHABLE = 256;
+/** Size assumed when ranking links for no asset in particular: a typical page image. */
+export const TYPICAL_ASSET_BYTES = 100 * 1024;
 
 /** How new links connect; see PeerLinkOptions. */
 export type LinkIce = Pick<PeerLinkOptions, 'iceServers' | 'relayOnly' | 'deadlineMs'>;
@@ -32,6 +35,8 @@ export class PeerPool {
   private readonly unreachable = new Map<PeerId, { at: number; failure: LinkError }>();
   private readonly unreachableListeners = new Set<(failure: LinkError) => void>();
   private readonly sessions = new Map<string, PeerLink>();
+  /** Measurements of links that closed after opening, newest last: the page's history for priors. */
+  private readonly measured: LinkMeter[] = [];
   private closed = false;
 
   constructor(private readonly options: PeerPoolOptions) {}
@@ -42,15 +47,44 @@ export class PeerPool {
 
   /**
    * Peers with an open link (or, with `connecting`, one still opening) that has
-   * a free pipeline slot, least busy first: piling more on one link only queues.
+   * a free pipeline slot, the one expected to deliver a `size`-byte asset
+   * soonest first (its measured round trip and throughput, and what is already
+   * queued on it: piling more on one link only queues).
    */
-  linkedPeers(connecting = false): PeerId[] {
-    const open = [...this.sessions.values()]
-      .filter((link) => (connecting ? !link.closed && !link.isOpen : link.isOpen) && link.load < MAX_INFLIGHT_REQUESTS)
-      .sort((a, b) => a.load - b.load);
+  linkedPeers(connecting = false, size = TYPICAL_ASSET_BYTES): PeerId[] {
     const out: PeerId[] = [];
-    for (const link of open) if (!out.includes(link.remote)) out.push(link.remote);
-    return out;
+    for (const link of this.sessions.values()) {
+      if ((connecting ? !link.closed && !link.isOpen : link.isOpen) && link.load < MAX_INFLIGHT_REQUESTS && !out.includes(link.remote)) out.push(link.remote);
+    }
+    return this.rank(out, size);
+  }
+
+  /**
+   * `peers` ordered by expected delivery of a `size`-byte asset, fastest first:
+   * open links by their measurements, then links still opening and peers with
+   * no link, which pay (part of) a connection first and are guessed at this
+   * page's medians until measured. Ties keep the given order.
+   */
+  rank(peers: readonly PeerId[], size: number): PeerId[] {
+    if (peers.length < 2) return [...peers];
+    const priors = this.priors();
+    return rankPeers(peers, (peer) => this.standing(peer), size, priors);
+  }
+
+  /** What the scorer knows of `peer`: its best live link's measurements and queue. */
+  standing(peer: PeerId): PeerStanding {
+    let best: PeerLink | undefined;
+    for (const link of this.sessions.values()) {
+      if (link.remote !== peer || link.closed) continue;
+      if (!best || (link.isOpen && !best.isOpen)) best = link;
+    }
+    if (!best) return { open: false, queuedBytes: 0 };
+    return { meter: best.meter, open: best.isOpen, opening: !best.isOpen, queuedBytes: best.queuedBytes };
+  }
+
+  /** Medians of this page's links (closed ones included while remembered): the guess for a link not measured yet. */
+  private priors(): Priors {
+    return priorsFrom([...[...this.sessions.values()].map((link) => link.meter), ...this.measured]);
   }
 
   /** True for a while after a connection to `peer` could not form: the same network path would fail the same way. */
@@ -129,6 +163,10 @@ export class PeerPool {
       ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault ? { fault: this.options.fault } : {}),
       onClosed: (closed) => {
         if (this.sessions.get(closed.session) === closed) this.sessions.delete(closed.session);
+        if (closed.meter.connectMs !== undefined) {
+          this.measured.push(closed.meter);
+          if (this.measured.length > MAX_LINKS) this.measured.shift();
+        }
         const failure = closed.failure;
         if (failure?.reason !== 'ice-failed') return;
         if (this.unreachable.size < MAX_UNREACHABLE) this.unreachable.set(closed.remote, { at: performance.now(), failure });
@@ -139,10 +177,19 @@ export class PeerPool {
     return link;
   }
 
-  /** Bound the number of connections: drop the idle link opened first. */
+  /**
+   * Bound the number of connections: drop the slowest idle open link (the
+   * fastest ones are kept for the rest of the page), else the idle link opened
+   * first, else the oldest.
+   */
   private makeRoom(): void {
     if (this.sessions.size < MAX_LINKS) return;
-    const idle = [...this.sessions.values()].find((link) => link.inflight === 0);
-    (idle ?? this.sessions.values().next().value)?.close();
+    const links = [...this.sessions.values()];
+    const idleOpen = links.filter((link) => link.inflight === 0 && link.load === 0 && link.isOpen);
+    const slowest = this.rank(idleOpen.map((link) => link.remote), TYPICAL_ASSET_BYTES).at(-1);
+    const victim = links.find((link) => link.remote === slowest && link.inflight === 0 && link.isOpen)
+      ?? links.find((link) => link.inflight === 0)
+      ?? links[0];
+    victim?.close();
   }
 }

@@ -156,3 +156,22 @@ test('cancel: the request rejects with the given reason and the link stays usabl
   const again = await requester.request(idOf('small'), '/small', small.length).promise;
   assert.equal(sha(again), sha(small));
 });
+
+test('pipelined requests are served one at a time in request order; the link measures connect time, round trip and throughput', async () => {
+  const big = new Uint8Array(randomBytes(2 * 1024 * 1024));
+  const small = new Uint8Array(randomBytes(20_000));
+  const requester = await openPair((asset) => ({ bytes: asset === idOf('big') ? big : small }));
+  assert.ok(requester.meter.connectMs !== undefined && requester.meter.connectMs > 0, 'connect time noted when the channel opened');
+  const finished: string[] = [];
+  const first = requester.request(idOf('big'), '/big', big.length).promise.then((bytes) => finished.push('big') && bytes);
+  const second = requester.request(idOf('small'), '/small', small.length).promise.then((bytes) => finished.push('small') && bytes);
+  assert.equal(requester.queuedBytes, big.length + small.length, 'both requests count as bytes a new request would wait behind');
+  const [bigBytes, smallBytes] = await Promise.all([first, second]);
+  assert.equal(sha(bigBytes), sha(big));
+  assert.equal(sha(smallBytes), sha(small));
+  // Interleaved, the small image would finish long before the big one; served in order, it waits its turn.
+  assert.deepEqual(finished, ['big', 'small']);
+  assert.equal(requester.queuedBytes, 0);
+  assert.ok(requester.meter.rttMs !== undefined && requester.meter.rttMs >= 0, 'the request sent on an idle link gave a round trip');
+  assert.ok(requester.meter.bytesPerMs !== undefined && requester.meter.bytesPerMs > 0, 'the completed transfers gave a throughput');
+});
