@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, toFlag } from '../core/config/load-config.js';
@@ -9,6 +10,9 @@ import { createLogger, loggerOptionsFor } from '../core/logger.js';
 import { startApp, type RunningApp } from './app.js';
 import { p2pStatusLine } from './stats/status-line.js';
 import { InMemoryPeerRegistry } from './signaling/peer-registry.js';
+import type { Config } from '../core/config/options.js';
+import type { Logger } from '../core/logger.js';
+import { configForWorker, reportReady, workerIndex, WorkerPool } from './workers/worker-pool.js';
 
 const EXIT_CONFIG = 2;
 
@@ -73,16 +77,21 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const logger = createLogger(config.logLevel, loggerOptionsFor(config));
+  if (cluster.isPrimary && config.workers > 1) return runPrimary(config, createLogger(config.logLevel, loggerOptionsFor(config)).child({ role: 'primary' }));
+  const index = workerIndex();
+  if (index !== undefined) config = configForWorker(config, index);
+  const baseLogger = createLogger(config.logLevel, loggerOptionsFor(config));
+  const logger = index === undefined ? baseLogger : baseLogger.child({ worker: index });
   // Handlers go in before anything starts: a SIGTERM during start-up (or right after
   // the banner, which is what supervisors wait for) must still close cleanly.
   let app: RunningApp | undefined;
   let stopSignal: string | undefined;
+  const shutdownTimeoutMs = config.shutdownTimeoutMs;
   const stop = (signal: string): void => {
     if (stopSignal) return;
     stopSignal = signal;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000);
+    const force = setTimeout(() => process.exit(1), shutdownTimeoutMs + 5_000);
     force.unref();
     // Without an app yet, start-up finishes first and then closes (below).
     app?.close().then(() => process.exit(0), (err: unknown) => {
@@ -92,6 +101,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone (killed) serves on alone no more: it drains and exits.
+  if (index !== undefined) process.once('disconnect', () => stop('primary gone'));
 
   app = await startApp(config, logger);
   // SIGHUP: re-read TLS_CERT_FILE/TLS_KEY_FILE now (they are also watched); a bad pair keeps the current one.
@@ -102,8 +113,29 @@ async function main(): Promise<void> {
     await app.close();
     process.exit(0);
   }
+  const running = describeRunning(app, config);
+  if (index !== undefined) {
+    // The primary prints the banner once every worker listens.
+    reportReady({ index, banner: running.banner, url: running.base, origin: app.origin.href });
+  } else {
+    logger.info({ url: running.base, origin: app.origin.href }, 'PeerConnect is running');
+    logger.info({ status: running.status }, 'p2p status');
+    process.stdout.write(running.banner);
+  }
+  if (parsed.values.prebuild && (index === undefined || index === 1)) {
+    const started = Date.now();
+    process.stdout.write(`pre-building torrents for ${config.videoRoute} …\n`);
+    const seeder = app.seeder;
+    seeder.prebuild().then(
+      (count) => process.stdout.write(`pre-built ${count} torrent${count === 1 ? '' : 's'} from ${config.videoRoute} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`),
+      (err: unknown) => logger.error({ err }, 'prebuild failed'),
+    );
+  }
+}
+
+/** The URL, the status line and the terminal banner of a started app. */
+function describeRunning(app: RunningApp, config: Config): { base: string; status: string; banner: string } {
   const base = config.publicUrl ?? app.url.href.replace(/\/$/, '');
-  logger.info({ url: base, origin: app.origin.href }, 'PeerConnect is running');
   const adminBase = app.stats.adminUrl ? app.stats.adminUrl.href.replace(/\/$/, '') : base;
   const status = p2pStatusLine({
     config,
@@ -111,16 +143,39 @@ async function main(): Promise<void> {
     registry: app.signaling.registry instanceof InMemoryPeerRegistry ? 'in-memory' : 'shared',
     adminUrl: app.stats.adminUrl,
   });
-  logger.info({ status }, 'p2p status');
-  process.stdout.write(`\nPeerConnect is proxying ${app.demo ? 'the built-in demo site' : redactUrl(app.origin)}\n  open:      ${base}/\n  dashboard: ${adminBase}${config.prefix}/dashboard${config.adminToken ? '?token=<ADMIN_TOKEN>' : ''}\n  ${status}\n\n`);
-  if (parsed.values.prebuild) {
-    const started = Date.now();
-    process.stdout.write(`pre-building torrents for ${config.videoRoute} …\n`);
-    app.seeder.prebuild().then(
-      (count) => process.stdout.write(`pre-built ${count} torrent${count === 1 ? '' : 's'} from ${config.videoRoute} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`),
-      (err: unknown) => logger.error({ err }, 'prebuild failed'),
-    );
+  const banner = `\nPeerConnect is proxying ${app.demo ? 'the built-in demo site' : redactUrl(app.origin)}\n  open:      ${base}/\n  dashboard: ${adminBase}${config.prefix}/dashboard${config.adminToken ? '?token=<ADMIN_TOKEN>' : ''}\n  ${status}\n\n`;
+  return { base, status, banner };
+}
+
+/**
+ * WORKERS > 1: this process only forks and watches the workers (each a full
+ * proxy and a Redis instance of its own) and relays signals to them.
+ */
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const pool = new WorkerPool(config, logger);
+  if (config.trackerUrl === undefined && config.mediaTypes.some((kind) => kind !== 'image')) {
+    logger.warn({ workers: config.workers }, 'P2P_TRACKER_URL is unset: each worker\'s embedded tracker knows only the visitors whose tracker socket it holds, so video and audio swarms split by worker (the webseed still serves everyone); point all workers at one tracker with P2P_TRACKER_URL');
   }
+  let stopping = false;
+  const stop = (signal: string, code = 0): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers: config.workers }, 'shutting down');
+    pool.stop().then((clean) => process.exit(code || clean), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => pool.signal('SIGHUP'));
+  void pool.failed.then((code) => stop('worker failure', code));
+  let ready;
+  try {
+    ready = await pool.start();
+  } catch {
+    return; // pool.failed stops the rest and exits with the worker's code
+  }
+  if (stopping) return;
+  logger.info({ url: ready.url, origin: ready.origin, workers: config.workers }, 'PeerConnect is running');
+  process.stdout.write(ready.banner.replace(/\n\n$/, `\n  workers:   ${config.workers} (node:cluster, sharing the listening sockets)\n\n`));
 }
 
 main().catch((err: unknown) => {

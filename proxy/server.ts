@@ -1,8 +1,9 @@
 import { createServer, Server, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, ListenOptions, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import cluster from 'node:cluster';
 import type { Config } from '../core/config/options.js';
 import type { Logger } from '../core/logger.js';
 import { createMetrics, type Metrics } from '../core/metrics.js';
@@ -64,10 +65,11 @@ export class PeerConnectServer implements CertificateTarget {
   httpRedirect: HttpRedirectListener | undefined;
   private acmeChallenge: AcmeChallengeHandler | undefined;
   /**
-   * INTERNAL_PORT, or with TLS an ephemeral one on 127.0.0.1: a plain-HTTP
-   * listener for seeders, which cannot verify our public certificate on an
-   * internal address, and for health checks.
+   * INTERNAL_PORT: a plain-HTTP listener for seeders, which cannot verify our
+   * public certificate on an internal address, and for health checks.
    */
+  private internal: Server | undefined;
+  /** The embedded seeder's listener on 127.0.0.1 (an ephemeral port) when it cannot use PORT or INTERNAL_PORT. */
   private loopback: Server | undefined;
   private certificateFiles: CertificateFiles | undefined;
   /** With TLS the server cannot close idle connections itself: it is told about each one. */
@@ -208,16 +210,11 @@ export class PeerConnectServer implements CertificateTarget {
       });
     });
     this.certificateFiles?.start();
-    if (this.config.internalPort !== undefined || this.tls) {
-      const loopback = createServer(this.http1Options(), (req, res) => void this.onRequest(req, res));
-      loopback.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-      loopback.on('clientError', (_err, socket) => socket.destroy());
-      this.loopback = loopback;
-      await new Promise<void>((resolve, reject) => {
-        loopback.once('error', reject);
-        if (this.config.internalPort !== undefined) loopback.listen(this.config.internalPort, host, () => resolve());
-        else loopback.listen(0, '127.0.0.1', () => resolve());
-      });
+    if (this.config.internalPort !== undefined) this.internal = await this.plainListener({ port: this.config.internalPort, host });
+    // The embedded seeder's own way in: with TLS, or in a node:cluster worker (WORKERS), where PORT and
+    // INTERNAL_PORT are shared and a connection to them may reach another worker (exclusive: this process's alone).
+    if (cluster.isWorker || (this.tls && this.internal === undefined)) {
+      this.loopback = await this.plainListener({ port: 0, host: '127.0.0.1', exclusive: true });
     }
     const httpPort = this.config.httpPort ?? DEFAULT_HTTP_PORT;
     if (this.tls && httpPort !== 'off') {
@@ -236,10 +233,26 @@ export class PeerConnectServer implements CertificateTarget {
     return this.address();
   }
 
+  /** A plain-HTTP listener serving everything PORT serves (INTERNAL_PORT, the embedded seeder's). */
+  private async plainListener(options: ListenOptions): Promise<Server> {
+    const listener = createServer(this.http1Options(), (req, res) => void this.onRequest(req, res));
+    listener.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    listener.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(options, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    return listener;
+  }
+
   /** Where an in-process client (the embedded seeder) reaches this server: PORT, or the plain-HTTP internal listener when there is one. */
   loopbackUrl(): URL {
-    if (!this.loopback) return this.address();
-    const address = this.loopback.address() as AddressInfo;
+    const listener = this.loopback ?? this.internal;
+    if (!listener) return this.address();
+    const address = listener.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return new URL(`http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`);
   }
@@ -267,9 +280,9 @@ export class PeerConnectServer implements CertificateTarget {
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
     this.certificateFiles?.close();
     const redirectClosed = this.httpRedirect?.close();
-    const loopback = this.loopback;
-    const loopbackClosed = loopback ? new Promise<void>((resolve) => loopback.close(() => resolve())) : undefined;
-    loopback?.closeIdleConnections();
+    const plain = [this.internal, this.loopback].filter((listener): listener is Server => listener !== undefined);
+    const plainClosed = Promise.all(plain.map((listener) => new Promise<void>((resolve) => listener.close(() => resolve()))));
+    for (const listener of plain) listener.closeIdleConnections();
     const stopped = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     this.closeIdle();
     while (this.inFlight > 0 && Date.now() < deadline) {
@@ -278,12 +291,13 @@ export class PeerConnectServer implements CertificateTarget {
     }
     if (this.httpServer instanceof Server) this.httpServer.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
-    loopback?.closeAllConnections();
+    for (const listener of plain) listener.closeAllConnections();
     await redirectClosed;
-    await loopbackClosed;
     for (const feature of [...this.features].reverse()) {
       await feature.close?.().catch((err: unknown) => this.logger.error({ err, feature: feature.name }, 'feature close failed'));
     }
+    // After the features: an upgraded socket (the embedded seeder's signaling) holds its listener open until signaling closes it.
+    await plainClosed;
     await stopped;
     await this.forwarder.close();
   }

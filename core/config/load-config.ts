@@ -127,6 +127,15 @@ function checkTogether(config: Config): void {
   if (config.acmeDomains.length > 0 && config.httpPort === 'off') {
     throw new ConfigError(`${acmeDomains.env}=${JSON.stringify(config.acmeDomains.join(','))}: expected ${httpPort.env} to listen (the CA fetches HTTP-01 challenges over plain HTTP), not off`);
   }
+  const { workers, redisUrl } = OPTIONS;
+  if (config.workers > 1 && config.redisUrl === undefined) {
+    // Each worker is an instance with its own signaling: without Redis, visitors on different workers would never be paired.
+    throw new ConfigError(`${workers.env}=${config.workers}: expected ${redisUrl.env} as well (the workers share who holds what and relay signaling through Redis, as several instances do)`);
+  }
+  if (config.workers > 1 && config.acmeDomains.length > 0) {
+    // Every worker would order its own certificate, and the CA's challenge fetch may land on a worker that does not know the token.
+    throw new ConfigError(`${workers.env}=${config.workers}: not with ${acmeDomains.env} (expected WORKERS=1 with ACME, or certificate files in TLS_CERT_FILE/TLS_KEY_FILE)`);
+  }
   const { trackerUrl } = OPTIONS;
   const servesHttps = config.tlsCertFile !== undefined || config.acmeDomains.length > 0 || /^https:/i.test(config.publicUrl ?? '');
   if (config.trackerUrl !== undefined && /^ws:/i.test(config.trackerUrl) && servesHttps) {

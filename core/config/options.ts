@@ -46,6 +46,8 @@ const TURN_URL = /^turns?:[^\s<>"']+$/;
 const DNS_NAME = /^(?=.{1,253}$)(?!\d+(\.\d+)*$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 /** Let's Encrypt allows 100 names per certificate. */
 const MAX_ACME_DOMAINS = 100;
+/** WORKERS: more processes than this is a typo, not a machine. */
+const MAX_WORKERS = 64;
 const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 /** Refinement messages the loader appends to the option's error (`params.detail`). */
 const detail = (message: string) => ({ message, params: { detail: true } });
@@ -358,6 +360,12 @@ export const OPTIONS = {
     schema: z.number().int().min(1_000).max(30_000).default(15_000),
     expected: 'an integer from 1000 to 30000 (milliseconds)',
     doc: 'With REDIS_URL: each instance refreshes its liveness every third of this; the peers of an instance that stopped refreshing (crashed) are forgotten by the others within this plus a third.',
+  }),
+  workers: option({
+    key: 'workers', env: 'WORKERS', kind: 'int',
+    schema: z.number().int().min(1).max(MAX_WORKERS).default(1),
+    expected: `an integer from 1 to ${MAX_WORKERS}`,
+    doc: 'Processes serving PORT (node:cluster workers sharing the listening sockets, each a REDIS_URL instance of its own; needs REDIS_URL above 1). The embedded seeder runs in worker 1 only. About one per core.',
   }),
   trackerUrl: option({
     key: 'trackerUrl', env: 'P2P_TRACKER_URL', kind: 'string',
