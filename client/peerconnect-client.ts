@@ -5,7 +5,7 @@ import { SIGNAL_PROTOCOL_VERSION, type AssetId, type IceServer, type NatKind, ty
 import { watchAddedImages } from './dom/added-images.js';
 import { assetTagOf, isParked, kindOf, releaseToHttp } from './dom/media-elements.js';
 import { HttpHolder } from './images/http-holder.js';
-import { reserveBox } from './images/layout-box.js';
+import { intrinsicSizeOf, reserveBox } from './images/layout-box.js';
 import { largestInView } from './images/lcp-candidate.js';
 import { ManifestClient } from './images/manifest-client.js';
 import { PeerImageLoader } from './images/peer-image-loader.js';
@@ -117,7 +117,7 @@ export class PeerConnectClient implements Services {
             void this.httpHolder.adopt(img).catch(() => undefined);
             continue;
           }
-          reserveBox(img);
+          reserveBox(img, intrinsicSizeOf(img, this.win, this.manifest));
           this.parked.push(this.images.prefetch(img));
           void up.then(() => {
             if (!this.closed) this.images.add(img);

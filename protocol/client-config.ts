@@ -60,6 +60,26 @@ export interface ConfigAsset {
   sha256: string;
   size: number;
   type?: string;
+  /**
+   * Images only: the intrinsic width and height the image's bytes declare (both
+   * or neither, integers 1…MAX_IMAGE_DIMENSION), so a parked image without
+   * width/height attributes holds its aspect ratio before its bytes arrive.
+   */
+  width?: number;
+  height?: number;
+}
+
+/** Largest width or height the config carries (no browser decodes a larger image anyway). */
+export const MAX_IMAGE_DIMENSION = 65_535;
+
+/**
+ * `{ width, height }` when both are integers in 1…MAX_IMAGE_DIMENSION, else
+ * nothing (spread it into an asset): the one check both the proxy writing a
+ * config and the client reading one apply.
+ */
+export function imageDimensionsOf(width: unknown, height: unknown): { width: number; height: number } | Record<string, never> {
+  const valid = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= MAX_IMAGE_DIMENSION;
+  return valid(width) && valid(height) ? { width, height } : {};
 }
 
 /** Element attributes the injector writes and the client reads. */

@@ -1,5 +1,5 @@
 import { isAssetId } from '../../protocol/asset-id.js';
-import { CLIENT_CONFIG_ELEMENT_ID, MAX_CONFIG_ASSETS, type ClientConfig, type ConfigAsset } from '../../protocol/client-config.js';
+import { CLIENT_CONFIG_ELEMENT_ID, MAX_CONFIG_ASSETS, imageDimensionsOf, type ClientConfig, type ConfigAsset } from '../../protocol/client-config.js';
 
 const MEDIA_TYPES = ['image', 'video', 'audio'] as const;
 /** Deadline used when the block carries none (mirrors the proxy's default). */
@@ -62,5 +62,8 @@ function validAsset(raw: unknown): ConfigAsset[] {
   if (typeof a.url !== 'string' || !a.url.startsWith('/') || a.url.startsWith('//') || a.url.length > 2_048) return [];
   if (!isAssetId(a.id) || typeof a.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(a.sha256)) return [];
   if (typeof a.size !== 'number' || !Number.isInteger(a.size) || a.size < 0) return [];
-  return [{ url: a.url, id: a.id, sha256: a.sha256, size: a.size, ...(typeof a.type === 'string' ? { type: a.type.slice(0, 128) } : {}) }];
+  return [{
+    url: a.url, id: a.id, sha256: a.sha256, size: a.size, ...(typeof a.type === 'string' ? { type: a.type.slice(0, 128) } : {}),
+    ...imageDimensionsOf(a.width, a.height),
+  }];
 }

@@ -16,6 +16,8 @@ export class ManifestClient {
   private readonly cache = new Map<string, Promise<ManifestEntry>>();
   /** URLs whose entry came from the page config, not from the manifest route. */
   private readonly seeded = new Set<string>();
+  /** Intrinsic image dimensions the page config carries, by absolute URL. */
+  private readonly sizes = new Map<string, { width: number; height: number }>();
   private pending: { url: string; resolve(entry: ManifestEntry): void }[] = [];
   private scheduled = false;
 
@@ -32,7 +34,13 @@ export class ManifestClient {
       const entry: ManifestEntry = { url, id: a.id, sha256: a.sha256, size: a.size, p2p: true, ...(a.type ? { contentType: a.type } : {}) };
       this.cache.set(url, Promise.resolve(entry));
       this.seeded.add(url);
+      if (a.width !== undefined && a.height !== undefined) this.sizes.set(url, { width: a.width, height: a.height });
     }
+  }
+
+  /** The intrinsic width and height of the image at `url` (absolute), when the page config carries them. */
+  dimensions(url: string): { width: number; height: number } | undefined {
+    return this.sizes.get(url);
   }
 
   /** True when `url`'s entry came from the page config (which a cached page may carry stale). */

@@ -1,10 +1,10 @@
-import { MAX_CONFIG_ASSETS, type ConfigAsset } from '../../protocol/client-config.js';
+import { MAX_CONFIG_ASSETS, imageDimensionsOf, type ConfigAsset } from '../../protocol/client-config.js';
 
 /** Pages remembered (least recently rewritten forgotten first). */
 export const MAX_REMEMBERED_PAGES = 2_000;
 
 /** What the media index knows of one asset id (undefined: not indexed yet). */
-export type DescribeAsset = (id: string) => { sha256?: string; size?: number; contentType?: string; p2p: boolean } | undefined;
+export type DescribeAsset = (id: string) => { sha256?: string; size?: number; contentType?: string; width?: number; height?: number; p2p: boolean } | undefined;
 
 /**
  * Which assets each page showed the last time it was rewritten. The page's
@@ -43,7 +43,11 @@ export class PageAssets {
       const record = describe(id);
       // Images only: video and audio need the manifest's infohash, which the config does not carry.
       if (!record?.p2p || !record.sha256 || record.size === undefined || !record.contentType?.startsWith('image/')) continue;
-      out.push({ url, id, sha256: record.sha256, size: record.size, ...(record.contentType ? { type: record.contentType.slice(0, 128) } : {}) });
+      out.push({
+        url, id, sha256: record.sha256, size: record.size, type: record.contentType.slice(0, 128),
+        // The box a parked image without width/height attributes holds before its bytes arrive.
+        ...imageDimensionsOf(record.width, record.height),
+      });
     }
     return out;
   }

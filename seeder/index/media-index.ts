@@ -34,6 +34,9 @@ export interface AssetRecord {
   readonly size?: number;
   /** Lower-case hex SHA-256 of the whole body (absent when too large to index). */
   readonly sha256?: string;
+  /** Images: the intrinsic width and height their bytes declare, when readable. */
+  readonly width?: number;
+  readonly height?: number;
   readonly validators: Validators;
   readonly infoHash?: string;
   /** False when the asset is not offered peer-to-peer. */
@@ -214,7 +217,7 @@ export class MediaIndex {
       let infoHash = previous?.sha256 === outcome.sha256 ? previous.infoHash : undefined;
       if (offered) this.cache.set(upstream.href, outcome.body);
       else discardBody(outcome.body);
-      record = { ...base, size: outcome.size, sha256: outcome.sha256, validators: outcome.validators, p2p: offered };
+      record = { ...base, size: outcome.size, sha256: outcome.sha256, ...outcome.dimensions, validators: outcome.validators, p2p: offered };
       if (offered && (kind === 'video' || kind === 'audio') && this.options.torrents && infoHash === undefined) {
         try {
           const input = outcome.body.kind === 'file' ? outcome.body.path : outcome.body.data;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { BodyWriter, CachedBody } from '../cache/byte-cache.js';
+import { IMAGE_HEAD_BYTES, imageDimensions } from './image-dimensions.js';
 import type { UrlScope } from './url-scope.js';
 import { isStaleSocketError } from '../../core/http/stale-socket.js';
 
@@ -27,7 +28,11 @@ export type FetchOutcome =
   | { status: 'not-modified' }
   /** The body is larger than allowed; `size` is the declared length when the origin sent one. */
   | { status: 'too-large'; contentType: string; size?: number }
-  | { status: 'ok'; contentType: string; size: number; sha256: string; body: CachedBody; validators: Validators };
+  | {
+    status: 'ok'; contentType: string; size: number; sha256: string; body: CachedBody; validators: Validators;
+    /** Images: the intrinsic width and height their bytes declare, when readable. */
+    dimensions?: { width: number; height: number };
+  };
 
 export interface FetchOptions {
   scope: UrlScope;
@@ -109,6 +114,9 @@ export async function fetchFromOrigin(url: URL, options: FetchOptions): Promise<
     }
     const hash = createHash('sha256');
     const writer = await options.newWriter();
+    // An image's start, for its dimensions (read from the bytes hashed here, not fetched again).
+    const head: Buffer[] = [];
+    let headBytes = contentType.startsWith('image/') ? 0 : IMAGE_HEAD_BYTES;
     try {
       for await (const chunk of res.body) {
         const buf = chunk as Buffer;
@@ -118,6 +126,11 @@ export async function fetchFromOrigin(url: URL, options: FetchOptions): Promise<
           return { status: 'too-large', contentType };
         }
         hash.update(buf);
+        if (headBytes < IMAGE_HEAD_BYTES) {
+          const part = buf.subarray(0, IMAGE_HEAD_BYTES - headBytes);
+          head.push(part);
+          headBytes += part.length;
+        }
         await writer.write(buf);
       }
       const body = await writer.end();
@@ -126,7 +139,8 @@ export async function fetchFromOrigin(url: URL, options: FetchOptions): Promise<
       const lastModified = header(res.headers, 'last-modified');
       if (etag) validators.etag = etag;
       if (lastModified) validators.lastModified = lastModified;
-      return { status: 'ok', contentType, size: body.size, sha256: hash.digest('hex'), body, validators };
+      const dimensions = head.length > 0 ? imageDimensions(Buffer.concat(head)) : undefined;
+      return { status: 'ok', contentType, size: body.size, sha256: hash.digest('hex'), body, validators, ...(dimensions ? { dimensions } : {}) };
     } catch (err) {
       writer.abort();
       if (err instanceof OriginFetchError) throw err;

@@ -17,6 +17,8 @@ function fakeImage(attributes: Record<string, string>, computedDisplay = 'inline
   return {
     style,
     getAttribute: (name: string) => (name === 'style' ? Object.values(props).join('') : attrs.get(name) ?? null),
+    hasAttribute: (name: string) => attrs.has(name),
+    setAttribute: (name: string, value: string) => attrs.set(name, value),
     removeAttribute: (name: string) => attrs.delete(name),
     ownerDocument: { defaultView: { getComputedStyle: () => ({ display: computedDisplay }) } },
   } as unknown as HTMLImageElement;
@@ -57,4 +59,37 @@ test('without both dimensions nothing is reserved', () => {
     assert.equal(img.style.aspectRatio, '', JSON.stringify(attrs));
     assert.equal(img.style.display, '', JSON.stringify(attrs));
   }
+});
+
+test('without width/height attributes the intrinsic size from the config gives the ratio; shown at natural size it also stands in for the attributes until released', () => {
+  const img = fakeImage({});
+  reserveBox(img, { width: 640, height: 360, natural: true });
+  assert.equal(img.style.aspectRatio, '640 / 360');
+  assert.equal(img.style.display, 'inline-block');
+  assert.equal(img.getAttribute('width'), '640');
+  assert.equal(img.getAttribute('height'), '360');
+  releaseBox(img);
+  assert.equal(img.style.aspectRatio, '');
+  assert.equal(img.getAttribute('width'), null);
+  assert.equal(img.getAttribute('height'), null);
+
+  // A srcset candidate is scaled by its descriptor: only the ratio is known.
+  const scaled = fakeImage({});
+  reserveBox(scaled, { width: 960, height: 320, natural: false });
+  assert.equal(scaled.style.aspectRatio, '960 / 320');
+  assert.equal(scaled.getAttribute('width'), null);
+  releaseBox(scaled);
+  assert.equal(scaled.style.aspectRatio, '');
+});
+
+test("the page's own width/height attributes win over the config's size, and one attribute alone is left to the browser", () => {
+  const declared = fakeImage({ width: '300', height: '200' });
+  reserveBox(declared, { width: 640, height: 360, natural: true });
+  assert.equal(declared.style.aspectRatio, '300 / 200');
+  releaseBox(declared);
+  assert.equal(declared.getAttribute('width'), '300', 'the page\'s attributes stay');
+  const half = fakeImage({ width: '300' });
+  reserveBox(half, { width: 640, height: 360, natural: true });
+  assert.equal(half.style.aspectRatio, '');
+  assert.equal(half.getAttribute('height'), null);
 });

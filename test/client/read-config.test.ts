@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../client/config/read-config.js';
+import { MAX_IMAGE_DIMENSION } from '../../protocol/client-config.js';
 
 test('parseConfig keeps valid fields and trims the prefix slash', () => {
   const config = parseConfig({ v: 1, prefix: '/__p2p/', peerTimeoutMs: 1500, iceServers: ['stun:a', 3], mediaTypes: ['image', 'bogus'], fault: 'corrupt-bytes' });
@@ -33,6 +34,18 @@ test('parseConfig keeps well-formed asset entries (same-origin paths, asset ids,
   });
   assert.deepEqual(config?.assets, [good]);
   assert.equal(parseConfig({ v: 1, prefix: '/p', assets: 'nope' })?.assets, undefined);
+});
+
+test('parseConfig keeps an asset\'s width and height only as a pair of integers within bounds (the entry itself stays)', () => {
+  const good = { url: '/images/a.png', id: 'AAAAAAAAAAAAAAAAAAAAAA', sha256: 'c'.repeat(64), size: 10, type: 'image/png' };
+  const sizes: Record<string, unknown>[] = [
+    { width: 640, height: 360 }, { width: 640 }, { width: 0, height: 10 }, { width: 1.5, height: 10 }, { width: '640', height: '360' },
+    { width: MAX_IMAGE_DIMENSION + 1, height: 10 }, { width: -4, height: 3 }, { width: MAX_IMAGE_DIMENSION, height: 1 },
+  ];
+  const config = parseConfig({ v: 1, prefix: '/p', assets: sizes.map((size) => ({ ...good, ...size })) });
+  assert.deepEqual(config?.assets?.map(({ width, height }) => (width === undefined && height === undefined ? null : { width, height })), [
+    { width: 640, height: 360 }, null, null, null, null, null, null, { width: MAX_IMAGE_DIMENSION, height: 1 },
+  ]);
 });
 
 test('parseConfig keeps a ws:// or wss:// trackerUrl (P2P_TRACKER_URL) and drops anything else', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_CONFIG_ASSETS } from '../../../protocol/client-config.js';
+import { MAX_CONFIG_ASSETS, MAX_IMAGE_DIMENSION } from '../../../protocol/client-config.js';
 import { MAX_REMEMBERED_PAGES, PageAssets, type DescribeAsset } from '../../../proxy/html/page-assets.js';
 
 const SHA = 'b'.repeat(64);
@@ -41,4 +41,19 @@ test('each rewrite records the page anew: an asset the page no longer shows leav
   // This rewrite of /news tags only the new image.
   pages.record('/news', 'new2', 'http://site.test/images/new.png');
   assert.deepEqual(pages.known('/news', indexed).map((a) => a.id), ['new2']);
+});
+
+test('an image\'s intrinsic width and height go into its entry when the index read them and they are in bounds', () => {
+  const sized: DescribeAsset = (id) => ({
+    sha256: SHA, size: 10, contentType: 'image/png', p2p: true,
+    ...(id === 'w1' ? { width: 640, height: 360 } : id === 'w2' ? { width: MAX_IMAGE_DIMENSION + 1, height: 10 } : id === 'w3' ? { width: 640 } : {}),
+  });
+  const pages = new PageAssets();
+  for (const id of ['w1', 'w2', 'w3', 'w4']) pages.record('/', id, `http://site.test/${id}.png`);
+  assert.deepEqual(pages.known('/', sized).map(({ id, width, height }) => ({ id, width, height })), [
+    { id: 'w1', width: 640, height: 360 },
+    { id: 'w2', width: undefined, height: undefined },
+    { id: 'w3', width: undefined, height: undefined },
+    { id: 'w4', width: undefined, height: undefined },
+  ]);
 });
