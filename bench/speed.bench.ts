@@ -12,18 +12,22 @@
 //
 // Without `--breakdown` (the emulated internet of bench/internet.bench.ts: 4 homes
 // behind NAT, 40 ms one way from the public segment, 20 Mbit/s down and 10 Mbit/s
-// up per home, coturn): the demo gallery, `--visitors` visitors (12 by default)
-// arriving in waves of 4 concurrent, once per configuration, in one run:
+// up per home, coturn; and the server side's uplink, 20 Mbit/s shared by all
+// visitors): the demo gallery and the heavier page (/heavy.html: a 300 KB hero and
+// 40 images), `--visitors` visitors (12 by default) per page arriving in waves of
+// 4 concurrent, once per configuration, in one run:
 //   a  P2P off (threshold above any count)     b  defaults (threshold 3, hedging)
 //   c  foldLoading                              d  defaults without hedging
-// Prints LCP median/p95 and its ratio against (a), CLS against (a), per-image
-// time-to-image P2P and HTTP (median/p95), offload against its maximum, hedges by
-// winner, and the timeline breakdown of `--image` under (b).
+// Prints per page: LCP median/p95 and its ratio against (a), CLS against (a),
+// per-image time-to-image P2P and HTTP (median/p95), offload against its maximum,
+// bytes through the server's uplink, hedges (started, won by peer/HTTP) and their
+// byte cost, and the timeline breakdown of one parked image under (b).
 //
-//   node scripts/run-bench.mjs speed [--visitors 12] [--modes a,b,c,d]
+//   node scripts/run-bench.mjs speed [--visitors 12] [--modes a,b,c,d] [--pages gallery,heavy] [--uplink 20mbit|off]
 import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../test/helpers/browser.js';
+import { buildDemoSite, HEAVY_IMAGES, HEAVY_PAGE } from '../proxy/demo/demo-site.js';
 import { startProxy } from '../test/helpers/proxy.js';
 import { visit, type Visitor } from '../test/helpers/p2p-page.js';
 import { createNetBed, type HomeOptions, type NetBed } from '../test/net/bed.js';
@@ -40,6 +44,8 @@ const { values } = parseArgs({
     visitors: { type: 'string' },
     image: { type: 'string' },
     modes: { type: 'string' },
+    pages: { type: 'string' },
+    uplink: { type: 'string' },
   },
 });
 const VISITORS = Number(values.visitors ?? (values.breakdown ? 20 : 12));
@@ -121,6 +127,12 @@ const MODES: Record<string, { label: string; env: Record<string, string> }> = {
   c: { label: 'foldLoading', env: { P2P_THRESHOLD: String(THRESHOLD), P2P_HEDGE_MS: '', P2P_LCP_HTTP: '', P2P_FOLD_LOADING: 'true' } },
   d: { label: 'no hedging', env: { P2P_THRESHOLD: String(THRESHOLD), P2P_HEDGE_MS: '0', P2P_LCP_HTTP: '' } },
 };
+/** The two pages, each with the parked image whose timeline is broken down (not the LCP image, which defaults to HTTP). */
+const PAGES: Record<string, { path: string; image: string }> = {
+  gallery: { path: '/', image: IMAGE },
+  heavy: { path: HEAVY_PAGE, image: HEAVY_IMAGES[0]!.path },
+};
+const SITE_SIZES = new Map([...buildDemoSite()].map(([path, file]) => [path, file.body.length]));
 
 /** Records LCP and CLS as the page itself sees them, from before its first paint. */
 async function watchVitals(context: BrowserContext): Promise<void> {
@@ -137,53 +149,82 @@ async function watchVitals(context: BrowserContext): Promise<void> {
   });
 }
 
-function vitals(page: Page): Promise<{ lcp: number; cls: number }> {
-  return page.evaluate(() => (window as unknown as { __vitals: { lcp: number; cls: number } }).__vitals);
+/** What one settled page tells about hedging besides its asset records: hedges started (client marks) and the HTTP legs' fetches. */
+interface HedgeTrace { started: number; fetches: { url: string; bytes: number }[] }
+
+function pageExtras(page: Page): Promise<{ lcp: number; cls: number; hedge: HedgeTrace }> {
+  return page.evaluate(() => {
+    const { lcp, cls } = (window as unknown as { __vitals: { lcp: number; cls: number } }).__vitals;
+    const started = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('peerconnect:hedge')).length;
+    // The hedge's HTTP leg is the client's only fetch() of an image URL (fallbacks set the element's src).
+    const fetches = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      .filter((e) => e.initiatorType === 'fetch' && /\.(png|jpe?g|webp|avif)$/i.test(new URL(e.name).pathname))
+      .map((e) => ({ url: e.name, bytes: e.encodedBodySize }));
+    return { lcp, cls, hedge: { started, fetches } };
+  });
 }
 
-interface ModeResult {
+interface PageResult {
   mode: string;
+  page: string;
   arrivals: Arrival[];
   lcp: number[];
   cls: number[];
+  hedges: HedgeTrace[];
   timelines: Timeline[];
   elapsedMs: number;
+  /** Bytes the server side sent through its shared uplink during this page's waves. */
+  uplinkBytes: number;
 }
 
-async function runMode(mode: string, bed: NetBed, browsers: Browser[], originUrl: string, ice: Record<string, string>): Promise<ModeResult> {
-  const proxy = await startPeerConnect(bed, PROXY_PORT, { ORIGIN: originUrl, ...ice, ...MODES[mode]!.env });
+async function runPage(mode: string, pageName: string, bed: NetBed, browsers: Browser[], proxyUrl: string): Promise<PageResult> {
+  const { path, image } = PAGES[pageName]!;
+  const url = new URL(path, proxyUrl).href;
   const visitors: Visitor[] = [];
-  const result: ModeResult = { mode, arrivals: [], lcp: [], cls: [], timelines: [], elapsedMs: 0 };
+  const result: PageResult = { mode, page: pageName, arrivals: [], lcp: [], cls: [], hedges: [], timelines: [], elapsedMs: 0, uplinkBytes: 0 };
+  const uplinkBefore = (await bed.serverUplinkBytes()).shaped;
   const started = Date.now();
   try {
     for (let first = 1; first <= browsers.length; first += WAVE) {
       const wave = Array.from({ length: Math.min(WAVE, browsers.length - first + 1) }, (_, k) => first + k);
       await Promise.all(wave.map(async (i) => {
-        const v = await visit(browsers[i - 1]!, proxy.url, `speed-${mode}-${i}`, watchVitals);
+        const v = await visit(browsers[i - 1]!, url, `speed-${mode}-${pageName}-${i}`, watchVitals);
         visitors.push(v);
-        const settled = await settle(v.page, 30_000);
+        const settled = await settle(v.page, SETTLE_TIMEOUT_MS);
         result.arrivals.push({ i, ...settled });
-        const { lcp, cls } = await vitals(v.page);
+        const { lcp, cls, hedge } = await pageExtras(v.page);
         result.lcp.push(lcp);
         result.cls.push(cls);
-        const t = await imageTimeline(v.page, IMAGE);
+        result.hedges.push(hedge);
+        const t = await imageTimeline(v.page, image);
         if (t.source === 'peer' || t.source === 'seeder') result.timelines.push(t.timeline);
       }));
     }
     result.elapsedMs = Date.now() - started;
+    result.uplinkBytes = (await bed.serverUplinkBytes()).shaped - uplinkBefore;
   } finally {
     for (const v of visitors) await v.context.close().catch(() => undefined);
-    await proxy.stop();
   }
   return result;
+}
+
+async function runMode(mode: string, pages: string[], bed: NetBed, browsers: Browser[], originUrl: string, ice: Record<string, string>): Promise<PageResult[]> {
+  const proxy = await startPeerConnect(bed, PROXY_PORT, { ORIGIN: originUrl, ...ice, ...MODES[mode]!.env });
+  const out: PageResult[] = [];
+  try {
+    // One proxy per mode; the pages share no image, so the second page's assets start from zero visitors too.
+    for (const page of pages) out.push(await runPage(mode, page, bed, browsers, proxy.url));
+  } finally {
+    await proxy.stop();
+  }
+  return out;
 }
 
 function perImage(arrivals: Arrival[]): { p2p: number[]; http: number[]; hedges: Record<string, number> } {
   const out = { p2p: [] as number[], http: [] as number[], hedges: {} as Record<string, number> };
   for (const a of arrivals) {
     for (const r of Object.values(a.s.assets)) {
-      const hedge = (r as { hedge?: string }).hedge;
-      if (hedge) out.hedges[hedge] = (out.hedges[hedge] ?? 0) + 1;
+      if (r.hedge) out.hedges[r.hedge] = (out.hedges[r.hedge] ?? 0) + 1;
       if (r.ms === undefined) continue;
       if (r.source === 'peer' || r.source === 'seeder') out.p2p.push(r.ms);
       else if (!r.fallback) out.http.push(r.ms);
@@ -192,9 +233,87 @@ function perImage(arrivals: Arrival[]): { p2p: number[]; http: number[]; hedges:
   return out;
 }
 
+/**
+ * The hedge byte cost: HTTP bytes fetched by hedges for images peers delivered
+ * (hedge won by the peer: the aborted HTTP leg's bytes, from Resource Timing) or
+ * would have delivered (hedge won by HTTP with the peer leg still alive, i.e. no
+ * fallback reason: the whole image). Aborted legs with no Resource Timing entry
+ * are counted at the image's full size in `upper` only.
+ */
+function hedgeCost(r: PageResult): { started: number; peerWon: number; httpWon: number; httpWonAfterFailure: number; bytes: number; upper: number; unmeasured: number; imageBytes: number } {
+  const out = { started: 0, peerWon: 0, httpWon: 0, httpWonAfterFailure: 0, bytes: 0, upper: 0, unmeasured: 0, imageBytes: 0 };
+  r.arrivals.forEach((a, k) => {
+    const trace = r.hedges[k]!;
+    out.started += trace.started;
+    for (const rec of Object.values(a.s.assets)) {
+      out.imageBytes += rec.source === 'webseed' ? 0 : rec.bytes;
+      if (rec.hedge === 'http') {
+        if (rec.fallback) {
+          out.httpWonAfterFailure++;
+          continue;
+        }
+        out.httpWon++;
+        out.bytes += rec.bytes;
+        out.upper += rec.bytes;
+      } else if (rec.hedge === 'peer') {
+        out.peerWon++;
+        const fetched = trace.fetches.filter((f) => f.url === rec.url).reduce((sum, f) => sum + f.bytes, 0);
+        const size = SITE_SIZES.get(new URL(rec.url).pathname) ?? 0;
+        if (trace.fetches.some((f) => f.url === rec.url)) {
+          out.bytes += fetched;
+          out.upper += fetched;
+        } else {
+          out.unmeasured++;
+          out.upper += size;
+        }
+      }
+    }
+  });
+  return out;
+}
+
+function pct(part: number, whole: number): string {
+  return whole > 0 ? `${((100 * part) / whole).toFixed(1)} %` : 'n/a';
+}
+
+function printPage(pageName: string, results: PageResult[]): void {
+  const rows = results.filter((r) => r.page === pageName);
+  const base = rows.find((r) => r.mode === 'a');
+  const baseLcp = base ? quantile(base.lcp, 0.5) : Number.NaN;
+  const baseLcp95 = base ? quantile(base.lcp, 0.95) : Number.NaN;
+  const baseCls = base ? mean(base.cls) : Number.NaN;
+  console.log(`\n  page ${pageName} (${PAGES[pageName]!.path})`);
+  console.log('  mode            | LCP med  p95 ms (×a med, ×a p95) | CLS mean (−a)     | P2P image med/p95 (n) | HTTP image med/p95 (n) | P2P/HTTP med | offload (of max) | server uplink MB | fallbacks | broken | s');
+  for (const r of rows) {
+    const lcp = quantile(r.lcp, 0.5);
+    const lcp95 = quantile(r.lcp, 0.95);
+    const cls = mean(r.cls);
+    const img = perImage(r.arrivals);
+    const d = delivery(r.arrivals, r.mode === 'a' ? r.arrivals.length : THRESHOLD);
+    const ofMax = d.maximum > 0 ? d.offload / d.maximum : 0;
+    console.log(`  ${(r.mode + ' ' + MODES[r.mode]!.label).padEnd(15)} | ${fmt(lcp).padStart(5)} ${fmt(lcp95).padStart(5)} (${(lcp / baseLcp).toFixed(2)}×, ${(lcp95 / baseLcp95).toFixed(2)}×) | ${cls.toFixed(4)} (${(cls - baseCls >= 0 ? '+' : '')}${(cls - baseCls).toFixed(4)}) | ${fmt(quantile(img.p2p, 0.5))}/${fmt(quantile(img.p2p, 0.95))} (${img.p2p.length}) | ${fmt(quantile(img.http, 0.5))}/${fmt(quantile(img.http, 0.95))} (${img.http.length}) | ${(quantile(img.p2p, 0.5) / quantile(img.http, 0.5)).toFixed(2)}× | ${(d.offload * 100).toFixed(1)} % (${(ofMax * 100).toFixed(0)} %) | ${(r.uplinkBytes / 1e6).toFixed(1)} | ${JSON.stringify(d.fallbacks)} | ${d.broken} | ${(r.elapsedMs / 1000).toFixed(0)}`);
+  }
+  console.log('  mode            | hedges started | won by peer | won by HTTP (peer leg alive) | won by HTTP after a peer failure | hedge byte cost (share of image bytes)');
+  for (const r of rows) {
+    if (r.mode === 'a') continue;
+    const h = hedgeCost(r);
+    const bound = h.unmeasured > 0 ? `, ≤ ${(h.upper / 1e6).toFixed(2)} MB = ${pct(h.upper, h.imageBytes)} counting ${h.unmeasured} aborted legs with no Resource Timing entry at full size` : '';
+    console.log(`  ${(r.mode + ' ' + MODES[r.mode]!.label).padEnd(15)} | ${String(h.started).padStart(14)} | ${String(h.peerWon).padStart(11)} | ${String(h.httpWon).padStart(28)} | ${String(h.httpWonAfterFailure).padStart(32)} | ${(h.bytes / 1e6).toFixed(2)} MB = ${pct(h.bytes, h.imageBytes)} of ${(h.imageBytes / 1e6).toFixed(1)} MB${bound}`);
+  }
+  const b = rows.find((r) => r.mode === 'b');
+  if (b) printBreakdown(`breakdown of ${PAGES[pageName]!.image} under (b), P2P deliveries only`, b.timelines);
+}
+
+function mean(values: number[]): number {
+  return values.reduce((x, y) => x + y, 0) / Math.max(1, values.length);
+}
+
 async function inTheBed(): Promise<void> {
+  const wallStart = Date.now();
   const modes = (values.modes ?? 'a,b,c,d').split(',').filter((m) => m in MODES);
-  const bed = await createNetBed({ homes: HOMES });
+  const pages = (values.pages ?? 'gallery,heavy').split(',').filter((p) => p in PAGES);
+  const uplink = values.uplink ?? '20mbit';
+  const bed = await createNetBed({ homes: HOMES, ...(uplink === 'off' ? {} : { serverUplink: { rate: uplink } }) });
   const browsers: Browser[] = [];
   try {
     const coturn = await startCoturn(bed);
@@ -205,30 +324,16 @@ async function inTheBed(): Promise<void> {
     for (let j = 0; j < most && browsers.length < VISITORS; j++) {
       for (const home of bed.homes) if (j < home.hosts.length && browsers.length < VISITORS) browsers.push(await launchBrowserIn(home.hosts[j]!.ns));
     }
-    const results: ModeResult[] = [];
-    for (const mode of modes) results.push(await runMode(mode, bed, browsers, origin.url, ice));
+    const results: PageResult[] = [];
+    for (const mode of modes) results.push(...(await runMode(mode, pages, bed, browsers, origin.url, ice)));
 
-    console.log(`speed (emulated internet): ${browsers.length} visitors in waves of ${WAVE}, ${bed.homes.length} homes, WAN ${WAN.delayMs} ms one way, ${WAN.rate} down / ${WAN.uploadRate} up per home, coturn; demo gallery; threshold ${THRESHOLD} where P2P is on; machine shared (2 cores, other test runs): figures noisy`);
-    const base = results.find((r) => r.mode === 'a');
-    const baseLcp = base ? quantile(base.lcp, 0.5) : Number.NaN;
-    const baseLcp95 = base ? quantile(base.lcp, 0.95) : Number.NaN;
-    const baseCls = base ? base.cls.reduce((x, y) => x + y, 0) / Math.max(1, base.cls.length) : Number.NaN;
-    console.log('  mode            | LCP med  p95  (×a med, ×a p95) | CLS mean (−a) | P2P image med/p95 (n) | HTTP image med/p95 (n) | P2P/HTTP med | offload (of max) | hedges | fallbacks | s');
-    for (const r of results) {
-      const lcp = quantile(r.lcp, 0.5);
-      const lcp95 = quantile(r.lcp, 0.95);
-      const cls = r.cls.reduce((x, y) => x + y, 0) / Math.max(1, r.cls.length);
-      const img = perImage(r.arrivals);
-      const d = delivery(r.arrivals, r.mode === 'a' ? r.arrivals.length : THRESHOLD);
-      const ofMax = d.maximum > 0 ? d.offload / d.maximum : 0;
-      console.log(`  ${(r.mode + ' ' + MODES[r.mode]!.label).padEnd(15)} | ${fmt(lcp).padStart(5)} ${fmt(lcp95).padStart(5)} (${(lcp / baseLcp).toFixed(2)}×, ${(lcp95 / baseLcp95).toFixed(2)}×) | ${cls.toFixed(4)} (${(cls - baseCls >= 0 ? '+' : '')}${(cls - baseCls).toFixed(4)}) | ${fmt(quantile(img.p2p, 0.5))}/${fmt(quantile(img.p2p, 0.95))} (${img.p2p.length}) | ${fmt(quantile(img.http, 0.5))}/${fmt(quantile(img.http, 0.95))} (${img.http.length}) | ${(quantile(img.p2p, 0.5) / quantile(img.http, 0.5)).toFixed(2)}× | ${(d.offload * 100).toFixed(1)} % (${(ofMax * 100).toFixed(0)} %) | ${JSON.stringify(img.hedges)} | ${JSON.stringify(d.fallbacks)} | ${(r.elapsedMs / 1000).toFixed(0)}`);
-    }
-    const b = results.find((r) => r.mode === 'b');
-    if (b) printBreakdown(`breakdown of ${IMAGE} under (b), P2P deliveries only`, b.timelines);
-    console.log('  targets: LCP (b) ≤ 1.05× (a); CLS difference ≤ 0.01; P2P time-to-image median ≤ 1.0× HTTP; offload ≥ 0.85 of the maximum with hedging on');
+    console.log(`speed (emulated internet): ${browsers.length} visitors per page and mode in waves of ${WAVE}, ${bed.homes.length} homes, WAN ${WAN.delayMs} ms one way, ${WAN.rate} down / ${WAN.uploadRate} up per home, server side's uplink ${uplink === 'off' ? 'not shaped' : `${uplink} shared by all visitors (proxy, origin behind it, seeder; coturn apart)`}, coturn; threshold ${THRESHOLD} where P2P is on; one run, once per mode; machine shared (2 cores, other test runs): figures noisy`);
+    for (const page of pages) printPage(page, results);
+    console.log('\n  targets: LCP (b) ≤ 1.05× (a); CLS difference ≤ 0.01; P2P time-to-image median ≤ 1.0× HTTP; offload ≥ 0.85 of the maximum with hedging on');
   } finally {
     for (const browser of browsers) await browser.close().catch(() => undefined);
     await bed.close();
+    console.log(`  wall time ${((Date.now() - wallStart) / 1000).toFixed(0)} s`);
   }
 }
 
