@@ -1,58 +1,15 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
 import { startProxy } from '../../helpers/proxy.js';
 import { waitFor, within } from '../../helpers/wait.js';
 import type { RunningApp } from '../../../proxy/app.js';
+import { ScriptedOrigin } from './scripted-origin.js';
 
 const ADMIN_TOKEN = 'edge-cache-admin-token-0123456789';
 const WAIT_MS = 10_000;
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** A Node origin whose answers each test sets per path, logging every request it gets. */
-class ScriptedOrigin {
-  readonly log: { path: string; headers: IncomingHttpHeaders }[] = [];
-  private readonly handlers = new Map<string, Handler>();
-  private readonly server: Server = createServer((req, res) => {
-    this.log.push({ path: req.url ?? '', headers: req.headers });
-    const handler = this.handlers.get((req.url ?? '').split('?')[0]!);
-    if (handler) handler(req, res);
-    else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-  });
-
-  on(path: string, handler: Handler): void {
-    this.handlers.set(path, handler);
-  }
-
-  /** A fixed body with the given headers (ETag answered with 304 when the request matches it). */
-  serve(path: string, body: Buffer, headers: Record<string, string>): void {
-    this.on(path, (req, res) => {
-      if (headers.etag !== undefined && req.headers['if-none-match'] === headers.etag) {
-        res.writeHead(304, headers).end();
-        return;
-      }
-      res.writeHead(200, { 'content-length': body.length, ...headers }).end(body);
-    });
-  }
-
-  requestsFor(path: string): { path: string; headers: IncomingHttpHeaders }[] {
-    return this.log.filter((entry) => entry.path === path);
-  }
-
-  async listen(): Promise<URL> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return new URL(`http://127.0.0.1:${(this.server.address() as AddressInfo).port}`);
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 describe('edge cache in front of a Node origin', () => {
   const origin = new ScriptedOrigin();
