@@ -6,8 +6,12 @@ import { parseRange, type ByteRange } from '../../core/http/range.js';
 import { sendJsonError } from '../../core/http/error-response.js';
 import type { BodyStore, StoredBody } from './body-store.js';
 
-/** `X-Cache`: where the answer came from. */
-export type CacheStatus = 'HIT' | 'MISS' | 'REVALIDATED';
+/**
+ * `X-Cache`: where the answer came from. STALE: a stored response past its
+ * freshness that the origin allows to be used while it is revalidated in the
+ * background (`stale-while-revalidate`, RFC 5861).
+ */
+export type CacheStatus = 'HIT' | 'MISS' | 'REVALIDATED' | 'STALE';
 export const X_CACHE_HEADER = 'x-cache';
 
 /** Headers that describe one body and are replaced per answer. */

@@ -7,9 +7,10 @@ import type { Logger } from '../../core/logger.js';
 import type { EdgeCacheFigures } from '../../protocol/stats.js';
 import { clientResponseHeaders, originRequestHeaders, type ForwardedInfo } from '../http/headers.js';
 import type { BodySink, BodyStore, StoredBody } from './body-store.js';
-import { decideStorage, policyRequest, type NotStoredReason } from './cache-policy.js';
+import { cacheControl, decideStorage, policyRequest, type NotStoredReason } from './cache-policy.js';
 import { X_CACHE_HEADER, sendCached, type CacheStatus } from './cached-response.js';
 import type { CacheScope } from './cache-scope.js';
+import { UnstorableUrls } from './unstorable-urls.js';
 
 /** URLs whose responses are remembered; their bodies are bounded by bytes in the store. */
 const MAX_CACHED_URLS = 50_000;
@@ -17,7 +18,7 @@ const MAX_CACHED_URLS = 50_000;
 const MAX_VARIANTS_PER_URL = 4;
 /** Connections the cache opens to the origin for fills and revalidations. */
 const ORIGIN_CONNECTIONS = 64;
-/** Background fills started by Range requests running at once; more wait for a later request. */
+/** Background fills (started by Range requests) and stale-while-revalidate revalidations running at once; more wait for a later request. */
 const MAX_BACKGROUND_FILLS = 8;
 /** Visitor stall limit when the connection settings carry no body timeout. */
 const DEFAULT_VISITOR_STALL_MS = 300_000;
@@ -26,7 +27,8 @@ const FILL_DROPPED_HEADERS = new Set(['range', 'if-range', 'if-none-match', 'if-
 /** Stored per variant and recomputed per answer. */
 const PER_ANSWER_HEADERS = ['age', X_CACHE_HEADER];
 
-export type EdgeCacheResult = 'hit' | 'miss' | 'revalidated';
+/** `miss` includes requests the cache handed to the forwarder (a Range or HEAD of something not stored, a URL known unstorable). */
+export type EdgeCacheResult = 'hit' | 'miss' | 'revalidated' | 'stale';
 
 /** What the cache reports, for /metrics and /stats. */
 export interface EdgeCacheEvents {
@@ -71,6 +73,23 @@ interface FlightResult {
   status: CacheStatus;
 }
 
+/** One origin request in progress for a URL and variant. */
+interface Flight {
+  readonly urlKey: string;
+  readonly result: Promise<FlightResult | undefined>;
+  /** Set by a purge of its URL while it runs: what it brings back is not stored (the purge wins). */
+  purged: boolean;
+}
+
+/** What one origin request is for. */
+interface LeadTarget {
+  urlKey: string;
+  path: string;
+  policyReq: CachePolicy.Request;
+  /** The stored variant being revalidated, if any. */
+  stale: Variant | undefined;
+}
+
 /**
  * A shared HTTP cache (RFC 9111) in front of the origin for media (and with
  * EDGE_CACHE=static, CSS/JS/fonts): fresh hits come from the byte store with
@@ -89,9 +108,11 @@ export class EdgeCache {
   /** Longest a fill waits for its visitor to take more bytes (the origin body idle timeout): others may be waiting on the fill. */
   private readonly visitorStallMs: number;
   private readonly entries: LRUCache<string, UrlEntry>;
-  private readonly flights = new Map<string, Promise<FlightResult | undefined>>();
+  private readonly flights = new Map<string, Flight>();
+  /** URLs whose last response could not be stored: their misses go straight to the forwarder for a while. */
+  private readonly unstorable = new UnstorableUrls();
   private bodyCounter = 0;
-  private readonly counts = { hits: 0, misses: 0, revalidated: 0, bytesFromCache: 0 };
+  private readonly counts = { hits: 0, misses: 0, revalidated: 0, stale: 0, bytesFromCache: 0 };
   private coalesced = 0;
   private backgroundFills = 0;
   private closed = false;
@@ -116,9 +137,15 @@ export class EdgeCache {
     return this.coalesced;
   }
 
-  /** Totals since start, for /stats and the dashboard. */
+  /** Totals since start, for /stats and the dashboard; stale-while-revalidate answers count as hits (stored bytes served). */
   figures(): EdgeCacheFigures {
-    return { ...this.counts, entries: this.entries.size };
+    const { hits, misses, revalidated, stale, bytesFromCache } = this.counts;
+    return { hits: hits + stale, misses, revalidated, bytesFromCache, entries: this.entries.size };
+  }
+
+  /** URLs currently known unstorable. */
+  get unstorableUrls(): number {
+    return this.unstorable.size;
   }
 
   /** URLs with at least one stored variant. */
@@ -128,72 +155,109 @@ export class EdgeCache {
 
   /**
    * Answers the request when it is the cache's business (GET/HEAD of a covered
-   * path); false hands it to the forwarder untouched (nothing written yet).
+   * path); false hands it to the forwarder untouched (nothing written yet but
+   * `X-Cache: MISS`, counted as a miss).
    */
   async handle(req: IncomingMessage, res: ServerResponse, info: ForwardedInfo, publicBase: string, url: URL): Promise<boolean> {
     if (this.closed || (req.method !== 'GET' && req.method !== 'HEAD') || !this.scope.coversPath(url.pathname)) return false;
+    if (await this.take(req, res, info, publicBase)) return true;
+    this.result('miss');
+    if (!res.headersSent) res.setHeader(X_CACHE_HEADER, 'MISS');
+    return false;
+  }
+
+  private async take(req: IncomingMessage, res: ServerResponse, info: ForwardedInfo, publicBase: string): Promise<boolean> {
     const path = req.url ?? '/';
     const urlKey = `${req.headers.host ?? ''} ${path}`;
     const policyReq = policyRequest(path, req.headers);
     const flightKey = `${urlKey}\n${req.headers['accept-encoding'] ?? ''}`;
-
     const pending = this.flights.get(flightKey);
     const variant = this.lookup(urlKey, req.headers['accept-encoding']);
+    const body = variant ? this.store.get(variant.bodyKey) : undefined;
+    if (variant && !body) this.dropVariant(urlKey, variant);
+    const stored = variant && body ? variant : undefined;
+
+    if (stored && body) {
+      const { revalidation } = stored.policy.evaluateRequest(policyReq);
+      if (!revalidation) {
+        await this.answer(req, res, stored, body, 'HIT');
+        return true;
+      }
+      // stale-while-revalidate (RFC 5861): the stored answer at once, and one conditional request in the background.
+      if (!revalidation.synchronous) {
+        if (!pending) this.background(flightKey, req, info, publicBase, { urlKey, path, policyReq, stale: stored });
+        await this.answer(req, res, stored, body, 'STALE');
+        return true;
+      }
+    }
+
     const partial = req.method === 'HEAD' || req.headers.range !== undefined;
     // A range of something not stored yet does not wait for a whole body to arrive (a video seek would): the origin answers it.
-    if (pending && !(partial && !variant)) {
+    if (pending && !(partial && !stored)) {
       this.coalesced++;
       try {
-        return await this.answerFromFlight(req, res, await pending);
+        return await this.answerFromFlight(req, res, await pending.result);
       } finally {
         this.coalesced--;
       }
     }
+    if (!stored) {
+      // Its last response could not be stored: asking the origin for a whole body again would be wasted. A full GET of a
+      // URL whose type is out of scope (a `.png` answering HTML) still takes the cache's relay, which never rewrites it.
+      const known = this.unstorable.reason(urlKey);
+      if (known !== undefined && (known !== 'type' || partial)) return false;
+      // Nothing stored for a partial or header-only request: the origin answers it directly, as without a cache.
+      if (partial) {
+        // Browsers ask for video and audio only in ranges: one full request in the background fills the cache for the next ones.
+        if (req.method === 'GET' && !pending) this.background(flightKey, req, info, publicBase, { urlKey, path, policyReq, stale: undefined });
+        return false;
+      }
+    }
+    // Stored but no longer fresh: revalidated against the origin before answering.
+    return this.flight(flightKey, urlKey, (flight, settle) => this.lead(req, res, info, publicBase, { urlKey, path, policyReq, stale: stored }, flight, settle));
+  }
 
-    const body = variant ? this.store.get(variant.bodyKey) : undefined;
-    if (variant) {
-      if (body && !variant.policy.evaluateRequest(policyReq).revalidation) {
-        await this.answer(req, res, variant, body, 'HIT');
-        return true;
-      }
-      if (!body) this.dropVariant(urlKey, variant);
-    }
-    // Stored but no longer fresh: revalidated against the origin.
-    const stale = variant && body ? variant : undefined;
-    // Nothing stored for a partial or header-only request: the origin answers it directly, as without a cache.
-    if (!stale && partial) {
-      // Browsers ask for video and audio only in ranges: one full request in the background fills the cache for the next ones.
-      if (req.method === 'GET' && !pending && this.backgroundFills < MAX_BACKGROUND_FILLS) {
-        this.backgroundFills++;
-        void this.flight(flightKey, (settle) => this.lead(req, undefined, info, publicBase, { urlKey, path, policyReq, stale }, settle))
-          .catch((err: unknown) => this.logger.warn({ err: (err as Error).message, path }, 'edge cache: background fill failed'))
-          .finally(() => { this.backgroundFills--; });
-      }
-      return false;
-    }
-    return this.flight(flightKey, (settle) => this.lead(req, res, info, publicBase, { urlKey, path, policyReq, stale }, settle));
+  /** An origin request nobody waits for: a fill for later Range requests, or a stale-while-revalidate revalidation. Bounded; skipped when busy. */
+  private background(flightKey: string, req: IncomingMessage, info: ForwardedInfo, publicBase: string, target: LeadTarget): void {
+    if (this.backgroundFills >= MAX_BACKGROUND_FILLS) return;
+    this.backgroundFills++;
+    void this.flight(flightKey, target.urlKey, (flight, settle) => this.lead(req, undefined, info, publicBase, target, flight, settle))
+      .catch((err: unknown) => this.logger.warn({ err: (err as Error).message, path: target.path }, 'edge cache: background fill failed'))
+      .finally(() => { this.backgroundFills--; });
   }
 
   /** Runs `work` as the one origin request for `flightKey`; requests arriving meanwhile wait for what it settles. */
-  private async flight(flightKey: string, work: (settle: (result: FlightResult | undefined) => void) => Promise<boolean>): Promise<boolean> {
+  private async flight(
+    flightKey: string, urlKey: string, work: (flight: Flight, settle: (result: FlightResult | undefined) => void) => Promise<boolean>,
+  ): Promise<boolean> {
     let settle!: (result: FlightResult | undefined) => void;
-    this.flights.set(flightKey, new Promise((resolve) => { settle = resolve; }));
+    const flight: Flight = { urlKey, purged: false, result: new Promise((resolve) => { settle = resolve; }) };
+    this.flights.set(flightKey, flight);
     try {
-      return await work(settle);
+      return await work(flight, settle);
     } finally {
-      this.flights.delete(flightKey);
+      if (this.flights.get(flightKey) === flight) this.flights.delete(flightKey);
       settle(undefined);
     }
   }
 
-  /** Forgets stored responses whose path is `url` (exactly) or starts with `prefix`; returns how many URLs went. */
+  /**
+   * Forgets stored responses whose path is `url` (exactly) or starts with
+   * `prefix`; returns how many URLs went. Fills of those URLs still in flight
+   * are not stored when they end, and URLs known unstorable are tried again.
+   */
   purge(target: { url?: string; prefix?: string }): number {
     const url = target.url === undefined ? undefined : pathOf(target.url);
     const prefix = target.prefix === undefined ? undefined : pathOf(target.prefix);
+    const matches = (urlKey: string): boolean => {
+      const path = urlKey.slice(urlKey.indexOf(' ') + 1);
+      return (url !== undefined && path === url) || (prefix !== undefined && path.startsWith(prefix));
+    };
+    for (const flight of this.flights.values()) if (matches(flight.urlKey)) flight.purged = true;
+    this.unstorable.forget(matches);
     let purged = 0;
     for (const key of [...this.entries.keys()]) {
-      const path = key.slice(key.indexOf(' ') + 1);
-      if ((url !== undefined && path === url) || (prefix !== undefined && path.startsWith(prefix))) {
+      if (matches(key)) {
         this.entries.delete(key);
         purged++;
       }
@@ -205,12 +269,14 @@ export class EdgeCache {
     if (this.closed) return;
     this.closed = true;
     this.entries.clear();
+    this.unstorable.clear();
     await this.pool.close().catch(() => this.pool.destroy());
   }
 
   private result(result: EdgeCacheResult): void {
     if (result === 'hit') this.counts.hits++;
     else if (result === 'miss') this.counts.misses++;
+    else if (result === 'stale') this.counts.stale++;
     else this.counts.revalidated++;
     this.events.onResult?.(result);
   }
@@ -229,7 +295,7 @@ export class EdgeCache {
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse, variant: Variant, body: StoredBody, status: CacheStatus): Promise<void> {
-    this.result(status === 'HIT' ? 'hit' : status === 'REVALIDATED' ? 'revalidated' : 'miss');
+    this.result(status === 'HIT' ? 'hit' : status === 'REVALIDATED' ? 'revalidated' : status === 'STALE' ? 'stale' : 'miss');
     const headers = { ...variant.headers, age: String(Math.round(variant.policy.age())) };
     const sent = await sendCached(req, res, { body, headers }, this.store, status);
     if (status !== 'MISS') {
@@ -245,8 +311,7 @@ export class EdgeCache {
    */
   private async lead(
     req: IncomingMessage, res: ServerResponse | undefined, info: ForwardedInfo, publicBase: string,
-    target: { urlKey: string; path: string; policyReq: CachePolicy.Request; stale: Variant | undefined },
-    settle: (result: FlightResult | undefined) => void,
+    target: LeadTarget, flight: Flight, settle: (result: FlightResult | undefined) => void,
   ): Promise<boolean> {
     const { urlKey, path, policyReq, stale } = target;
     const headers = fillHeaders(req, info, stale?.policy.revalidationHeaders(policyReqWithoutConditionals(policyReq)));
@@ -260,30 +325,33 @@ export class EdgeCache {
     }
     const { statusCode, headers: originHeaders, body } = response;
 
-    if (!res && statusCode !== 200) {
-      body.destroy();
-      return false;
-    }
-    if (stale && statusCode === 304 && res) {
+    if (stale && statusCode === 304) {
       body.resume();
       const { policy, modified } = stale.policy.revalidatedPolicy(policyReq, { status: 304, headers: originHeaders as CachePolicy.Response['headers'] });
       const storedBody = this.store.get(stale.bodyKey);
-      if (modified || !storedBody) {
+      // A purge meanwhile already dropped the entry; it is not brought back.
+      if (modified || !storedBody || flight.purged) {
         this.dropVariant(urlKey, stale);
         return false;
       }
       stale.policy = policy;
       stale.headers = storedHeaders(policy.responseHeaders(), this.origin, publicBase);
       settle({ variant: stale, status: 'REVALIDATED' });
+      if (!res) return true;
       await this.answer(req, res, stale, storedBody, 'REVALIDATED');
       return true;
+    }
+    // Nobody waits on a background request: a server error there teaches nothing, and the stored entry stays as it was.
+    if (!res && statusCode >= 500) {
+      body.destroy();
+      return false;
     }
     // Whatever came back replaces what was stored: a new body, or a status that says it is gone.
     if (stale) this.dropVariant(urlKey, stale);
 
     const decision = this.decide(policyReq, statusCode, originHeaders);
     if (!decision.store) {
-      this.events.onNotStored?.(decision.reason);
+      this.notStored(urlKey, decision.reason, statusCode, policyReq, flight);
       if (!res) {
         body.destroy();
         return false;
@@ -305,9 +373,14 @@ export class EdgeCache {
       this.result('miss');
       res.writeHead(200, { ...variant.headers, [X_CACHE_HEADER]: 'MISS' });
     }
-    const filled = await this.fill(body, streamToVisitor ? res : undefined);
-    if (typeof filled === 'string') this.events.onNotStored?.(filled);
-    else if (this.store.set(variant.bodyKey, filled)) {
+    const filled = await this.fill(body, streamToVisitor ? res : undefined, () => flight.purged);
+    if (typeof filled === 'string') {
+      if (filled !== 'purged') this.notStored(urlKey, filled, statusCode, policyReq, flight);
+    } else if (flight.purged) {
+      // Purged while the body arrived: it goes the way the purged entries went (storing then deleting removes a spill file too).
+      if (this.store.set(variant.bodyKey, filled)) this.store.delete(variant.bodyKey);
+    } else if (this.store.set(variant.bodyKey, filled)) {
+      this.unstorable.delete(urlKey);
       this.remember(urlKey, variant);
       settle({ variant, status: 'MISS' });
     }
@@ -316,6 +389,13 @@ export class EdgeCache {
     if (!body2) return false;
     await this.answer(req, res, variant, body2, 'MISS');
     return true;
+  }
+
+  /** Counts a response not stored and, when the reason is about the URL, remembers it for a while (unless a purge came meanwhile). */
+  private notStored(urlKey: string, reason: NotStoredReason, status: number, policyReq: CachePolicy.Request, flight: Flight): void {
+    this.events.onNotStored?.(reason);
+    if (flight.purged) return;
+    this.unstorable.note(urlKey, reason, { status, requestNoStore: cacheControl(policyReq.headers['cache-control']).has('no-store') });
   }
 
   private decide(policyReq: CachePolicy.Request, statusCode: number, headers: IncomingHttpHeaders): ReturnType<typeof decideStorage> {
@@ -330,11 +410,14 @@ export class EdgeCache {
    * given, at the visitor's pace). Keeps reading for the store when the
    * visitor leaves, so coalesced requests still get it. A store that fails
    * (disk full) only stops the storing; the visitor still gets every byte.
+   * `purged` is asked per chunk: once true, nothing more is stored.
    */
-  private async fill(body: Dispatcher.ResponseData['body'], res: ServerResponse | undefined): Promise<StoredBody | 'too-large' | 'store-error' | 'origin-error'> {
+  private async fill(
+    body: Dispatcher.ResponseData['body'], res: ServerResponse | undefined, purged: () => boolean,
+  ): Promise<StoredBody | 'too-large' | 'store-error' | 'origin-error' | 'purged'> {
     let sink: BodySink | undefined;
-    let dropped: 'too-large' | 'store-error' | undefined;
-    const drop = (reason: 'too-large' | 'store-error'): void => {
+    let dropped: 'too-large' | 'store-error' | 'purged' | undefined;
+    const drop = (reason: 'too-large' | 'store-error' | 'purged'): void => {
       sink?.abort();
       sink = undefined;
       dropped = reason;
@@ -349,6 +432,8 @@ export class EdgeCache {
       for await (const chunk of body) {
         const buffer = chunk as Buffer;
         bytes += buffer.length;
+        // A purge of the URL while its body arrives: the visitor still gets every byte, the store none.
+        if (sink && purged()) drop('purged');
         if (sink && bytes > this.maxObjectBytes) drop('too-large');
         if (sink) await sink.write(buffer).catch(() => drop('store-error'));
         if (res && !res.destroyed) {

@@ -19,6 +19,7 @@ describe('edge cache in front of a real nginx', () => {
   let base: string;
   const agent = new Agent();
   const photo = randomBytes(300 * 1024);
+  const clip = randomBytes(512 * 1024);
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg">${'<rect width="1" height="1"/>'.repeat(400)}</svg>`);
 
   async function get(path: string, headers: Record<string, string> = {}) {
@@ -47,6 +48,8 @@ describe('edge cache in front of a real nginx', () => {
     root = await mkdtemp(join(tmpdir(), 'pc-edge-nginx-'));
     await mkdir(join(root, 'fresh'));
     await mkdir(join(root, 'check'));
+    await mkdir(join(root, 'nostore'));
+    await writeFile(join(root, 'nostore', 'clip.mp4'), clip);
     await writeFile(join(root, 'fresh', 'photo.jpg'), photo);
     await writeFile(join(root, 'fresh', 'logo.svg'), svg);
     await writeFile(join(root, 'check', 'banner.png'), randomBytes(20_000));
@@ -54,7 +57,8 @@ describe('edge cache in front of a real nginx', () => {
       root,
       extraConfig: `
         location /fresh/ { expires 1h; gzip on; gzip_types image/svg+xml; gzip_vary on; gzip_proxied any; gzip_min_length 20; }
-        location /check/ { add_header Cache-Control "no-cache"; }`,
+        location /check/ { add_header Cache-Control "no-cache"; }
+        location /nostore/ { add_header Cache-Control "no-store"; }`,
     });
     app = await startProxy({ ORIGIN: nginx.url.origin });
     base = app.url.origin;
@@ -122,5 +126,29 @@ describe('edge cache in front of a real nginx', () => {
     assert.equal(fourth.cache, 'REVALIDATED');
     assert.deepEqual(fourth.body, replaced, 'the old body is gone');
     assert.deepEqual(await statusesAfter(path, 4), [200, 304, 200, 304]);
+  });
+
+  test('nginx origin: Range seeks into a no-store video reach nginx as ranges, after one full fetch in all', async () => {
+    const path = '/nostore/clip.mp4';
+    const known = app.edgeCache!.unstorableUrls;
+    const first = await get(path, { range: 'bytes=0-1023' });
+    assert.equal(first.status, 206);
+    assert.equal(first.cache, 'MISS');
+    assert.deepEqual(first.body, clip.subarray(0, 1024));
+    // The background fill that range started finds no-store: the URL is remembered as unstorable.
+    for (const deadline = Date.now() + LOG_WAIT_MS; app.edgeCache!.unstorableUrls === known && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.equal(app.edgeCache!.unstorableUrls, known + 1);
+    const seeks = [262144, 65536, 500000, 131072];
+    for (const start of seeks) {
+      const seek = await get(path, { range: `bytes=${start}-${start + 9999}` });
+      assert.equal(seek.status, 206);
+      assert.equal(seek.cache, 'MISS');
+      assert.deepEqual(seek.body, clip.subarray(start, start + 10000));
+    }
+    const statuses = await statusesAfter(path, 2 + seeks.length);
+    assert.equal(statuses.filter((s) => s === 200).length, 1, 'one full fetch (the first background fill)');
+    assert.equal(statuses.filter((s) => s === 206).length, 1 + seeks.length, 'every range answered by nginx');
   });
 });
