@@ -14,6 +14,15 @@ export const HOLDER_SCAN_LIMIT = 256;
 export const UPLOAD_SLOT_MS = 15_000;
 /** Concurrent transfers one browser holder is handed. */
 export const MAX_UPLOADS_PER_BROWSER = 4;
+/**
+ * Concurrent transfers handed to all browser holders behind one address. They
+ * share one home uplink (10 Mbit/s in the emulated internet): four holders there
+ * at MAX_UPLOADS_PER_BROWSER each split it 16 ways, and every image crawled,
+ * while the seeder or another home would have sent it at the asker's downlink
+ * rate. A bit more than one browser's worth, so a home still serves more than
+ * one holder could.
+ */
+export const MAX_UPLOADS_PER_UPLINK = 6;
 
 export interface HolderChoiceOptions {
   registry: PeerRegistry;
@@ -58,6 +67,8 @@ export class HolderChoice {
   want(session: SignalSession, asset: AssetId, now: number): HoldersMessage {
     const { registry, lookup } = this.options;
     const candidates: HolderCandidate[] = [];
+    /** Transfers running from each address, over the holders scanned (those of other assets are not counted). */
+    const uplinks = new Map<string, number>();
     for (const record of registry.holders(asset, HOLDER_SCAN_LIMIT)) {
       const holder = lookup(record.id);
       if (!holder || holder.closed) continue;
@@ -69,9 +80,16 @@ export class HolderChoice {
         activeUploads: holder.activeUploads(now),
         maxUploads: holder.role === 'seeder' ? this.options.seederMaxUploads : MAX_UPLOADS_PER_BROWSER,
       });
+      // A holder on another instance has no address here (''): it shares no uplink we know of.
+      if (holder.role === 'browser' && holder.address !== '') uplinks.set(holder.address, (uplinks.get(holder.address) ?? 0) + holder.activeUploads(now));
+    }
+    for (const candidate of candidates) {
+      if (candidate.role === 'browser' && candidate.address) candidate.uplinkUploads = uplinks.get(candidate.address) ?? candidate.activeUploads;
     }
     const blocked = session.blocked.get(asset);
-    const pairing: PairingOptions = { limit: MAX_HOLDERS_PER_ASSET, geo: this.options.geo, turnAvailable: this.options.turnAvailable ?? false };
+    const pairing: PairingOptions = {
+      limit: MAX_HOLDERS_PER_ASSET, geo: this.options.geo, turnAvailable: this.options.turnAvailable ?? false, maxUplinkUploads: MAX_UPLOADS_PER_UPLINK,
+    };
     if (blocked) pairing.exclude = blocked;
     const chosen = pickHolders(session, candidates, pairing);
     const seeders: string[] = [];

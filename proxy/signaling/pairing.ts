@@ -29,6 +29,11 @@ export interface HolderCandidate extends PeerLocation, PeerReach {
   /** Transfers it was handed that have not finished yet. */
   activeUploads: number;
   maxUploads: number;
+  /**
+   * Transfers handed to every browser holder behind this holder's address (one
+   * home, one uplink), its own included. Undefined: only its own count.
+   */
+  uplinkUploads?: number;
 }
 
 export interface PairingOptions {
@@ -43,6 +48,11 @@ export interface PairingOptions {
    * relay. Without one such pairs are never made. @default false
    */
   turnAvailable?: boolean;
+  /**
+   * Most transfers handed at once to the browser holders behind one address:
+   * they share one home uplink, so more only queue on it. @default no cap
+   */
+  maxUplinkUploads?: number;
 }
 
 /** Closeness tiers, lower is closer. */
@@ -85,16 +95,20 @@ export function reach(asker: PeerReach, holder: PeerReach & { role?: PeerRole },
  * output. Order: browsers before seeders (the seeder is the fallback, not a
  * holder to load), then the same network (when geo), then how reachable the
  * holder is from the asker (reach(): direct, not yet known, only through TURN),
- * then the remaining closeness tiers (when geo), then least recently served, then
- * id (stable). Holders at their upload cap are skipped so load spreads out, and
- * so are holders reach() rules out.
+ * then the remaining closeness tiers (when geo), then the least loaded uplink
+ * (transfers running from the holder's address: browsers behind one home router
+ * share its uplink), then least recently served, then id (stable). Holders at
+ * their upload cap, or behind an uplink at its cap, are skipped so load spreads
+ * out over homes, and so are holders reach() rules out.
  */
 export function pickHolders(asker: PeerLocation & PeerReach & { id: PeerId }, candidates: readonly HolderCandidate[], options: PairingOptions): PeerId[] {
   const turn = options.turnAvailable ?? false;
-  const ranked: { candidate: HolderCandidate; role: number; near: number; reach: number; tier: number }[] = [];
+  const ranked: { candidate: HolderCandidate; role: number; near: number; reach: number; tier: number; uplink: number }[] = [];
   for (const candidate of candidates) {
     if (candidate.id === asker.id || options.exclude?.has(candidate.id)) continue;
     if (candidate.activeUploads >= candidate.maxUploads) continue;
+    const uplink = candidate.role === 'browser' ? candidate.uplinkUploads ?? candidate.activeUploads : 0;
+    if (options.maxUplinkUploads !== undefined && uplink >= options.maxUplinkUploads) continue;
     const canReach = reach(asker, candidate, turn);
     if (canReach === REACH.never) continue;
     const tier = options.geo ? proximity(asker, candidate) : TIER.anywhere;
@@ -104,6 +118,7 @@ export function pickHolders(asker: PeerLocation & PeerReach & { id: PeerId }, ca
       near: tier === TIER.network ? 0 : 1,
       reach: canReach,
       tier,
+      uplink,
     });
   }
   ranked.sort((a, b) =>
@@ -111,6 +126,7 @@ export function pickHolders(asker: PeerLocation & PeerReach & { id: PeerId }, ca
     || a.near - b.near
     || a.reach - b.reach
     || a.tier - b.tier
+    || a.uplink - b.uplink
     || a.candidate.lastServedAt - b.candidate.lastServedAt
     || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0));
   const out: PeerId[] = [];

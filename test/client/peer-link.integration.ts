@@ -163,8 +163,14 @@ test('pipelined requests are served one at a time in request order; the link mea
   const requester = await openPair((asset) => ({ bytes: asset === idOf('big') ? big : small }));
   assert.ok(requester.meter.connectMs !== undefined && requester.meter.connectMs > 0, 'connect time noted when the channel opened');
   const finished: string[] = [];
-  const first = requester.request(idOf('big'), '/big', big.length).promise.then((bytes) => finished.push('big') && bytes);
-  const second = requester.request(idOf('small'), '/small', small.length).promise.then((bytes) => finished.push('small') && bytes);
+  const first = requester.request(idOf('big'), '/big', big.length).promise.then((bytes) => {
+    finished.push('big');
+    return bytes;
+  });
+  const second = requester.request(idOf('small'), '/small', small.length).promise.then((bytes) => {
+    finished.push('small');
+    return bytes;
+  });
   assert.equal(requester.queuedBytes, big.length + small.length, 'both requests count as bytes a new request would wait behind');
   const [bigBytes, smallBytes] = await Promise.all([first, second]);
   assert.equal(sha(bigBytes), sha(big));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_HOLDERS_PER_ASSET, SIGNAL_PROTOCOL_VERSION, type PeerId, type PeerRole } from '../../protocol/signal-messages.js';
 import {
-  HolderChoice, MAX_UPLOADS_PER_BROWSER, UPLOAD_SLOT_MS, releaseAllSlots,
+  HolderChoice, MAX_UPLOADS_PER_BROWSER, MAX_UPLOADS_PER_UPLINK, UPLOAD_SLOT_MS, releaseAllSlots,
 } from '../../proxy/signaling/holder-choice.js';
 import { InMemoryPeerRegistry } from '../../proxy/signaling/peer-registry.js';
 import { toRecord } from '../../proxy/signaling/session-lifetime.js';
@@ -17,8 +17,8 @@ function world() {
   const sessions = new Map<PeerId, SignalSession>();
   const lookup = (id: PeerId) => sessions.get(id);
   const choice = new HolderChoice({ registry, lookup, geo: false, seederMaxUploads: SEEDER_MAX_UPLOADS });
-  const join = (id: string, role: PeerRole = 'browser'): SignalSession => {
-    const { session } = fakeSession(id, { role });
+  const join = (id: string, role: PeerRole = 'browser', address?: string): SignalSession => {
+    const { session } = fakeSession(id, { role, ...(address ? { address } : {}) });
     sessions.set(id, session);
     registry.join(toRecord(session));
     return session;
@@ -59,6 +59,28 @@ test('holder choice: a browser holder handed out MAX_UPLOADS_PER_BROWSER times i
   assert.deepEqual(choice.want(late, 'x', 0).peers, [], 'holder busy');
   choice.have(askers[0] as SignalSession, ['x']);
   assert.ok(choice.want(late, 'x', 0).peers.includes('holder'), 'a finished download frees a slot');
+});
+
+test('holder choice: browser holders behind one address share one uplink: the least loaded home first, none past MAX_UPLOADS_PER_UPLINK', () => {
+  const { choice, join } = world();
+  const homeA = [join('a1', 'browser', '198.18.11.2'), join('a2', 'browser', '198.18.11.2')];
+  const homeB = join('b1', 'browser', '198.18.12.2');
+  for (const holder of [...homeA, homeB]) choice.have(holder, ['x']);
+  // Each want hands out a slot on every holder named: ask until home A's uplink is at its cap.
+  let n = 0;
+  const handed = new Map<string, number>();
+  while (n < 40) {
+    const first = choice.want(join(`asker${n++}`, 'browser', '198.18.13.2'), 'x', 0).peers[0];
+    if (first === undefined) break;
+    handed.set(first, (handed.get(first) ?? 0) + 1);
+  }
+  // With its own two holders at 4 each, home A would take 8 transfers; its shared uplink takes MAX_UPLOADS_PER_UPLINK.
+  const answer = choice.want(join('late', 'browser', '198.18.13.2'), 'x', 0);
+  assert.ok(!answer.peers.includes('a1') && !answer.peers.includes('a2'), `home A is at its uplink cap: ${JSON.stringify(answer.peers)}`);
+  assert.ok(homeA.reduce((sum, h) => sum + h.activeUploads(0), 0) <= MAX_UPLOADS_PER_UPLINK);
+  assert.ok(MAX_UPLOADS_PER_UPLINK < 2 * MAX_UPLOADS_PER_BROWSER, 'the cap binds before two browsers of one home are full');
+  // The first answer named the holder whose uplink carried less at the time: home B's got its share.
+  assert.ok((handed.get('b1') ?? 0) > 0);
 });
 
 test('holder choice: an upload slot lapses after UPLOAD_SLOT_MS when the asker never reports have', () => {

@@ -192,3 +192,14 @@ test('pairing without geo still ranks by reach before load', () => {
     ['a', 'b'], 'nobody reported a NAT: load decides, as before',
   );
 });
+
+test('pairing: among equals, the holder whose uplink carries fewer transfers comes first; an uplink at the cap is skipped', () => {
+  const holders = [
+    located('busy-home', GB_A, 'browser', { uplinkUploads: 5, activeUploads: 1 }),
+    located('quiet-home', GB_B, 'browser', { uplinkUploads: 1, activeUploads: 1 }),
+  ];
+  assert.deepEqual(pickHolders(asker(US), holders, { limit: 4, geo: false }), ['quiet-home', 'busy-home']);
+  assert.deepEqual(pickHolders(asker(US), holders, { limit: 4, geo: false, maxUplinkUploads: 5 }), ['quiet-home']);
+  const seeder = located('seeder', NL, 'seeder', { uplinkUploads: 99, activeUploads: 0 });
+  assert.deepEqual(pickHolders(asker(US), [seeder], { limit: 4, geo: false, maxUplinkUploads: 5 }), ['seeder'], 'a seeder has no home uplink');
+});
