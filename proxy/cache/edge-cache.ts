@@ -1,16 +1,17 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { Pool, type Client, type Dispatcher } from 'undici';
 import type CachePolicy from 'http-cache-semantics';
 import type { Logger } from '../../core/logger.js';
 import type { EdgeCacheFigures } from '../../protocol/stats.js';
-import { clientResponseHeaders, originRequestHeaders, type ForwardedInfo } from '../http/headers.js';
+import { clientResponseHeaders, type ForwardedInfo } from '../http/headers.js';
 import type { BodySink, BodyStore, StoredBody } from './body-store.js';
 import { cacheControl, decideStorage, policyRequest, type NotStoredReason } from './cache-policy.js';
 import { X_CACHE_HEADER, sendCached, type CacheStatus } from './cached-response.js';
 import type { CacheScope } from './cache-scope.js';
 import { UnstorableUrls } from './unstorable-urls.js';
+import { fillHeaders, policyReqWithoutConditionals, storedHeaders } from './fill-headers.js';
+import { drained, relay } from './visitor-stream.js';
 
 /** URLs whose responses are remembered; their bodies are bounded by bytes in the store. */
 const MAX_CACHED_URLS = 50_000;
@@ -22,11 +23,6 @@ const ORIGIN_CONNECTIONS = 64;
 const MAX_BACKGROUND_FILLS = 8;
 /** Visitor stall limit when the connection settings carry no body timeout. */
 const DEFAULT_VISITOR_STALL_MS = 300_000;
-/** Request headers never sent with a fill: the cache wants the whole current body, whatever the visitor holds. */
-const FILL_DROPPED_HEADERS = new Set(['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']);
-/** Stored per variant and recomputed per answer. */
-const PER_ANSWER_HEADERS = ['age', X_CACHE_HEADER];
-
 /** `miss` includes requests the cache handed to the forwarder (a Range or HEAD of something not stored, a URL known unstorable). */
 export type EdgeCacheResult = 'hit' | 'miss' | 'revalidated' | 'stale';
 
@@ -473,65 +469,6 @@ export class EdgeCache {
     if (!entry) return;
     entry.variants = entry.variants.filter((v) => v !== variant);
     if (entry.variants.length === 0) this.entries.delete(urlKey);
-  }
-}
-
-/** The visitor's headers for the origin, minus range and conditionals, plus the cache's own validators when revalidating. */
-function fillHeaders(req: IncomingMessage, info: ForwardedInfo, validators: Record<string, string> | undefined): string[] {
-  const all = originRequestHeaders(req, info);
-  const out: string[] = [];
-  for (let i = 0; i < all.length; i += 2) {
-    if (!FILL_DROPPED_HEADERS.has((all[i] as string).toLowerCase())) out.push(all[i] as string, all[i + 1] as string);
-  }
-  if (validators?.['if-none-match'] !== undefined) out.push('if-none-match', validators['if-none-match']);
-  if (validators?.['if-modified-since'] !== undefined) out.push('if-modified-since', validators['if-modified-since']);
-  return out;
-}
-
-/** The visitor's own validators must not end up in the cache's revalidation request. */
-function policyReqWithoutConditionals(req: CachePolicy.Request): CachePolicy.Request {
-  return { ...req, headers: { ...req.headers, 'if-none-match': undefined, 'if-modified-since': undefined } };
-}
-
-function storedHeaders(headers: Record<string, string | string[] | undefined>, origin: URL, publicBase: string): OutgoingHttpHeaders {
-  const out = clientResponseHeaders(headers, origin, publicBase);
-  for (const name of PER_ANSWER_HEADERS) delete out[name];
-  return out;
-}
-
-/** True when the visitor's response can take more, or is gone; false when it took nothing for `stallMs`. Leaves no listener or timer behind. */
-function drained(res: ServerResponse, stallMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    // Already gone: 'close' has fired (or is about to without a listener that counts).
-    if (res.destroyed || res.writableEnded) {
-      resolve(true);
-      return;
-    }
-    const settle = (result: boolean): void => {
-      clearTimeout(timer);
-      res.off('drain', done);
-      res.off('close', done);
-      resolve(result);
-    };
-    const done = (): void => settle(true);
-    const timer = setTimeout(() => settle(false), stallMs);
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-/** An unstored response goes to the visitor as the forwarder would send it. */
-async function relay(req: IncomingMessage, res: ServerResponse, statusCode: number, headers: OutgoingHttpHeaders, body: Dispatcher.ResponseData['body']): Promise<void> {
-  res.writeHead(statusCode, headers);
-  if (req.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
-    body.resume();
-    res.end();
-    return;
-  }
-  try {
-    await pipeline(body, res);
-  } catch {
-    if (!res.destroyed) res.destroy();
   }
 }
 
