@@ -180,7 +180,7 @@ export class EdgeCache {
         return true;
       }
       // stale-while-revalidate (RFC 5861): the stored answer at once, and one conditional request in the background.
-      if (!revalidation.synchronous) {
+      if (!revalidation.synchronous && mayServeStale(stored)) {
         if (!pending) this.background(flightKey, req, info, publicBase, { urlKey, path, policyReq, stale: stored });
         await this.answer(req, res, stored, body, 'STALE');
         return true;
@@ -470,6 +470,17 @@ export class EdgeCache {
     entry.variants = entry.variants.filter((v) => v !== variant);
     if (entry.variants.length === 0) this.entries.delete(urlKey);
   }
+}
+
+/**
+ * http-cache-semantics allows stale-while-revalidate on a response that also
+ * says `no-cache` or `proxy-revalidate`; both require a shared cache to
+ * validate before every use (RFC 9111 §5.2.2.4, §5.2.2.8), so those wait.
+ */
+function mayServeStale(variant: Variant): boolean {
+  const value = variant.headers['cache-control'];
+  const directives = cacheControl(typeof value === 'number' ? String(value) : value);
+  return !directives.has('no-cache') && !directives.has('proxy-revalidate') && !directives.has('must-revalidate');
 }
 
 /** A purge target as a path with query: absolute URLs are reduced to theirs. */

@@ -226,6 +226,16 @@ describe('edge cache: unstorable URLs, HEAD, purge during a fill, stale-while-re
     assert.ok(app.edgeCache!.figures().hits - hitsBefore >= staleAnswers + 1, '/stats counts stale answers as hits');
   });
 
+  test('stale-while-revalidate does not override no-cache: each use still waits for the conditional request', async () => {
+    const body = randomBytes(3000);
+    origin.serve(path, body, { 'content-type': 'image/png', 'cache-control': 'no-cache, stale-while-revalidate=30', etag: '"nc"' });
+    assert.equal((await get(path)).cache, 'MISS');
+    const second = await get(path);
+    assert.equal(second.cache, 'REVALIDATED');
+    assert.deepEqual(second.body, body);
+    assert.equal(origin.requestsFor(path)[1]!.headers['if-none-match'], '"nc"');
+  });
+
   test('stale-while-revalidate: a changed image found in the background replaces the stored one', async () => {
     const v1 = randomBytes(8000);
     const v2 = randomBytes(9000);
