@@ -13,6 +13,16 @@ import { LinkMeter } from './link-score.js';
 const MAX_PENDING_CANDIDATES = 64;
 /** Requests waiting for a free in-flight slot on one link. */
 const MAX_QUEUED_REQUESTS = 256;
+/**
+ * A new request is refused (its image asks its next holder, or signaling again)
+ * when the bytes already asked of this link would take longer than this at the
+ * link's measured rate. Holders serve in order, so on a slow link (a home uplink
+ * shared by several uploads) a request piled behind a megabyte waited seconds
+ * for its first byte and ran into the image's deadline; a fresh connection to
+ * another holder takes about one second on a WAN. Links not measured yet are not
+ * limited (beyond MAX_QUEUED_REQUESTS).
+ */
+export const LINK_BACKLOG_MS = 2_000;
 
 export class LinkError extends Error {
   /** With `ice-failed`: candidate types the link tried, local and remote. */
@@ -218,6 +228,12 @@ export class PeerLink {
     return this.outgoing.size + this.queue.length;
   }
 
+  /** How long the bytes already asked of this link take at its measured rate (0 while unmeasured). */
+  backlogMs(): number {
+    const rate = this.meter.bytesPerMs;
+    return rate === undefined || rate <= 0 ? 0 : this.queuedBytes / rate;
+  }
+
   /** Bytes asked for on this link and not received yet: what a new request waits behind. */
   get queuedBytes(): number {
     let bytes = 0;
@@ -235,6 +251,7 @@ export class PeerLink {
     promise.catch(() => undefined);
     if (this.closed) entry.reject(new LinkError('peer-closed'));
     else if (this.queue.length >= MAX_QUEUED_REQUESTS) entry.reject(new LinkError('peer-declined', 'link queue full'));
+    else if (this.backlogMs() > LINK_BACKLOG_MS) entry.reject(new LinkError('peer-declined', 'link backlog'));
     else {
       this.queue.push(entry);
       this.opened.then(() => this.pump(), () => undefined);

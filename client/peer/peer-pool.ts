@@ -1,7 +1,7 @@
 import type { ClientMessage, PeerId, ServerMessage } from '../../protocol/signal-messages.js';
 import { MAX_INFLIGHT_REQUESTS } from '../../protocol/peer-wire.js';
 import { randomId } from '../utils/random-id.js';
-import { LinkError, PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
+import { LINK_BACKLOG_MS, LinkError, PeerLink, type PeerLinkOptions, type ServeDecision } from './peer-link.js';
 import { priorsFrom, rankPeers, type LinkMeter, type PeerStanding, type Priors } from './link-score.js';
 
 /** Most simultaneous links a page keeps (each is one RTCPeerConnection). */
@@ -54,7 +54,9 @@ export class PeerPool {
   linkedPeers(connecting = false, size = TYPICAL_ASSET_BYTES): PeerId[] {
     const out: PeerId[] = [];
     for (const link of this.sessions.values()) {
-      if ((connecting ? !link.closed && !link.isOpen : link.isOpen) && link.load < MAX_INFLIGHT_REQUESTS && !out.includes(link.remote)) out.push(link.remote);
+      const usable = connecting ? !link.closed && !link.isOpen : link.isOpen;
+      // A link whose backlog is past LINK_BACKLOG_MS would refuse the request anyway.
+      if (usable && link.load < MAX_INFLIGHT_REQUESTS && link.backlogMs() <= LINK_BACKLOG_MS && !out.includes(link.remote)) out.push(link.remote);
     }
     return this.rank(out, size);
   }

@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
-import { LinkError, PeerLink, type PeerLinkOptions } from '../../client/peer/peer-link.js';
+import { LINK_BACKLOG_MS, LinkError, PeerLink, type PeerLinkOptions } from '../../client/peer/peer-link.js';
 import { ASSET_ID_LENGTH } from '../../protocol/asset-id.js';
 import type { ClientMessage } from '../../protocol/signal-messages.js';
 
@@ -180,4 +180,19 @@ test('pipelined requests are served one at a time in request order; the link mea
   assert.equal(requester.queuedBytes, 0);
   assert.ok(requester.meter.rttMs !== undefined && requester.meter.rttMs >= 0, 'the request sent on an idle link gave a round trip');
   assert.ok(requester.meter.bytesPerMs !== undefined && requester.meter.bytesPerMs > 0, 'the completed transfers gave a throughput');
+});
+
+test('a link whose measured backlog is past LINK_BACKLOG_MS refuses a new request as declined (the image asks its next holder)', async () => {
+  const bytes = new Uint8Array(randomBytes(64 * 1024));
+  const requester = await openPair(() => ({ bytes }));
+  await requester.request(idOf('a'), '/a', bytes.length).promise;
+  assert.ok(requester.meter.bytesPerMs !== undefined, 'measured by the first transfer');
+  // As slow as 1 byte/ms: one more image queued on it is far past the backlog limit.
+  requester.meter.bytesPerMs = 1;
+  const accepted = requester.request(idOf('b'), '/b', bytes.length);
+  assert.ok(requester.backlogMs() > LINK_BACKLOG_MS);
+  await assert.rejects(requester.request(idOf('c'), '/c', bytes.length).promise, (err: LinkError) => err.reason === 'peer-declined' && err.message === 'link backlog');
+  assert.equal(sha(await accepted.promise), sha(bytes), 'the request already accepted still completes');
+  assert.equal(requester.backlogMs(), 0);
+  assert.equal(sha(await requester.request(idOf('d'), '/d', bytes.length).promise), sha(bytes), 'accepted again once the backlog drained');
 });
