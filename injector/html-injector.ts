@@ -1,5 +1,5 @@
 import { HTMLRewriter, type Element } from 'html-rewriter-wasm';
-import { ATTR } from '../protocol/client-config.js';
+import { ATTR, imageDimensionsOf } from '../protocol/client-config.js';
 import { charsetFromContentType, isUtf8Label } from './charset.js';
 import { injectionMarkup } from './config-script.js';
 import { formatAssetTag, type DeliveryMode, type MediaKind } from '../protocol/media.js';
@@ -54,6 +54,8 @@ export class HtmlInjectorEngine {
    * out of reach. Then the injection waits for that meta (or `</head>`).
    */
   private readonly waitForMeta: boolean;
+  /** Intrinsic sizes the config carries, by absolute URL (built on the first parked image that needs one). */
+  private sizes: Map<string, { width: number; height: number }> | undefined;
 
   constructor(private readonly options: ResolvedInjectorOptions, sink: (chunk: Uint8Array) => void, bomUtf8: boolean) {
     this.rewriter = new HTMLRewriter(sink);
@@ -239,7 +241,31 @@ export class HtmlInjectorEngine {
     if (mode === 'peer') {
       if (src !== null) this.move(el, 'src', ATTR.src, src);
       if (srcset !== null) this.move(el, 'srcset', ATTR.srcset, srcset);
+      if (!picture && srcset === null) this.holdSize(el, asset.url);
     }
+  }
+
+  /**
+   * A parked image with neither width nor height would be laid out as its alt
+   * text until the client paints it: the intrinsic size the config carries
+   * becomes its width/height (size hints the page's CSS overrides, as it would
+   * the loaded image's), marked so the client removes them once it paints.
+   * Plain `src` only: a srcset candidate is scaled by its descriptor.
+   */
+  private holdSize(el: Element, url: string): void {
+    if (!this.mutate || el.hasAttribute('width') || el.hasAttribute('height')) return;
+    if (!this.sizes) {
+      this.sizes = new Map();
+      for (const a of this.options.clientConfig.assets ?? []) {
+        const size = imageDimensionsOf(a.width, a.height);
+        if (size.width !== undefined) this.sizes.set(new URL(a.url, this.options.pageUrl.origin).href, { width: size.width, height: size.height });
+      }
+    }
+    const size = this.sizes.get(url);
+    if (!size) return;
+    el.setAttribute('width', String(size.width));
+    el.setAttribute('height', String(size.height));
+    el.setAttribute(ATTR.size, '');
   }
 
   private onSource(el: Element): void {

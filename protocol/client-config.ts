@@ -77,7 +77,7 @@ export const MAX_IMAGE_DIMENSION = 65_535;
  * nothing (spread it into an asset): the one check both the proxy writing a
  * config and the client reading one apply.
  */
-export function imageDimensionsOf(width: unknown, height: unknown): { width: number; height: number } | Record<string, never> {
+export function imageDimensionsOf(width: unknown, height: unknown): { width: number; height: number } | { width?: undefined; height?: undefined } {
   const valid = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= MAX_IMAGE_DIMENSION;
   return valid(width) && valid(height) ? { width, height } : {};
 }
@@ -95,4 +95,10 @@ export const ATTR = {
   srcset: 'data-p2p-srcset',
   poster: 'data-p2p-poster',
   skip: 'data-p2p-skip',
+  /**
+   * On a parked `<img>` whose page gave no width/height: the proxy wrote its
+   * intrinsic size (from the config's assets) as width/height attributes so it
+   * holds its box from the first frame; the client removes them once it paints.
+   */
+  size: 'data-p2p-size',
 } as const;

@@ -1,3 +1,4 @@
+import { ATTR } from '../../protocol/client-config.js';
 import { chooseImage } from '../dom/media-elements.js';
 import type { ManifestClient } from './manifest-client.js';
 
@@ -41,15 +42,17 @@ export function intrinsicSizeOf(img: HTMLImageElement, win: Window, manifest: Pi
 export function reserveBox(img: HTMLImageElement, intrinsic?: IntrinsicSize): void {
   if (reserved.has(img)) return;
   const declared = { width: Number(img.getAttribute('width')), height: Number(img.getAttribute('height')) };
-  const fromAttributes = declared.width > 0 && declared.height > 0;
+  // The proxy already wrote the intrinsic size as attributes: they go once the image paints.
+  const written = img.hasAttribute(ATTR.size);
+  const fromAttributes = declared.width > 0 && declared.height > 0 && !written;
   const attrsMissing = !img.hasAttribute('width') && !img.hasAttribute('height');
-  const size = fromAttributes ? declared : attrsMissing ? intrinsic : undefined;
+  const size = fromAttributes || written ? declared : attrsMissing ? intrinsic : undefined;
   if (!size || !(size.width > 0 && size.height > 0)) return;
   const style = img.style;
   const ratio = style.aspectRatio === '';
   if (ratio) style.aspectRatio = `${size.width} / ${size.height}`;
-  const attributes = !fromAttributes && intrinsic?.natural === true;
-  if (attributes) {
+  const attributes = written || (!fromAttributes && intrinsic?.natural === true);
+  if (attributes && !written) {
     img.setAttribute('width', String(size.width));
     img.setAttribute('height', String(size.height));
   }
@@ -72,6 +75,7 @@ export function releaseBox(img: HTMLImageElement): void {
   if (held.attributes) {
     img.removeAttribute('width');
     img.removeAttribute('height');
+    img.removeAttribute(ATTR.size);
   }
   if (held.display) {
     img.style.removeProperty('display');

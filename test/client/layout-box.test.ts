@@ -93,3 +93,13 @@ test("the page's own width/height attributes win over the config's size, and one
   assert.equal(half.style.aspectRatio, '');
   assert.equal(half.getAttribute('height'), null);
 });
+
+test('width/height the proxy wrote (data-p2p-size) hold the box and are removed with their mark once the image paints', () => {
+  const img = fakeImage({ width: '480', height: '160', 'data-p2p-size': '' });
+  reserveBox(img, { width: 999, height: 1, natural: true });
+  assert.equal(img.style.aspectRatio, '480 / 160');
+  releaseBox(img);
+  assert.equal(img.getAttribute('width'), null);
+  assert.equal(img.getAttribute('height'), null);
+  assert.equal(img.getAttribute('data-p2p-size'), null);
+});

@@ -5,7 +5,10 @@ import type { RunningApp } from '../../proxy/app.js';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildDemoSite } from '../../proxy/demo/demo-site.js';
+import { makePng } from '../../proxy/demo/png.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startNginx } from '../helpers/nginx.js';
 import { startProxy } from '../helpers/proxy.js';
@@ -303,5 +306,92 @@ test('LCP-aware parking (P2P_LCP_HTTP default): the image covering most of the f
   } finally {
     for (const v of local) await v.context.close().catch(() => undefined);
     await proxy.close();
+  }
+});
+
+/** An origin with one page showing one image twice, neither with width/height attributes; counts image requests per visitor. */
+async function sameImageTwiceOrigin(): Promise<{ url: string; imageRequests: (agent: string) => number; close: () => Promise<void> }> {
+  const png = makePng(480, 160, 77, 0.1);
+  const html = '<!doctype html><html><head><title>Twice</title></head><body><h1>One image, twice</h1>'
+    + '<img src="/images/wide.png" alt="wide"><p>Between the two.</p><img src="/images/wide.png" alt="wide again"><p>The end.</p></body></html>';
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    if (req.url === '/images/wide.png') {
+      seen.push(req.headers['user-agent'] ?? '');
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length, 'cache-control': 'max-age=3600' }).end(png);
+    } else if (req.url === '/twice.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    imageRequests: (agent) => seen.filter((ua) => ua.includes(agent)).length,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('an image without width/height attributes holds its box from the config\'s intrinsic size before its bytes arrive (CLS 0), and a second element with the same URL shares the first one\'s hedge (one HTTP fetch)', async () => {
+  const origin = await sameImageTwiceOrigin();
+  const proxy = await startProxy({ ORIGIN: origin.url, P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS, P2P_HEDGE_MS: '1', EDGE_CACHE: 'off' });
+  const local: Visitor[] = [];
+  // When the deferred client has run (DOMContentLoaded): each image's box and whether it still waits for its bytes.
+  const watchBoxes = async (context: BrowserContext): Promise<void> => {
+    await context.addInitScript(() => {
+      const w = window as unknown as { __cls: number; __early: { parked: boolean; complete: boolean; width: number; height: number }[] };
+      w.__cls = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
+          if (!entry.hadRecentInput) w.__cls += entry.value;
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+      document.addEventListener('DOMContentLoaded', () => {
+        w.__early = [...document.images].map((img) => {
+          const box = img.getBoundingClientRect();
+          return { parked: img.hasAttribute('data-p2p-src'), complete: img.complete && img.naturalWidth > 0, width: box.width, height: box.height };
+        });
+      });
+    });
+  };
+  try {
+    const page = new URL('/twice.html', proxy.url).href;
+    const first = await visit(browser, page, 'twice-1');
+    local.push(first);
+    await waitForImagesPainted(first.page);
+    await waitForHeld(first.page, 1);
+
+    const second = await visit(browser, page, 'twice-2', watchBoxes);
+    local.push(second);
+    const config = await second.page.evaluate(() => JSON.parse(document.getElementById('__p2p-config')?.textContent ?? '{}') as { assets?: { url: string; width?: number; height?: number }[] });
+    assert.deepEqual(config.assets?.map(({ url, width, height }) => ({ url, width, height })), [{ url: '/images/wide.png', width: 480, height: 160 }], 'the config carries the intrinsic size');
+    await waitForImagesPainted(second.page);
+    const early = await second.page.evaluate(() => (window as unknown as { __early: unknown }).__early);
+    assert.deepEqual(early, [
+      { parked: true, complete: false, width: 480, height: 160 },
+      { parked: true, complete: false, width: 480, height: 160 },
+    ], 'both parked images held the 480 × 160 box before any bytes arrived');
+    const painted = await second.page.evaluate(() => [...document.images].map((img) => {
+      const box = img.getBoundingClientRect();
+      return { width: box.width, height: box.height, attributes: img.hasAttribute('width') || img.hasAttribute('height') };
+    }));
+    assert.deepEqual(painted, [{ width: 480, height: 160, attributes: false }, { width: 480, height: 160, attributes: false }], 'painted at the same size, the stand-in attributes gone');
+    assert.equal(await second.page.evaluate(() => (window as unknown as { __cls: number }).__cls), 0, 'no layout shift');
+    // With a 1 ms hedge delay the first element's HTTP leg starts at once (and wins on loopback); the second
+    // shares it. Chromium's cache serves a second concurrent fetch of the URL from the first, so the
+    // page's own Resource Timing counts the fetches, and the origin sees at most one.
+    const fetches = await second.page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((e) => (e as PerformanceResourceTiming).initiatorType === 'fetch' && e.name.endsWith('/images/wide.png')).length);
+    assert.ok(fetches <= 1, `one HTTP fetch of the image for both elements (${fetches})`);
+    assert.ok(origin.imageRequests('twice-2') <= 1);
+    assert.deepEqual(await pixelDigests(second.page), await pixelDigests(first.page), 'pixel-identical');
+  } finally {
+    for (const v of local) await v.context.close().catch(() => undefined);
+    await proxy.close();
+    await origin.close();
   }
 });

@@ -127,3 +127,18 @@ test('injector: page URL host and sameOriginHosts decide same-origin, port inclu
   assert.equal((output.toString().match(/data-p2p=/g) ?? []).length, 2);
   assert.equal(new URL(TEST_PAGE_URL).host, 'site.test');
 });
+
+test('injector: a parked <img> without width/height gets the intrinsic size the config carries, marked for the client to remove; declared sizes, srcset, pictures and HTTP images are left alone', async () => {
+  const sha256 = 'c'.repeat(64);
+  const asset = (url: string, width?: number, height?: number) => ({ url, id: assetIdFor(`http://site.test${url}`), sha256, size: 10, type: 'image/png', ...(width ? { width, height } : {}) });
+  const options = injectorOptions({ policy: { peer: ['/p/'] } });
+  options.clientConfig = { ...options.clientConfig, assets: [asset('/p/wide.png', 480, 160), asset('/p/nosize.png'), asset('/h/wide.png', 480, 160), asset('/p/huge.png', 70_000, 10)] };
+  const input = html('<head></head><img src="/p/wide.png" alt="a"><img src="/p/wide.png" width="100"><img src="/p/wide.png" srcset="/p/wide.png 2x">'
+    + '<picture><img src="/p/wide.png"></picture><img src="/p/nosize.png"><img src="/h/wide.png"><img src="/p/huge.png">');
+  const { output } = await runInjector(input, options);
+  const imgs = [...output.toString().matchAll(/<img [^>]*>/g)].map((m) => m[0]);
+  assert.equal(imgs.length, 7);
+  assert.match(imgs[0] ?? '', /^<img alt="a" data-p2p="[^"]+\.image\.peer" data-p2p-src="\/p\/wide\.png" width="480" height="160" data-p2p-size="">$/);
+  for (const img of imgs.slice(1)) assert.doesNotMatch(img, /data-p2p-size|height=/, img);
+  assert.match(imgs[1] ?? '', /width="100"/);
+});
