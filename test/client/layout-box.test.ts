@@ -61,42 +61,32 @@ test('without both dimensions nothing is reserved', () => {
   }
 });
 
-test('without width/height attributes the intrinsic size from the config gives the ratio; shown at natural size it also stands in for the attributes until released', () => {
+test('without width/height attributes the ratio of the intrinsic size from the config is held (a srcset candidate: the page\'s CSS gives the width)', () => {
   const img = fakeImage({});
-  reserveBox(img, { width: 640, height: 360, natural: true });
-  assert.equal(img.style.aspectRatio, '640 / 360');
+  reserveBox(img, { width: 960, height: 320 });
+  assert.equal(img.style.aspectRatio, '960 / 320');
   assert.equal(img.style.display, 'inline-block');
-  assert.equal(img.getAttribute('width'), '640');
-  assert.equal(img.getAttribute('height'), '360');
+  assert.equal(img.getAttribute('width'), null, 'no attributes are made up');
   releaseBox(img);
   assert.equal(img.style.aspectRatio, '');
-  assert.equal(img.getAttribute('width'), null);
-  assert.equal(img.getAttribute('height'), null);
-
-  // A srcset candidate is scaled by its descriptor: only the ratio is known.
-  const scaled = fakeImage({});
-  reserveBox(scaled, { width: 960, height: 320, natural: false });
-  assert.equal(scaled.style.aspectRatio, '960 / 320');
-  assert.equal(scaled.getAttribute('width'), null);
-  releaseBox(scaled);
-  assert.equal(scaled.style.aspectRatio, '');
+  assert.equal(img.style.display, '');
 });
 
 test("the page's own width/height attributes win over the config's size, and one attribute alone is left to the browser", () => {
   const declared = fakeImage({ width: '300', height: '200' });
-  reserveBox(declared, { width: 640, height: 360, natural: true });
+  reserveBox(declared, { width: 640, height: 360 });
   assert.equal(declared.style.aspectRatio, '300 / 200');
   releaseBox(declared);
   assert.equal(declared.getAttribute('width'), '300', 'the page\'s attributes stay');
   const half = fakeImage({ width: '300' });
-  reserveBox(half, { width: 640, height: 360, natural: true });
+  reserveBox(half, { width: 640, height: 360 });
   assert.equal(half.style.aspectRatio, '');
   assert.equal(half.getAttribute('height'), null);
 });
 
 test('width/height the proxy wrote (data-p2p-size) hold the box and are removed with their mark once the image paints', () => {
   const img = fakeImage({ width: '480', height: '160', 'data-p2p-size': '' });
-  reserveBox(img, { width: 999, height: 1, natural: true });
+  reserveBox(img, { width: 999, height: 1 });
   assert.equal(img.style.aspectRatio, '480 / 160');
   releaseBox(img);
   assert.equal(img.getAttribute('width'), null);
