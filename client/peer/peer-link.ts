@@ -101,7 +101,13 @@ export class PeerLink {
   bytesIn = 0;
   /** Why the link closed (set once it has). */
   failure: LinkError | undefined;
-  /** performance.now() of the last sign of life: created, opened, header or chunk received. */
+  /**
+   * performance.now() of the last sign of life: created, the remote answer or a
+   * remote candidate arrived, ICE or DTLS connected, opened, header or chunk
+   * received. A connection still forming step by step is progress: over a WAN with
+   * TURN it can take longer than an image's stall deadline, and the connect
+   * deadline (ice-deadline.ts) bounds it anyway.
+   */
   lastProgressAt = performance.now();
   bytesOut = 0;
   /** Round trip, throughput and connect time measured on this link (link-score.ts ranks peers by them). */
@@ -150,11 +156,17 @@ export class PeerLink {
     };
     mark('link-created', options.remote);
     this.pc.oniceconnectionstatechange = () => {
-      if (this.pc.iceConnectionState === 'connected') mark('ice-connected', this.remote);
+      if (this.pc.iceConnectionState === 'connected') {
+        mark('ice-connected', this.remote);
+        this.lastProgressAt = performance.now();
+      }
     };
     this.pc.onconnectionstatechange = () => {
       const state = this.pc.connectionState;
-      if (state === 'connected') mark('dtls-connected', this.remote);
+      if (state === 'connected') {
+        mark('dtls-connected', this.remote);
+        this.lastProgressAt = performance.now();
+      }
       if (state === 'failed') this.close(new LinkError('ice-failed'));
       else if (state === 'closed') this.close(new LinkError('peer-closed'));
     };
@@ -197,6 +209,7 @@ export class PeerLink {
   acceptAnswer(sdp: string): void {
     if (!this.options.initiator || this.remoteSet) return;
     mark('answer-received', this.remote);
+    this.lastProgressAt = performance.now();
     this.enqueue(async () => {
       await this.pc.setRemoteDescription({ type: 'answer', sdp });
       await this.flushCandidates();
@@ -207,6 +220,7 @@ export class PeerLink {
     if (globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && this.options.fault === 'drop-candidates') return;
     const type = parseCandidate(candidate)?.type;
     if (type) this.remoteTypes.add(type);
+    if (!this.isOpen) this.lastProgressAt = performance.now();
     const init: RTCIceCandidateInit = { candidate, sdpMid: mid };
     if (!this.remoteSet) {
       if (this.pendingCandidates.length < MAX_PENDING_CANDIDATES) this.pendingCandidates.push(init);
