@@ -15,6 +15,7 @@ import { probeNat, stunUrls } from './peer/nat-probe.js';
 import { PeerPool, type LinkIce } from './peer/peer-pool.js';
 import { UploadPolicy } from './peer/upload-policy.js';
 import { Reporter, type DebugSurface } from './report/reporter.js';
+import { EarlyLinks } from './signal/early-links.js';
 import { HolderDirectory } from './signal/holder-directory.js';
 import { SignalClient, signalUrl } from './signal/signal-client.js';
 import { AssetStore } from './store/asset-store.js';
@@ -26,8 +27,6 @@ import type { Services } from './services.js';
 export const HIDDEN_STOP_SERVING_MS = 30_000;
 /** `have` announcements made within this window go out as one message. */
 export const HAVE_BATCH_MS = 100;
-/** Links opened ahead of any request, on the first answers to the early `want`. */
-export const MAX_EARLY_LINKS = 2;
 
 /**
  * Wires one page view: signaling, peer links, the image and media loaders,
@@ -53,7 +52,7 @@ export class PeerConnectClient implements Services {
   private welcomed = false;
   /** Manifest entries of the parked images, looked up while signaling connects: wanted in the first frame. */
   private readonly parked: Promise<ManifestEntry | undefined>[] = [];
-  private earlyLinks = 0;
+  private readonly earlyLinks: EarlyLinks;
   /** The NAT probe's result, told to every signaling session; undefined until measured. */
   private nat: NatKind | undefined;
   private closed = false;
@@ -86,6 +85,7 @@ export class PeerConnectClient implements Services {
       serve: (asset) => this.uploads.decide(asset),
       ...(globalThis.__PEERCONNECT_TEST_HOOKS__ !== false && config.fault !== undefined && config.fault !== 'throw-at-start' ? { fault: config.fault } : {}),
     });
+    this.earlyLinks = new EarlyLinks(this.pool, (peer) => this.seeders.has(peer));
     this.httpHolder = new HttpHolder(this);
     this.images = new PeerImageLoader(this, this.httpHolder);
     this.media = new MediaLoader(this);
@@ -273,16 +273,7 @@ export class PeerConnectClient implements Services {
 
   /** Holders named for the early `want`: open a link now, so ICE runs while the images are still starting. */
   private connectEarly(peers: PeerId[]): void {
-    if (this.closed || this.earlyLinks >= MAX_EARLY_LINKS) return;
-    const self = this.signal.id;
-    const usable = peers.filter((p) => p !== self && !this.pool.banned.has(p) && !this.pool.isUnreachable(p));
-    const browsers = usable.filter((p) => !this.seeders.has(p));
-    const peer = browsers[0] ?? usable[0];
-    if (peer === undefined || this.pool.linkedPeers().includes(peer) || this.pool.linkedPeers(true).includes(peer)) return;
-    // linkedPeers leaves out links whose pipeline is full: linkTo hands such a link back, and
-    // only a link it opened just now (nothing asked of it yet) counts towards the limit.
-    const link = this.pool.linkTo(peer);
-    if (link && link.load === 0 && !link.isOpen) this.earlyLinks++;
+    if (!this.closed) this.earlyLinks.connect(peers, this.signal.id);
   }
 
   private sendNat(): void {
