@@ -9,6 +9,9 @@ export interface SharedManifest {
   size?: number;
   /** Lower-case hex SHA-256 of the whole body. */
   sha256?: string;
+  /** The intrinsic width and height the image's bytes declare, when readable. */
+  width?: number;
+  height?: number;
   validators: { etag?: string; lastModified?: string };
   p2p: boolean;
   /** When the origin was last asked (ms since the epoch); freshness runs from here on every instance. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { SharedManifest, SharedManifests } from '../../core/shared-manifests.js';
+import { MAX_IMAGE_DIMENSION, imageDimensionsOf } from '../../protocol/client-config.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -16,6 +17,8 @@ const manifestSchema = z.object({
   kind: z.enum(['image', 'video', 'audio', 'other']),
   size: z.number().int().nonnegative().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  width: z.number().int().min(1).max(MAX_IMAGE_DIMENSION).optional(),
+  height: z.number().int().min(1).max(MAX_IMAGE_DIMENSION).optional(),
   validators: z.object({ etag: z.string().max(1_024).optional(), lastModified: z.string().max(256).optional() }),
   p2p: z.boolean(),
   checkedAt: z.number(),
@@ -54,6 +57,7 @@ export class RedisManifests implements SharedManifests {
       p2p: record.p2p, checkedAt: record.checkedAt,
       ...(record.size !== undefined ? { size: record.size } : {}),
       ...(record.sha256 !== undefined ? { sha256: record.sha256 } : {}),
+      ...imageDimensionsOf(record.width, record.height),
     };
     this.pending++;
     this.link.command.set(this.keys.manifest(urlKey(record.upstream)), JSON.stringify(value), 'PX', this.ttlMs)

@@ -43,6 +43,8 @@ async function manifest(app: RunningApp, path: string): Promise<{ id: string; sh
   return body.assets[0] as { id: string; sha256?: string; size?: number; p2p: boolean };
 }
 
+const pick = (record: { width?: number; height?: number } | undefined): { width?: number; height?: number } => ({ width: record?.width, height: record?.height });
+
 test('redis: an image hashed by one instance is described by the other without an origin fetch; bytes are fetched only to serve them', async () => {
   const path = '/images/photo-01.png';
   const first = await manifest(a, path);
@@ -58,6 +60,10 @@ test('redis: an image hashed by one instance is described by the other without a
   const second = await manifest(b, path);
   assert.deepEqual(second, first, 'same manifest on both instances');
   assert.equal(originHits(path), 1, 'the second instance did not fetch the image to describe it');
+  // The image's intrinsic size (for the page config) comes along.
+  const [width, height] = [160, 120];
+  assert.deepEqual(pick(a.seeder.index.recordById(first.id)), { width, height });
+  assert.deepEqual(pick(b.seeder.index.recordById(first.id)), { width, height });
   // Serving the bytes (webseed) needs them here: one origin fetch, and the bytes match the shared hash.
   const res = await fetch(new URL(`/__p2p/seed/${second.id}`, b.url));
   assert.equal(res.status, 200);
