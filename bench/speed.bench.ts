@@ -243,10 +243,12 @@ function perImage(arrivals: Arrival[]): { p2p: number[]; http: number[]; hedges:
 
 /**
  * The hedge byte cost: HTTP bytes fetched by hedges for images peers delivered
- * (hedge won by the peer: the aborted HTTP leg's bytes, from Resource Timing) or
+ * (hedge won by the peer: what the HTTP leg fetched before it was cut off) or
  * would have delivered (hedge won by HTTP with the peer leg still alive, i.e. no
- * fallback reason: the whole image). Aborted legs with no Resource Timing entry
- * are counted at the image's full size in `upper` only.
+ * fallback reason: the whole image). The client reports `hedgeBytes` when the
+ * HTTP leg completed; a leg cut off unread is measured from the page's Resource
+ * Timing entry of that fetch, and when there is none it is counted at the image's
+ * full size in `upper` only.
  */
 function hedgeCost(r: PageResult): { started: number; peerWon: number; httpWon: number; httpWonAfterFailure: number; bytes: number; upper: number; unmeasured: number; imageBytes: number } {
   const out = { started: 0, peerWon: 0, httpWon: 0, httpWonAfterFailure: 0, bytes: 0, upper: 0, unmeasured: 0, imageBytes: 0 };
@@ -261,18 +263,18 @@ function hedgeCost(r: PageResult): { started: number; peerWon: number; httpWon: 
           continue;
         }
         out.httpWon++;
-        out.bytes += rec.bytes;
-        out.upper += rec.bytes;
+        out.bytes += rec.hedgeBytes ?? rec.bytes;
+        out.upper += rec.hedgeBytes ?? rec.bytes;
       } else if (rec.hedge === 'peer') {
         out.peerWon++;
-        const fetched = trace.fetches.filter((f) => f.url === rec.url).reduce((sum, f) => sum + f.bytes, 0);
-        const size = SITE_SIZES.get(new URL(rec.url).pathname) ?? 0;
-        if (trace.fetches.some((f) => f.url === rec.url)) {
-          out.bytes += fetched;
-          out.upper += fetched;
+        const fetches = trace.fetches.filter((f) => f.url === rec.url);
+        const measured = rec.hedgeBytes ?? (fetches.length > 0 ? fetches.reduce((sum, f) => sum + f.bytes, 0) : undefined);
+        if (measured !== undefined) {
+          out.bytes += measured;
+          out.upper += measured;
         } else {
           out.unmeasured++;
-          out.upper += size;
+          out.upper += SITE_SIZES.get(new URL(rec.url).pathname) ?? 0;
         }
       }
     }
