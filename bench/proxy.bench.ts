@@ -4,16 +4,20 @@
 // library) and through nginx proxy_pass; and a 100 KB image (max-age 1 h) through
 // PeerConnect's edge cache and through nginx proxy_cache, both warm. Same machine,
 // same load generator (wrk, else autocannon, in its own process), alternating
-// rounds, medians.
+// rounds, medians. With redis-server installed, the same two PeerConnect rows again
+// with WORKERS=2 (node:cluster workers sharing the port, on one Redis).
 //
 //   node --import tsx bench/proxy.bench.ts [--rounds 3] [--seconds 5] [--connections 32]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, startNginx } from '../test/helpers/nginx.js';
+import { REDIS_SERVER_PATH, startRedis, type RunningRedis } from '../test/helpers/redis.js';
+import { existsSync } from 'node:fs';
 import { median, runLoad, type LoadResult } from './support/load.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
@@ -35,6 +39,39 @@ async function waitForHttp(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
+}
+
+/** One GET on a connection of its own (fetch would reuse one, and so stay on one worker). */
+function getFresh(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Until every worker answers /readyz: the first answer comes while the others may
+ * still be starting, and a load started then would pile the connections on the
+ * ready one (connections are dealt to a free worker) and count the others' start.
+ */
+async function waitForWorkers(base: string, count: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const seen = new Set<string>();
+  while (seen.size < count) {
+    if (Date.now() > deadline) throw new Error(`${base}: ${seen.size} of ${count} workers ready`);
+    try {
+      const body = JSON.parse(await getFresh(`${base}/__p2p/readyz`)) as { status?: string; instance?: string };
+      if (body.status === 'ready' && body.instance) seen.add(body.instance);
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -86,6 +123,20 @@ const peerconnect = spawn(process.execPath, ['--import', 'tsx', 'proxy/cli.ts'],
   stdio: 'ignore',
 });
 
+// WORKERS=2 needs a Redis (each worker is an instance on it); the rows are skipped without redis-server.
+let redis: RunningRedis | undefined;
+let workers: ChildProcess | undefined;
+const workersPort = await freePort();
+if (existsSync(REDIS_SERVER_PATH)) {
+  redis = await startRedis();
+  workers = spawn(process.execPath, ['--import', 'tsx', 'proxy/cli.ts'], {
+    env: { ...process.env, ORIGIN: originUrl, PORT: String(workersPort), HOST: '127.0.0.1', SEEDER_MODE: 'off', LOG_LEVEL: 'info', NODE_ENV: 'production', WORKERS: '2', REDIS_URL: redis.url, STUN_PORT: 'off' },
+    stdio: 'ignore',
+  });
+} else {
+  console.log(`no ${REDIS_SERVER_PATH}: the WORKERS=2 rows are skipped`);
+}
+
 const httpProxyPort = await freePort();
 const httpProxy = fork(new URL('./support/http-proxy-server.cjs', import.meta.url).pathname, [], {
   env: { ...process.env, TARGET: originUrl, PORT: String(httpProxyPort) }, stdio: 'ignore',
@@ -98,6 +149,10 @@ const targets: Record<string, string> = {
   'http-proxy': `http://127.0.0.1:${httpProxyPort}/file-100k.bin`,
   'nginx-proxy': `http://127.0.0.1:${nginxProxyPort}/file-100k.bin`,
   'nginx-cache': `http://127.0.0.1:${nginxCachePort}/image-100k.png`,
+  ...(workers ? {
+    'pc-workers2': `http://127.0.0.1:${workersPort}/file-100k.bin`,
+    'pc-w2-cached': `http://127.0.0.1:${workersPort}/image-100k.png`,
+  } : {}),
 };
 
 /** Warms a cache and checks it answers from its copy (a bench of misses would be meaningless). */
@@ -110,8 +165,11 @@ async function assertWarm(url: string, header: string): Promise<void> {
 
 try {
   for (const url of Object.values(targets)) await waitForHttp(url);
+  if (workers) await waitForWorkers(`http://127.0.0.1:${workersPort}`, 2);
   await assertWarm(targets['pc-cached'] as string, 'x-cache');
   await assertWarm(targets['nginx-cache'] as string, 'x-cache-status');
+  // Each worker keeps its own edge cache: warm both (connections are dealt round robin).
+  if (targets['pc-w2-cached']) for (let i = 0; i < 2; i++) await assertWarm(targets['pc-w2-cached'], 'x-cache');
   const results: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, url] of Object.entries(targets)) {
@@ -141,8 +199,16 @@ try {
   console.log(`peerconnect cached / peerconnect uncached req/s: ${(cached.rps / pc.rps).toFixed(2)}×`);
   console.log(`peerconnect cached / nginx proxy_cache req/s: ${(cached.rps / nc.rps).toFixed(2)}×; p99 ${(cached.p99 / nc.p99).toFixed(2)}×`);
   console.log(`peerconnect cached / direct origin req/s: ${(cached.rps / direct.rps).toFixed(2)}×`);
+  const w2 = summary['pc-workers2'];
+  const w2Cached = summary['pc-w2-cached'];
+  if (w2 && w2Cached) {
+    console.log(`WORKERS=2 uncached / http-proxy req/s: ${(w2.rps / hp.rps).toFixed(2)}× (one worker: ${(pc.rps / hp.rps).toFixed(2)}×); p99 / nginx proxy p99: ${(w2.p99 / ng.p99).toFixed(2)}×`);
+    console.log(`WORKERS=2 cached / http-proxy req/s: ${(w2Cached.rps / hp.rps).toFixed(2)}× (one worker: ${(cached.rps / hp.rps).toFixed(2)}×)`);
+  }
 } finally {
   await stop(peerconnect);
+  if (workers) await stop(workers);
+  await redis?.dispose();
   await stop(httpProxy);
   await nginxProxy.stop();
   await nginxCache.stop();
