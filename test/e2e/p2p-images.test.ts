@@ -12,6 +12,7 @@ import { makePng } from '../../proxy/demo/png.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startNginx } from '../helpers/nginx.js';
 import { startProxy } from '../helpers/proxy.js';
+import { parsePrometheusText, sampleValue } from '../ops/prom-text.js';
 import { imageStates, pixelDigests, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../helpers/p2p-page.js';
 
 /** Report beacons are debounced by a second; give them this long to reach /stats. */
@@ -264,12 +265,21 @@ test('hedged fallback (P2P_HEDGE_MS=1): every parked image still paints pixel-id
     }
     assert.equal(clsHttp, 0, 'the demo gallery has no layout shift over plain HTTP');
     assert.equal(clsAboveFold, 0, 'parked images hold their boxes: no layout shift');
-    // The proxy took the report with its hedge fields (a rejected batch would count nothing).
+    // The proxy took the report with its hedge fields (a rejected batch would count nothing), and /metrics counts the hedges.
     await until('report', async () => {
       const res = await fetch(new URL('/__p2p/stats', proxy.url));
       const body = (await res.json()) as { bytes: Record<string, number> };
       return (body.bytes.peer ?? 0) + (body.bytes.server ?? 0) > 0 ? body : undefined;
     });
+    const scrape = async () => parsePrometheusText(await (await fetch(new URL('/__p2p/metrics', proxy.url))).text());
+    const m = await until('hedge metrics', async () => {
+      const current = await scrape();
+      return sampleValue(current, 'peerconnect_hedges_total') >= records.length ? current : undefined;
+    });
+    const won = (leg: string): number => sampleValue(m, 'peerconnect_hedges_won_total', { leg });
+    assert.equal(won('peer') + won('http'), sampleValue(m, 'peerconnect_hedges_total'), 'every hedge has a winner');
+    const httpWonBytes = records.filter((r) => r.hedge === 'http').reduce((sum, r) => sum + r.bytes, 0);
+    assert.ok(sampleValue(m, 'peerconnect_hedge_http_bytes_total') >= httpWonBytes, 'HTTP legs\' bytes counted');
   } finally {
     for (const v of local) await v.context.close().catch(() => undefined);
     await proxy.close();
