@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { LINK_BACKLOG_MS, LinkError, PeerLink, type PeerLinkOptions } from '../../client/peer/peer-link.js';
+import { DEFAULT_BYTES_PER_MS } from '../../client/peer/link-score.js';
 import { ASSET_ID_LENGTH } from '../../protocol/asset-id.js';
 import type { ClientMessage } from '../../protocol/signal-messages.js';
 
@@ -84,6 +85,8 @@ function pair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault'])
 }
 
 const OPEN_ATTEMPTS = 3;
+/** 1 GB/s: what tests that pipeline megabytes set on a fresh link, so the backlog limit for unmeasured links does not refuse them. */
+const FAST_LINK_BYTES_PER_MS = 1_000_000;
 
 /**
  * An open pair. libdatachannel as the offerer (never the case in the product,
@@ -121,6 +124,8 @@ test('pipelined requests over one link deliver exact bytes; unknown assets are d
     const bytes = assets.get(asset);
     return bytes ? { bytes, done: () => done++ } : { decline: 'not-held' };
   });
+  // A link measured as fast (loopback): the whole burst fits its backlog limit (see the backlog tests below).
+  requester.meter.bytesPerMs = FAST_LINK_BYTES_PER_MS;
   const results = await Promise.all([...assets].map(([id, bytes]) => requester.request(id, `/x/${id}`, bytes.length).promise));
   [...assets.values()].forEach((bytes, i) => assert.equal(sha(results[i] as Uint8Array), sha(bytes)));
   assert.equal(done, assets.size);
@@ -162,6 +167,7 @@ test('pipelined requests are served one at a time in request order; the link mea
   const small = new Uint8Array(randomBytes(20_000));
   const requester = await openPair((asset) => ({ bytes: asset === idOf('big') ? big : small }));
   assert.ok(requester.meter.connectMs !== undefined && requester.meter.connectMs > 0, 'connect time noted when the channel opened');
+  requester.meter.bytesPerMs = FAST_LINK_BYTES_PER_MS;
   const finished: string[] = [];
   const first = requester.request(idOf('big'), '/big', big.length).promise.then((bytes) => {
     finished.push('big');
@@ -179,7 +185,7 @@ test('pipelined requests are served one at a time in request order; the link mea
   assert.deepEqual(finished, ['big', 'small']);
   assert.equal(requester.queuedBytes, 0);
   assert.ok(requester.meter.rttMs !== undefined && requester.meter.rttMs >= 0, 'the request sent on an idle link gave a round trip');
-  assert.ok(requester.meter.bytesPerMs !== undefined && requester.meter.bytesPerMs > 0, 'the completed transfers gave a throughput');
+  assert.ok(requester.meter.bytesPerMs !== undefined && requester.meter.bytesPerMs > 0 && requester.meter.bytesPerMs !== FAST_LINK_BYTES_PER_MS, 'the completed transfers gave a throughput');
 });
 
 test('a link whose measured backlog is past LINK_BACKLOG_MS refuses a new request as declined (the image asks its next holder)', async () => {
@@ -195,4 +201,13 @@ test('a link whose measured backlog is past LINK_BACKLOG_MS refuses a new reques
   assert.equal(sha(await accepted.promise), sha(bytes), 'the request already accepted still completes');
   assert.equal(requester.backlogMs(), 0);
   assert.equal(sha(await requester.request(idOf('d'), '/d', bytes.length).promise), sha(bytes), 'accepted again once the backlog drained');
+});
+
+test('a link not measured yet is taken at DEFAULT_BYTES_PER_MS: the first request is accepted whatever its size, more past the backlog are refused', async () => {
+  const big = new Uint8Array(randomBytes(Math.ceil(LINK_BACKLOG_MS * DEFAULT_BYTES_PER_MS * 1.5)));
+  const requester = await openPair(() => ({ bytes: big }));
+  assert.equal(requester.meter.bytesPerMs, undefined);
+  const first = requester.request(idOf('a'), '/a', big.length);
+  await assert.rejects(requester.request(idOf('b'), '/b', 1000).promise, (err: LinkError) => err.reason === 'peer-declined');
+  assert.equal(sha(await first.promise), sha(big));
 });
