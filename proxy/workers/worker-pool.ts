@@ -73,11 +73,12 @@ export class WorkerPool {
 
   /** Forks every worker; resolves with worker 1's ready message once all listen, rejects (with the exit code) if one exits first. */
   start(): Promise<WorkerReady> {
-    const readies = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1));
+    const readies = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, true));
     return Promise.all(readies).then((all) => all[0] as WorkerReady);
   }
 
-  private fork(index: number): Promise<WorkerReady> {
+  /** `initial`: a death before ready fails the whole start; a respawn's counts as one more crash. */
+  private fork(index: number, initial: boolean): Promise<WorkerReady> {
     const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) });
     this.workers.set(index, worker);
     return new Promise<WorkerReady>((resolve, reject) => {
@@ -91,12 +92,13 @@ export class WorkerPool {
       worker.once('exit', (code, signal) => {
         if (this.workers.get(index) === worker) this.workers.delete(index);
         if (this.stopping) return;
-        if (!ready) {
+        if (!ready && initial) {
           const exitCode = code === EXIT_CONFIG ? EXIT_CONFIG : 1;
           reject(Object.assign(new Error(`worker ${index} exited during start (${signal ?? `code ${code}`})`), { exitCode }));
           this.fail(exitCode);
           return;
         }
+        if (!ready) reject(new Error(`worker ${index} exited during start (${signal ?? `code ${code}`})`));
         this.onCrash(index, code, signal);
       });
     });
@@ -114,7 +116,7 @@ export class WorkerPool {
     this.logger.error({ worker: index, code, signal }, 'worker died: starting another');
     setTimeout(() => {
       if (this.stopping) return;
-      this.fork(index).catch((err: unknown) => this.logger.error({ err, worker: index }, 'respawned worker failed to start'));
+      this.fork(index, false).catch((err: unknown) => this.logger.error({ err, worker: index }, 'respawned worker failed to start'));
     }, RESPAWN_DELAY_MS).unref();
   }
 
