@@ -1,7 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +10,7 @@ import { freePort, startNginx, type RunningNginx } from '../../helpers/nginx.js'
 import { startRedis, type RunningRedis } from '../../helpers/redis.js';
 import { within } from '../../helpers/wait.js';
 import { SignalTestClient } from '../../signaling/signal-test-client.js';
+import { alive, CliProcess, getFresh, until } from './cli-process.js';
 
 /**
  * WORKERS=2: the CLI as in production (its own process, so SIGTERM is real),
@@ -20,10 +19,7 @@ import { SignalTestClient } from '../../signaling/signal-test-client.js';
  * answered by the instance id in /readyz and by the Redis hash that lists each
  * instance's peers.
  */
-const START_MS = 180_000;
-const WAIT_MS = 15_000;
 const EXIT_MS = 30_000;
-const POLL_MS = 50;
 /** Connections tried before concluding the workers do not share the port (round robin lands the second on the other worker). */
 const TRIES = 20;
 
@@ -32,47 +28,11 @@ let root: string;
 let origin: RunningNginx;
 let redis: RunningRedis;
 let redisClient: Redis;
-let proxy: ChildProcess;
+let proxy: CliProcess;
 let proxyUrl: URL;
-let log = '';
 const clients: SignalTestClient[] = [];
 
-async function until<T>(check: () => Promise<T | undefined>, what: string, ms = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}\n${log.slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-/** One request on a fresh connection (fetch would reuse one and stay on one worker). */
-function get(path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return within(new Promise((resolve, reject) => {
-    const req = request(new URL(path, proxyUrl), { agent: false, headers: { connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  }), `GET ${path}`, WAIT_MS);
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-function startCli(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/cli.ts'], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return child;
-}
+const get = (path: string) => getFresh(new URL(path, proxyUrl));
 
 /** Which instance lists this peer in Redis. */
 async function instanceOf(peerId: string, instances: string[]): Promise<string | undefined> {
@@ -80,20 +40,6 @@ async function instanceOf(peerId: string, instances: string[]): Promise<string |
     if (await redisClient.hexists(keys.peers(instance), peerId)) return instance;
   }
   return undefined;
-}
-
-/** Worker pids, from the primary's "worker ready" lines. */
-function workerPids(): number[] {
-  return [...log.matchAll(/"pid":(\d+)[^\n]*"msg":"worker ready"/g)].map((match) => Number(match[1]));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 before(async () => {
@@ -108,24 +54,16 @@ before(async () => {
   await redisClient.connect();
   const port = await freePort();
   proxyUrl = new URL(`http://127.0.0.1:${port}/`);
-  proxy = startCli({
+  proxy = new CliProcess({
     WORKERS: '2', REDIS_URL: redis.url, ORIGIN: origin.url.href.replace(/\/$/, ''), PORT: String(port),
-    STUN_PORT: 'off', P2P_THRESHOLD: '1', SIGNAL_MAX_PEERS_PER_IP: '64', SEEDER_TOKEN: 'workers-test-seeder-token',
+    STUN_PORT: 'off', P2P_THRESHOLD: '1', SIGNAL_MAX_PEERS_PER_IP: '64',
   });
-  proxy.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  proxy.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  await until(async () => {
-    if (proxy.exitCode !== null) throw new Error(`proxy exited (${proxy.exitCode}) at start:\n${log.slice(-3000)}`);
-    return log.includes('"msg":"PeerConnect is running"') ? true : undefined;
-  }, 'the primary says PeerConnect is running', START_MS);
+  await proxy.running();
 });
 
 after(async () => {
   for (const client of clients) client.close();
-  if (proxy.exitCode === null && proxy.signalCode === null) {
-    proxy.kill('SIGKILL');
-    await exited(proxy);
-  }
+  await proxy?.kill();
   await redisClient?.quit().catch(() => undefined);
   await redis?.dispose();
   await origin?.stop();
@@ -135,7 +73,7 @@ after(async () => {
 let instances: string[] = [];
 
 test('workers: both answer on the one PORT, each a Redis instance of its own (distinct ids on /readyz)', async () => {
-  assert.equal(workerPids().length, 2, 'the primary saw two workers ready');
+  assert.equal(proxy.workerPids().length, 2, 'the primary saw two workers ready');
   const seen = new Set<string>();
   for (let i = 0; i < TRIES && seen.size < 2; i++) {
     const res = await get('/__p2p/readyz');
@@ -149,8 +87,8 @@ test('workers: both answer on the one PORT, each a Redis instance of its own (di
   assert.equal(instances.length, 2, 'two instance ids');
   assert.deepEqual((await redisClient.smembers(keys.instances)).sort(), [...instances].sort());
   // The primary printed one banner for both.
-  assert.equal(log.split('PeerConnect is proxying').length - 1, 1);
-  assert.match(log, /workers: {3}2 \(node:cluster/);
+  assert.equal(proxy.log.split('PeerConnect is proxying').length - 1, 1);
+  assert.match(proxy.log, /workers: {3}2 \(node:cluster/);
 });
 
 test('workers: pages and images proxy correctly on each worker', async () => {
@@ -184,7 +122,7 @@ test('workers: the embedded seeder runs in one worker only', async () => {
     return count > 0 ? count : undefined;
   }, 'the seeder joined');
   assert.equal(seeders, 1);
-  assert.doesNotMatch(log, /signaling refused the seeder/);
+  assert.doesNotMatch(proxy.log, /signaling refused the seeder/);
 });
 
 test('workers: a visitor on one worker is paired with a holder on the other, SDP/ICE relayed both ways', async () => {
@@ -216,21 +154,19 @@ test('workers: a visitor on one worker is paired with a holder on the other, SDP
 });
 
 test('workers: SIGTERM stops every worker cleanly (exit 0, peers removed from Redis, no process left)', async () => {
-  const pids = workerPids();
-  proxy.kill('SIGTERM');
-  const { code, signal } = await within(exited(proxy), 'the primary exits', EXIT_MS);
+  const pids = proxy.workerPids();
+  proxy.child.kill('SIGTERM');
+  const { code, signal } = await within(proxy.exited(), 'the primary exits', EXIT_MS);
   assert.equal(signal, null);
-  assert.equal(code, 0, log.slice(-3000));
+  assert.equal(code, 0, proxy.log.slice(-3000));
   for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is gone`);
   for (const instance of instances) assert.equal(await redisClient.hlen(keys.peers(instance)), 0, `${instance} left no peers in Redis`);
-  assert.equal(log.match(/"signal":"SIGTERM"[^\n]*"msg":"shutting down"/g)?.length, 3, 'the primary and both workers drained');
+  assert.equal(proxy.log.match(/"signal":"SIGTERM"[^\n]*"msg":"shutting down"/g)?.length, 3, 'the primary and both workers drained');
 });
 
 test('workers: WORKERS=2 without REDIS_URL stops the start naming both keys', async () => {
-  const child = startCli({ WORKERS: '2', PORT: '0' });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const { code } = await within(exited(child), 'the refused start exits', EXIT_MS);
+  const refused = new CliProcess({ WORKERS: '2', PORT: '0' });
+  const { code } = await within(refused.exited(), 'the refused start exits', EXIT_MS);
   assert.equal(code, 2);
-  assert.match(stderr, /WORKERS=2: expected REDIS_URL as well/);
+  assert.match(refused.log, /WORKERS=2: expected REDIS_URL as well/);
 });
