@@ -95,7 +95,7 @@ export function createMetrics() {
       labelNames: ['result'] as const, ...metric,
     }),
     edgeCacheRequests: new Counter({
-      name: 'peerconnect_edge_cache_requests_total', help: 'Requests the edge cache (EDGE_CACHE) took, by result (hit, miss, revalidated)',
+      name: 'peerconnect_edge_cache_requests_total', help: 'Requests the edge cache (EDGE_CACHE) took, by result (hit, miss, revalidated, stale)',
       labelNames: ['result'] as const, ...metric,
     }),
     edgeCacheNotStored: new Counter({

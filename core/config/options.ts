@@ -299,7 +299,7 @@ export const OPTIONS = {
     key: 'edgeCache', env: 'EDGE_CACHE', kind: 'string',
     schema: z.enum(EDGE_CACHE_MODES).default('media'),
     expected: 'one of off, media, static',
-    doc: 'Shared HTTP cache (RFC 9111) in the proxy: off; media (the mediaTypes: images, video, audio); static (media plus CSS, JS and fonts). Responses carry X-Cache: HIT, MISS or REVALIDATED; POST <prefix>/purge (admin) forgets entries.',
+    doc: 'Shared HTTP cache (RFC 9111) in the proxy: off; media (the mediaTypes: images, video, audio); static (media plus CSS, JS and fonts). Responses carry X-Cache: HIT, MISS, REVALIDATED or STALE (served while revalidating); POST <prefix>/purge (admin) forgets entries.',
   }),
   originTimeoutMs: option({
     key: 'originTimeoutMs', env: 'ORIGIN_TIMEOUT_MS', kind: 'int',
