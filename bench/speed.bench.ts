@@ -183,29 +183,36 @@ interface PageResult {
   elapsedMs: number;
   /** Bytes the server side sent through its shared uplink during this page's waves. */
   uplinkBytes: number;
+  /** Visits that did not load or settle in time: left out of every figure, counted here. */
+  failedVisits: string[];
 }
 
 async function runPage(mode: string, pageName: string, bed: NetBed, browsers: Browser[], proxyUrl: string): Promise<PageResult> {
   const { path, image } = PAGES[pageName]!;
   const url = new URL(path, proxyUrl).href;
   const visitors: Visitor[] = [];
-  const result: PageResult = { mode, page: pageName, arrivals: [], lcp: [], cls: [], hedges: [], timelines: [], elapsedMs: 0, uplinkBytes: 0 };
+  const result: PageResult = { mode, page: pageName, arrivals: [], lcp: [], cls: [], hedges: [], timelines: [], elapsedMs: 0, uplinkBytes: 0, failedVisits: [] };
   const uplinkBefore = (await bed.serverUplinkBytes()).shaped;
   const started = Date.now();
   try {
     for (let first = 1; first <= browsers.length; first += WAVE) {
       const wave = Array.from({ length: Math.min(WAVE, browsers.length - first + 1) }, (_, k) => first + k);
       await Promise.all(wave.map(async (i) => {
-        const v = await visit(browsers[i - 1]!, url, `speed-${mode}-${pageName}-${i}`, watchVitals);
-        visitors.push(v);
-        const settled = await settle(v.page, SETTLE_TIMEOUT_MS);
-        result.arrivals.push({ i, ...settled });
-        const { lcp, cls, hedge } = await pageExtras(v.page);
-        result.lcp.push(lcp);
-        result.cls.push(cls);
-        result.hedges.push(hedge);
-        const t = await imageTimeline(v.page, image);
-        if (t.source === 'peer' || t.source === 'seeder') result.timelines.push(t.timeline);
+        try {
+          const v = await visit(browsers[i - 1]!, url, `speed-${mode}-${pageName}-${i}`, watchVitals);
+          visitors.push(v);
+          const settled = await settle(v.page, SETTLE_TIMEOUT_MS);
+          result.arrivals.push({ i, ...settled });
+          const { lcp, cls, hedge } = await pageExtras(v.page);
+          result.lcp.push(lcp);
+          result.cls.push(cls);
+          result.hedges.push(hedge);
+          const t = await imageTimeline(v.page, image);
+          if (t.source === 'peer' || t.source === 'seeder') result.timelines.push(t.timeline);
+        } catch (err) {
+          // One visitor's page not loading in time is a figure of this run, not the end of it.
+          result.failedVisits.push(`visitor ${i}: ${(err as Error).message.split('\n')[0]}`);
+        }
       }));
     }
     result.elapsedMs = Date.now() - started;
@@ -292,7 +299,7 @@ function merged(results: PageResult[], pageName: string): PageResult[] {
   for (const r of results.filter((x) => x.page === pageName)) {
     const row = rows.get(r.mode);
     if (!row) {
-      rows.set(r.mode, { ...r, arrivals: [...r.arrivals], lcp: [...r.lcp], cls: [...r.cls], hedges: [...r.hedges], timelines: [...r.timelines] });
+      rows.set(r.mode, { ...r, arrivals: [...r.arrivals], lcp: [...r.lcp], cls: [...r.cls], hedges: [...r.hedges], timelines: [...r.timelines], failedVisits: [...r.failedVisits] });
       continue;
     }
     row.arrivals.push(...r.arrivals);
@@ -302,6 +309,7 @@ function merged(results: PageResult[], pageName: string): PageResult[] {
     row.timelines.push(...r.timelines);
     row.elapsedMs += r.elapsedMs;
     row.uplinkBytes += r.uplinkBytes;
+    row.failedVisits.push(...r.failedVisits);
   }
   return [...rows.values()];
 }
@@ -323,6 +331,9 @@ function printPage(pageName: string, results: PageResult[], rounds: number): voi
     const d = delivery(r.arrivals, r.mode === 'a' ? r.arrivals.length : THRESHOLD * rounds);
     const ofMax = d.maximum > 0 ? d.offload / d.maximum : 0;
     console.log(`  ${(r.mode + ' ' + MODES[r.mode]!.label).padEnd(15)} | ${fmt(lcp).padStart(5)} ${fmt(lcp95).padStart(5)} (${(lcp / baseLcp).toFixed(2)}×, ${(lcp95 / baseLcp95).toFixed(2)}×) | ${cls.toFixed(4)} (${(cls - baseCls >= 0 ? '+' : '')}${(cls - baseCls).toFixed(4)}) | ${fmt(quantile(img.p2p, 0.5))}/${fmt(quantile(img.p2p, 0.95))} (${img.p2p.length}) | ${fmt(quantile(img.http, 0.5))}/${fmt(quantile(img.http, 0.95))} (${img.http.length}) | ${(quantile(img.p2p, 0.5) / quantile(img.http, 0.5)).toFixed(2)}× | ${(d.offload * 100).toFixed(1)} % (${(ofMax * 100).toFixed(0)} %) | ${(r.uplinkBytes / 1e6).toFixed(1)} | ${JSON.stringify(d.fallbacks)} | ${d.broken} | ${(r.elapsedMs / 1000).toFixed(0)}`);
+  }
+  for (const r of rows) {
+    if (r.failedVisits.length > 0) console.log(`  ${r.mode}: ${r.failedVisits.length} visits left out (did not load or settle in time): ${r.failedVisits.join('; ')}`);
   }
   console.log('  mode            | hedges started | won by peer | won by HTTP (peer leg alive) | won by HTTP after a peer failure | hedge byte cost (share of image bytes)');
   for (const r of rows) {

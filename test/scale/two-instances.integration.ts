@@ -1,13 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningApp } from '../../proxy/app.js';
-import { buildDemoSite } from '../../proxy/demo/demo-site.js';
 import { debugSwitchScript, launchBrowser } from '../helpers/browser.js';
-import { startNginx, type RunningNginx } from '../helpers/nginx.js';
+import { startNginx, writeDemoSite, type RunningNginx } from '../helpers/nginx.js';
 import { imageStates, pixelDigests, scrollThrough, surface, waitForHeld, waitForImagesPainted } from '../helpers/p2p-page.js';
 import { startProxy } from '../helpers/proxy.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
@@ -67,11 +64,7 @@ const common = (originUrl: string, redisUrl: string): Record<string, string> => 
 });
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pc-scale-site-'));
-  for (const [path, file] of buildDemoSite()) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), file.body);
-  }
+  root = await writeDemoSite('pc-scale-site-');
   origin = await startNginx({ root });
   redis = await startRedis();
   const env = common(origin.url.href.replace(/\/$/, ''), redis.url);

@@ -7,6 +7,7 @@ import { startProxy } from '../../helpers/proxy.js';
 import { waitFor, within } from '../../helpers/wait.js';
 import type { RunningApp } from '../../../proxy/app.js';
 import { ScriptedOrigin } from './scripted-origin.js';
+import { cacheRequest } from './cache-client.js';
 
 const ADMIN_TOKEN = 'edge-cache-admin-token-0123456789';
 const WAIT_MS = 10_000;
@@ -32,11 +33,7 @@ describe('edge cache: unstorable URLs, HEAD, purge during a fill, stale-while-re
   let n = 0;
   let path: string;
 
-  async function get(p: string, headers: Record<string, string> = {}, method: Dispatcher.HttpMethod = 'GET') {
-    const res = await request(`${base}${p}`, { headers, method, dispatcher: agent });
-    const body = Buffer.from(await res.body.arrayBuffer());
-    return { status: res.statusCode, headers: res.headers, body, cache: res.headers['x-cache'] };
-  }
+  const get = (p: string, headers: Record<string, string> = {}, method: Dispatcher.HttpMethod = 'GET') => cacheRequest(agent, `${base}${p}`, headers, method);
 
   async function purge(query: string): Promise<unknown> {
     const res = await request(`${base}/__p2p/purge?${query}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, dispatcher: agent });

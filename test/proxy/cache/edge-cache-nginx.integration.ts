@@ -5,10 +5,11 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { startNginx, type RunningNginx } from '../../helpers/nginx.js';
 import { startProxy } from '../../helpers/proxy.js';
 import type { RunningApp } from '../../../proxy/app.js';
+import { cacheRequest } from './cache-client.js';
 
 const LOG_WAIT_MS = 5_000;
 
@@ -22,10 +23,7 @@ describe('edge cache in front of a real nginx', () => {
   const clip = randomBytes(512 * 1024);
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg">${'<rect width="1" height="1"/>'.repeat(400)}</svg>`);
 
-  async function get(path: string, headers: Record<string, string> = {}) {
-    const res = await request(`${base}${path}`, { headers, dispatcher: agent });
-    return { status: res.statusCode, headers: res.headers, cache: res.headers['x-cache'], body: Buffer.from(await res.body.arrayBuffer()) };
-  }
+  const get = (path: string, headers: Record<string, string> = {}) => cacheRequest(agent, `${base}${path}`, headers);
 
   /** nginx's access log lines for a path: `[status]` per request it answered. */
   async function originStatuses(path: string): Promise<number[]> {

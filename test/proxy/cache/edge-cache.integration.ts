@@ -7,6 +7,7 @@ import { startProxy } from '../../helpers/proxy.js';
 import { waitFor, within } from '../../helpers/wait.js';
 import type { RunningApp } from '../../../proxy/app.js';
 import { ScriptedOrigin } from './scripted-origin.js';
+import { cacheRequest } from './cache-client.js';
 
 const ADMIN_TOKEN = 'edge-cache-admin-token-0123456789';
 const WAIT_MS = 10_000;
@@ -20,11 +21,7 @@ describe('edge cache in front of a Node origin', () => {
   /** A fresh path per test, so tests never see each other's entries. */
   let path: string;
 
-  async function get(p: string, headers: Record<string, string> = {}, method: Dispatcher.HttpMethod = 'GET') {
-    const res = await request(`${base}${p}`, { headers, method, dispatcher: agent });
-    const body = Buffer.from(await res.body.arrayBuffer());
-    return { status: res.statusCode, headers: res.headers, body, cache: res.headers['x-cache'] };
-  }
+  const get = (p: string, headers: Record<string, string> = {}, method: Dispatcher.HttpMethod = 'GET') => cacheRequest(agent, `${base}${p}`, headers, method);
 
   before(async () => {
     const url = await origin.listen();

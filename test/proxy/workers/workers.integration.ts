@@ -1,12 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { Redis } from 'ioredis';
+import { rm } from 'node:fs/promises';
 import { buildDemoSite } from '../../../proxy/demo/demo-site.js';
+import { Redis } from 'ioredis';
 import { clusterKeys } from '../../../proxy/cluster/cluster-keys.js';
-import { freePort, startNginx, type RunningNginx } from '../../helpers/nginx.js';
+import { freePort, startNginx, writeDemoSite, type RunningNginx } from '../../helpers/nginx.js';
 import { startRedis, type RunningRedis } from '../../helpers/redis.js';
 import { within } from '../../helpers/wait.js';
 import { SignalTestClient } from '../../signaling/signal-test-client.js';
@@ -43,11 +41,7 @@ async function instanceOf(peerId: string, instances: string[]): Promise<string |
 }
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pc-workers-site-'));
-  for (const [path, file] of buildDemoSite()) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), file.body);
-  }
+  root = await writeDemoSite('pc-workers-site-');
   origin = await startNginx({ root });
   redis = await startRedis();
   redisClient = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
