@@ -283,7 +283,7 @@ export class PeerConnectClient implements Services {
   private onSignal(message: ServerMessage): void {
     if (message.type === 'holders') {
       for (const seeder of message.seeders ?? []) if (this.seeders.size < 64) this.seeders.add(seeder);
-      this.holders.onHolders(message.asset, message.peers);
+      this.holders.onHolders(message.asset, message.peers, message.busy);
     } else if (message.type !== 'welcome' && message.type !== 'error') {
       this.pool.onSignal(message);
     }

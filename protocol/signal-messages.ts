@@ -72,9 +72,11 @@ export interface IceServer { urls: string | string[]; username?: string; credent
 export interface WelcomeMessage { v: SignalProtocolVersion; type: 'welcome'; id: PeerId; iceServers: IceServer[] }
 /**
  * `seeders` (optional) names which of `peers` are server-side seeders, so the
- * client can report their bytes as `seeder` rather than `peer`.
+ * client can report their bytes as `seeder` rather than `peer`. `busy`
+ * (optional, with no `peers`): how many holders exist but have no free upload
+ * slot now, so the asker waits for one instead of taking "nobody" for a stall.
  */
-export interface HoldersMessage { v: SignalProtocolVersion; type: 'holders'; asset: AssetId; peers: PeerId[]; seeders?: PeerId[] }
+export interface HoldersMessage { v: SignalProtocolVersion; type: 'holders'; asset: AssetId; peers: PeerId[]; seeders?: PeerId[]; busy?: number }
 export interface RelayedOffer { v: SignalProtocolVersion; type: 'offer'; from: PeerId; session: string; sdp: string }
 export interface RelayedAnswer { v: SignalProtocolVersion; type: 'answer'; from: PeerId; session: string; sdp: string }
 export interface RelayedCandidate { v: SignalProtocolVersion; type: 'candidate'; from: PeerId; session: string; candidate: string; mid: string }
@@ -252,7 +254,11 @@ export function parseServerMessage(raw: string | Json): ServerMessage {
     case 'holders': {
       const peers = idList(m.peers, 'peers');
       const seeders = m.seeders === undefined ? undefined : idList(m.seeders, 'seeders').filter((s) => peers.includes(s));
-      return { v: SIGNAL_PROTOCOL_VERSION, type: 'holders', asset: id(m.asset, 'asset'), peers, ...(seeders ? { seeders } : {}) };
+      if (m.busy !== undefined && (!Number.isInteger(m.busy) || (m.busy as number) < 1 || (m.busy as number) > MAX_HOLDERS_PER_ASSET)) {
+        fail('bad-message', `busy: expected an integer from 1 to ${MAX_HOLDERS_PER_ASSET}`);
+      }
+      const busy = m.busy as number | undefined;
+      return { v: SIGNAL_PROTOCOL_VERSION, type: 'holders', asset: id(m.asset, 'asset'), peers, ...(seeders ? { seeders } : {}), ...(busy !== undefined ? { busy } : {}) };
     }
     case 'offer':
     case 'answer':

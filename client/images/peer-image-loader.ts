@@ -76,9 +76,22 @@ class Attempt {
     this.arm();
   }
 
+  /** When signaling last said this image's holders were all uploading. */
+  private lastQueued = Number.NEGATIVE_INFINITY;
+
   /** Something moved for this image (holders named, a link to ask). */
   progress(): void {
     this.lastProgress = performance.now();
+  }
+
+  /** Holders exist but are all uploading: this image waits for a slot (progress, and not late). */
+  queued(): void {
+    this.lastQueued = this.lastProgress = performance.now();
+  }
+
+  /** True when this image heard within the last `ms` that its holders were all uploading. */
+  waitingForSlot(ms: number): boolean {
+    return performance.now() - this.lastQueued < ms;
   }
 
   track(request: PendingRequest): void {
@@ -200,7 +213,9 @@ export class PeerImageLoader {
     });
     // Hedge: no first peer byte within the delay → HTTP too; the first to complete is painted.
     // Resource Timing is read only when the operator set no delay of their own.
-    const hedgeMs = hedgeDelayMs(this.s.config.hedgeMs, this.s.config.hedgeMs === undefined ? httpTimings(performance, this.s.win.location.origin) : [], peerTimeoutMs);
+    // Capped by the image's whole peer budget, not by the stall deadline: an image waiting
+    // for a busy holder's slot is progressing, and a far or busy origin deserves the wait.
+    const hedgeMs = hedgeDelayMs(this.s.config.hedgeMs, this.s.config.hedgeMs === undefined ? httpTimings(performance, this.s.win.location.origin) : [], peerTimeoutMs * PEER_TOTAL_WAIT_FACTOR);
     const controller = new AbortController();
     let hedge: Promise<HttpBytes | undefined> | undefined;
     /** What the HTTP leg fetched, once it completed. */
@@ -210,8 +225,9 @@ export class PeerImageLoader {
       if (hedgeMs === undefined) return;
       const check = (): void => {
         if (attempt.expired || attempt.firstByte()) return;
-        // Queued behind other images on a link that is delivering: busy, not late; HTTP would only add load.
-        if (attempt.delivering(hedgeMs)) {
+        // Queued behind other images on a link that is delivering, or waiting for a slot on holders
+        // that are all uploading: busy, not late; HTTP would only add load.
+        if (attempt.delivering(hedgeMs) || attempt.waitingForSlot(hedgeMs)) {
           hedgeTimer = setTimeout(check, hedgeMs);
           return;
         }
@@ -306,8 +322,10 @@ export class PeerImageLoader {
       const reachable = named.filter((p) => !this.s.pool.isUnreachable(p));
       // Every holder signaling knows is one this page could not connect to: HTTP now, not after more rounds.
       if (named.length > 0 && reachable.length === 0 && this.s.pool.size === 0) throw this.s.pool.unreachableError(named[0] as PeerId);
-      // Signaling names only holders with a free upload slot: a reachable one is progress.
+      // Signaling names only holders with a free upload slot: a reachable one is progress,
+      // and so is hearing that holders exist but are all uploading (a slot frees as they finish).
       if (reachable.length > 0) attempt.progress();
+      else if (named.length === 0 && this.s.holders.holdersBusy(entry.id)) attempt.queued();
       const peers = this.candidates(reachable);
       for (const peer of peers) {
         if (attempt.expired) break;

@@ -94,7 +94,17 @@ export class HolderDirectory {
     });
   }
 
-  onHolders(asset: AssetId, peers: PeerId[]): void {
+  /** Assets whose latest answer named nobody free but some holders uploading (bounded like the pending wants). */
+  private readonly busy = new Set<AssetId>();
+
+  /** True when the latest answer for `asset` said its holders were all uploading: a slot is worth waiting for. */
+  holdersBusy(asset: AssetId): boolean {
+    return this.busy.has(asset);
+  }
+
+  onHolders(asset: AssetId, peers: PeerId[], busy = 0): void {
+    this.busy.delete(asset);
+    if (!peers.length && busy && this.busy.size < MAX_PENDING_WANTS) this.busy.add(asset);
     const early = this.early.get(asset);
     if (early && !early.peers) {
       early.peers = peers;
@@ -122,6 +132,7 @@ export class HolderDirectory {
   /** Signaling is gone for good: nobody will answer. */
   failAll(): void {
     this.early.clear();
+    this.busy.clear();
     for (const [asset, list] of [...this.waiting]) {
       this.waiting.delete(asset);
       for (const finish of list) finish([]);

@@ -165,7 +165,7 @@ export const OPTIONS = {
     key: 'hedgeMs', env: 'P2P_HEDGE_MS', kind: 'int',
     schema: nonNegativeInt.optional(),
     expected: 'a non-negative integer (milliseconds)',
-    doc: 'Hedged fallback: when an image\'s first peer byte has not arrived within this many ms, the browser starts HTTP too and paints whichever completes first (0: never hedge). Unset: 3× the visitor\'s own median HTTP image time, at least 1000 ms, at most P2P_PEER_TIMEOUT_MS.',
+    doc: 'Hedged fallback: when an image\'s first peer byte has not arrived within this many ms, the browser starts HTTP too and paints whichever completes first (0: never hedge). Unset: 3× the visitor\'s own median HTTP image time, at least 1000 ms, at most the image\'s whole peer budget (5× P2P_PEER_TIMEOUT_MS).',
   }),
   lcpHttp: option({
     key: 'lcpHttp', env: 'P2P_LCP_HTTP', kind: 'bool',

@@ -104,6 +104,12 @@ export class HolderChoice {
     session.expect(asset, chosen);
     const reply: HoldersMessage = { v: SIGNAL_PROTOCOL_VERSION, type: 'holders', asset, peers: chosen };
     if (seeders.length > 0) reply.seeders = seeders;
+    if (chosen.length === 0 && candidates.length > 0) {
+      // Nobody free: would anyone be chosen with free slots? Then the asker waits for a slot rather than giving up.
+      const idle = candidates.map((c) => ({ ...c, activeUploads: 0, uplinkUploads: 0 }));
+      const busy = pickHolders(session, idle, { ...pairing, maxUplinkUploads: undefined }).length;
+      if (busy > 0) reply.busy = busy;
+    }
     return reply;
   }
 

@@ -15,11 +15,13 @@ import { build, type BuildOptions } from 'esbuild';
  * page config, and the timeline marks bench/speed reads. 19 KB with LCP-aware
  * parking (18.5 KB measured, with the public debugging surface). 20 KB with
  * peers ranked by measured delivery, one shared outcome per image URL, hedge
- * bytes in reports and config image sizes (19.8 KB measured).
+ * bytes in reports and config image sizes (19.8 KB measured). 21 KB with
+ * waiting for a busy holder's slot (signaling's `busy` answer; 20.1 KB measured):
+ * the media loader is overdue to load lazily.
  */
-const MAX_GZIP_BYTES = 20 * 1024;
+const MAX_GZIP_BYTES = 21 * 1024;
 
-test('client bundle is at most 20 KB gzip and loads WebTorrent only through import()', async () => {
+test('client bundle is at most 21 KB gzip and loads WebTorrent only through import()', async () => {
   const options = JSON.parse(readFileSync('client/bundle-options.json', 'utf8')) as BuildOptions;
   const result = await build({ ...options, entryPoints: ['client/index.ts'], write: false, logLevel: 'silent' });
   const code = result.outputFiles?.[0]?.contents ?? new Uint8Array();

@@ -68,3 +68,21 @@ test('failAll forgets early answers', async () => {
   assert.deepEqual(await pending, []);
   assert.equal(sent.length, 2);
 });
+
+test('an answer naming nobody but busy holders is remembered until the next answer for that asset', async () => {
+  const dir = new HolderDirectory(() => undefined);
+  const first = dir.holders(A, 1_000);
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  dir.onHolders(A, [], 2);
+  assert.deepEqual(await first, []);
+  assert.equal(dir.holdersBusy(A), true);
+  assert.equal(dir.holdersBusy(B), false);
+  const second = dir.holders(A, 1_000);
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  dir.onHolders(A, ['p1']);
+  assert.deepEqual(await second, ['p1']);
+  assert.equal(dir.holdersBusy(A), false, 'a holder named: no longer waiting for a slot');
+  dir.onHolders(B, [], 1);
+  dir.failAll();
+  assert.equal(dir.holdersBusy(B), false, 'signaling gone: nothing to wait for');
+});

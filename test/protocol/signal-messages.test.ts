@@ -38,5 +38,9 @@ test('server messages: relayed descriptions carry `from`; holders keep only list
     { v: 1, type: 'answer', from: 'p2', session: 's', sdp: 'v=0' });
   assert.deepEqual(parseServerMessage({ v: 1, type: 'holders', asset: 'a', peers: ['p1', 'seed'], seeders: ['seed', 'other'] }),
     { v: 1, type: 'holders', asset: 'a', peers: ['p1', 'seed'], seeders: ['seed'] });
+  assert.deepEqual(parseServerMessage({ v: 1, type: 'holders', asset: 'a', peers: [], busy: 2 }), { v: 1, type: 'holders', asset: 'a', peers: [], busy: 2 });
+  for (const busy of [0, -1, 1.5, 5, '2', null]) {
+    assert.throws(() => parseServerMessage({ v: 1, type: 'holders', asset: 'a', peers: [], busy } as never), /busy/, String(busy));
+  }
   assert.equal(code(() => parseServerMessage({ v: 1, type: 'welcome', id: 'p', iceServers: [1] })), 'bad-message');
 });

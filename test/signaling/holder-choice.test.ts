@@ -56,9 +56,14 @@ test('holder choice: a browser holder handed out MAX_UPLOADS_PER_BROWSER times i
   const askers = Array.from({ length: MAX_UPLOADS_PER_BROWSER }, (_, i) => join(`a${i}`));
   for (const asker of askers) assert.deepEqual(choice.want(asker, 'x', 0).peers, ['holder']);
   const late = join('late');
-  assert.deepEqual(choice.want(late, 'x', 0).peers, [], 'holder busy');
+  const busy = choice.want(late, 'x', 0);
+  assert.deepEqual(busy.peers, [], 'holder busy');
+  assert.equal(busy.busy, 1, 'the answer says a holder exists but is uploading, so the asker waits for a slot');
+  assert.equal(choice.want(late, 'nobody-has', 0).busy, undefined, 'no holder at all: not busy');
   choice.have(askers[0] as SignalSession, ['x']);
-  assert.ok(choice.want(late, 'x', 0).peers.includes('holder'), 'a finished download frees a slot');
+  const freed = choice.want(late, 'x', 0);
+  assert.ok(freed.peers.includes('holder'), 'a finished download frees a slot');
+  assert.equal(freed.busy, undefined);
 });
 
 test('holder choice: browser holders behind one address share one uplink: the least loaded home first, none past MAX_UPLOADS_PER_UPLINK', () => {
