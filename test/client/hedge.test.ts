@@ -7,7 +7,7 @@ test('P2P_HEDGE_MS overrides the estimate; 0 never hedges', () => {
   assert.equal(hedgeDelayMs(250, [5_000], 2_000), 250);
 });
 
-test('the hedge delay is HEDGE_FACTOR × the median HTTP time, within [HEDGE_MIN_MS, the stall deadline]', () => {
+test('the hedge delay is HEDGE_FACTOR × the median HTTP time, within [HEDGE_MIN_MS, the ceiling given]', () => {
   // A far origin (median 400 ms): peers get 3 × 400 ms before HTTP starts too.
   assert.equal(hedgeDelayMs(undefined, [300, 400, 900], 2_000), HEDGE_FACTOR * 400);
   // Even number of samples: the mean of the middle two.
