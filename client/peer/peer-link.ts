@@ -147,7 +147,7 @@ export class PeerLink {
     });
     this.opened.catch(() => undefined);
     this.pc = new RTCPeerConnection({ iceServers: options.iceServers, ...(options.relayOnly ? { iceTransportPolicy: 'relay' } : {}) });
-    this.connectTimer = setTimeout(() => this.close(new LinkError('ice-failed', 'connect timeout')), options.deadlineMs ?? ICE_DEADLINE_DEFAULT_MS);
+    this.armConnectDeadline();
     this.pc.onicecandidate = (event) => {
       const c = event.candidate;
       if (!c?.candidate) return;
@@ -208,10 +208,19 @@ export class PeerLink {
     });
   }
 
+  /** ICE + DTLS + channel open must finish within the deadline, or the link fails with `ice-failed`. */
+  private armConnectDeadline(): void {
+    clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => this.close(new LinkError('ice-failed', 'connect timeout')), this.options.deadlineMs ?? ICE_DEADLINE_DEFAULT_MS);
+  }
+
   acceptAnswer(sdp: string): void {
     if (!this.options.initiator || this.remoteSet) return;
     mark('answer-received', this.remote);
     this.lastProgressAt = performance.now();
+    // The answer proves the holder alive and signaling working: the connect deadline counts from here, so an
+    // answer slowed by a congested signaling path (the server's uplink full of HTTP) is not taken for a failed ICE.
+    if (!this.isOpen) this.armConnectDeadline();
     this.enqueue(async () => {
       await this.pc.setRemoteDescription({ type: 'answer', sdp });
       await this.flushCandidates();
