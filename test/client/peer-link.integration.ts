@@ -40,15 +40,29 @@ after(() => {
   for (const link of links) link.close();
 });
 
+/**
+ * The requester's connect deadline; how late its answer arrives (Infinity: never);
+ * how late trickled candidates arrive each way, with none carried in the SDPs
+ * (so ICE cannot start before them).
+ */
+interface Timing { deadlineMs?: number; answerDelayMs?: number; candidateDelayMs?: number }
+
+const withoutCandidates = (sdp: string): string => sdp.replace(/a=candidate:.*\r\n/g, '');
+
 /** Two links wired back to back through an in-memory "signaling" that relays by session. */
-function pair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault']): { requester: PeerLink; holder: () => PeerLink | undefined } {
+function pair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault'], timing: Timing = {}): { requester: PeerLink; holder: () => PeerLink | undefined } {
   let holder: PeerLink | undefined;
   const pendingToHolder: ClientMessage[] = [];
+  const late = timing.candidateDelayMs;
   const toHolder = (m: ClientMessage): void => {
+    if (m.type === 'candidate' && late !== undefined) {
+      setTimeout(() => holder?.addCandidate(m.candidate, m.mid), late);
+      return;
+    }
     if (m.type === 'offer') {
       holder = new PeerLink({ remote: 'requester', session: m.session, initiator: false, iceServers: [], signal: toRequester, serve, onClosed: () => undefined, ...(fault ? { fault } : {}) });
       links.push(holder);
-      holder.acceptOffer(m.sdp);
+      holder.acceptOffer(late === undefined ? m.sdp : withoutCandidates(m.sdp));
       for (const queued of pendingToHolder.splice(0)) toHolder(queued);
     } else if (m.type === 'candidate') {
       if (holder) holder.addCandidate(m.candidate, m.mid);
@@ -56,8 +70,15 @@ function pair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault'])
     }
   };
   const toRequester = (m: ClientMessage): void => {
-    if (m.type === 'answer') requester.acceptAnswer(m.sdp);
-    else if (m.type === 'candidate') requester.addCandidate(m.candidate, m.mid);
+    if (m.type === 'answer') {
+      const sdp = late === undefined ? m.sdp : withoutCandidates(m.sdp);
+      const delay = timing.answerDelayMs ?? 0;
+      if (delay === 0) requester.acceptAnswer(sdp);
+      else if (Number.isFinite(delay)) setTimeout(() => requester.acceptAnswer(sdp), delay);
+    } else if (m.type === 'candidate') {
+      if (late === undefined) requester.addCandidate(m.candidate, m.mid);
+      else setTimeout(() => requester.addCandidate(m.candidate, m.mid), late);
+    }
   };
   // Hold the offer until the requester's first candidate: libdatachannel as the
   // offerer (never the case in the product, where browsers offer) refuses an
@@ -78,6 +99,7 @@ function pair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault'])
   const requester = new PeerLink({
     remote: 'holder', session: 'sess1', initiator: true, iceServers: [],
     signal: (m) => setTimeout(() => fromRequester(m), 0), serve: () => ({ decline: 'not-held' }), onClosed: () => undefined,
+    ...(timing.deadlineMs !== undefined ? { deadlineMs: timing.deadlineMs } : {}),
   });
   links.push(requester);
   return { requester, holder: () => holder };
@@ -94,10 +116,10 @@ const FAST_LINK_BYTES_PER_MS = 1_000_000;
  * only that refusal is retried with a fresh pair. Any other failure to open fails
  * the test.
  */
-async function openPair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault']): Promise<PeerLink> {
+async function openPair(serve: PeerLinkOptions['serve'], fault?: PeerLinkOptions['fault'], timing: Timing = {}): Promise<PeerLink> {
   for (let attempt = 1; ; attempt++) {
     remoteDescriptionErrors.length = 0;
-    const { requester, holder } = pair(serve, fault);
+    const { requester, holder } = pair(serve, fault, timing);
     try {
       await requester.opened;
       return requester;
@@ -207,4 +229,14 @@ test('a link not measured yet takes a whole burst (no guessed rate refuses part 
   assert.equal(requester.meter.bytesPerMs, undefined);
   const burst = Array.from({ length: 4 }, (_, i) => requester.request(idOf(`a${i}`), `/a${i}`, big.length).promise);
   for (const bytes of await Promise.all(burst)) assert.equal(sha(bytes), sha(big));
+});
+
+test('the connect deadline counts again from the answer: a late answer is not a failed ICE, a missing one is', async () => {
+  // The answer comes 1.5 s in and ICE cannot start before 2.3 s (candidates held back): a 2 s deadline
+  // from the link's creation would end it; counted again from the answer, it opens.
+  const slow = await openPair(() => ({ decline: 'not-held' }), undefined, { deadlineMs: 2_000, answerDelayMs: 1_500, candidateDelayMs: 2_300 });
+  assert.equal(slow.isOpen, true);
+  const { requester, holder } = pair(() => ({ decline: 'not-held' }), undefined, { deadlineMs: 1_000, answerDelayMs: Number.POSITIVE_INFINITY });
+  await assert.rejects(requester.opened, (err: LinkError) => err.reason === 'ice-failed');
+  holder()?.close();
 });
