@@ -69,19 +69,23 @@ export class HolderChoice {
     const candidates: HolderCandidate[] = [];
     /** Transfers running from each address, over the holders scanned (those of other assets are not counted). */
     const uplinks = new Map<string, number>();
+    const key = uploadKey(session, asset);
     for (const record of registry.holders(asset, HOLDER_SCAN_LIMIT)) {
       const holder = lookup(record.id);
       if (!holder || holder.closed) continue;
+      // Asking again for the same asset (an early want's answer gone stale) reuses this asker's own slot:
+      // it must not count against the holder, or a holder full of this asker's early wants looks busy to it.
+      const activeUploads = holder.activeUploads(now) - (holder.uploads.has(key) ? 1 : 0);
       // An explicit literal, not a spread: spreading records was the hot spot of `want` at 10k peers.
       candidates.push({
         id: record.id, role: record.role, network: record.network, country: record.country, asn: record.asn,
         nat: holder.nat, address: holder.address,
         lastServedAt: holder.lastServedAt,
-        activeUploads: holder.activeUploads(now),
+        activeUploads,
         maxUploads: holder.role === 'seeder' ? this.options.seederMaxUploads : MAX_UPLOADS_PER_BROWSER,
       });
       // A holder on another instance has no address here (''): it shares no uplink we know of.
-      if (holder.role === 'browser' && holder.address !== '') uplinks.set(holder.address, (uplinks.get(holder.address) ?? 0) + holder.activeUploads(now));
+      if (holder.role === 'browser' && holder.address !== '') uplinks.set(holder.address, (uplinks.get(holder.address) ?? 0) + activeUploads);
     }
     for (const candidate of candidates) {
       if (candidate.role === 'browser' && candidate.address) candidate.uplinkUploads = uplinks.get(candidate.address) ?? candidate.activeUploads;
@@ -96,7 +100,7 @@ export class HolderChoice {
     for (const id of chosen) {
       const holder = lookup(id) as SignalSession;
       holder.lastServedAt = now;
-      holder.uploads.set(uploadKey(session, asset), now + UPLOAD_SLOT_MS);
+      holder.uploads.set(key, now + UPLOAD_SLOT_MS);
       session.addOffered(id);
       if (holder.role === 'seeder') seeders.push(id);
     }

@@ -167,3 +167,22 @@ test('holder choice: reported NATs reach pairing; two symmetric NATs are paired 
     assert.deepEqual(choice.want(asker, 'x', 1_000).peers, expected, `turnAvailable ${turnAvailable}`);
   }
 });
+
+test('holder choice: asking again for the same asset reuses the asker\'s own slot, so a holder filled by its earlier wants is not busy to it', () => {
+  const { choice, join } = world();
+  const holder = join('holder');
+  const assets = Array.from({ length: MAX_UPLOADS_PER_BROWSER }, (_, i) => `asset${i}`);
+  choice.have(holder, [...assets, 'other']);
+  const asker = join('asker');
+  for (const asset of assets) assert.deepEqual(choice.want(asker, asset, 0).peers, ['holder']);
+  assert.equal(holder.activeUploads(0), MAX_UPLOADS_PER_BROWSER);
+  // The same asset again (its early answer went stale): still this holder, still one slot for it.
+  assert.deepEqual(choice.want(asker, 'asset0', 1_000).peers, ['holder']);
+  assert.equal(holder.activeUploads(1_000), MAX_UPLOADS_PER_BROWSER);
+  // Another asset: the holder is full, and says so.
+  const other = choice.want(asker, 'other', 1_000);
+  assert.deepEqual(other.peers, []);
+  assert.equal(other.busy, 1);
+  // Another asker gets no free pass from the first one's slots.
+  assert.deepEqual(choice.want(join('second'), 'asset0', 1_000).peers, []);
+});
