@@ -217,7 +217,10 @@ describe('emulated internet: visitors in NAT homes, the proxy CLI, demo origin a
       const links = opened(connections);
       assert.equal(links.length, 1);
       const pair = links[0]!.selected;
-      assert.deepEqual([pair?.local, pair?.remote], ['host', 'host']);
+      // The remote end is the holder's host candidate, or the same address learned as peer-reflexive
+      // when the holder's connectivity check arrives before its trickled candidate (an ICE race, same path).
+      assert.equal(pair?.local, 'host');
+      assert.ok(pair?.remote === 'host' || pair?.remote === 'prflx', `remote candidate type ${pair?.remote}`);
       // LAN addresses on both ends: the packets stay on the home's bridge.
       assert.deepEqual([pair?.localAddress, pair?.remoteAddress], [home(1).hosts[1]!.address, home(1).hosts[0]!.address]);
     } finally {
