@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makePng } from '../../proxy/demo/png.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { startNginx, writeDemoSite } from '../helpers/nginx.js';
+import { startNginx, demoSiteRoot } from '../helpers/nginx.js';
 import { startProxy } from '../helpers/proxy.js';
 import { parsePrometheusText, sampleValue } from '../ops/prom-text.js';
 import { imageStates, pixelDigests, scrollThrough, surface, visit, waitForHeld, waitForImagesPainted, type Visitor } from '../helpers/p2p-page.js';
@@ -137,7 +137,7 @@ test('threshold 3: visitors 1–3 load images over HTTP (2 and 3 from the edge c
 });
 
 test('nginx origin, threshold 1: the second visitor gets every image from the first, and nginx logs no image request from it', async () => {
-  const root = await writeDemoSite('peerconnect-e2e-site-');
+  const root = await demoSiteRoot('peerconnect-e2e-site-');
   const nginx = await startNginx({ root });
   const proxy = await startProxy({ ORIGIN: nginx.url.href.replace(/\/$/, ''), P2P_THRESHOLD: '1', P2P_PEER_TIMEOUT_MS: PEER_TIMEOUT_MS });
   const local: Visitor[] = [];

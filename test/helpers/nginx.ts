@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { buildDemoSite } from '../../proxy/demo/demo-site.js';
+import { join, resolve } from 'node:path';
+import { writeDemoSite } from '../../proxy/demo/demo-site.js';
 
 export const NGINX_PATH = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 
@@ -141,13 +141,10 @@ function stopChild(child: ChildProcess): Promise<void> {
  * Runs the real Debian nginx as a child of the test (no daemon, no master, every
  * path inside a temp dir) serving `root` on a loopback port.
  */
-/** Writes the built-in demo site into a fresh temporary folder (an nginx `root`) and returns its path. */
-export async function writeDemoSite(prefix: string): Promise<string> {
+/** The built-in demo site written into a fresh temporary folder (an nginx `root`); returns its path. */
+export async function demoSiteRoot(prefix: string): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), prefix));
-  for (const [path, file] of buildDemoSite()) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), file.body);
-  }
+  await writeDemoSite(root);
   return root;
 }
 

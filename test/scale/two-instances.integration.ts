@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningApp } from '../../proxy/app.js';
 import { debugSwitchScript, launchBrowser } from '../helpers/browser.js';
-import { startNginx, writeDemoSite, type RunningNginx } from '../helpers/nginx.js';
+import { startNginx, demoSiteRoot, type RunningNginx } from '../helpers/nginx.js';
 import { imageStates, pixelDigests, scrollThrough, surface, waitForHeld, waitForImagesPainted } from '../helpers/p2p-page.js';
 import { startProxy } from '../helpers/proxy.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
@@ -64,7 +64,7 @@ const common = (originUrl: string, redisUrl: string): Record<string, string> => 
 });
 
 before(async () => {
-  root = await writeDemoSite('pc-scale-site-');
+  root = await demoSiteRoot('pc-scale-site-');
   origin = await startNginx({ root });
   redis = await startRedis();
   const env = common(origin.url.href.replace(/\/$/, ''), redis.url);

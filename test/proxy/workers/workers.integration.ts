@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { buildDemoSite } from '../../../proxy/demo/demo-site.js';
 import { Redis } from 'ioredis';
 import { clusterKeys } from '../../../proxy/cluster/cluster-keys.js';
-import { freePort, startNginx, writeDemoSite, type RunningNginx } from '../../helpers/nginx.js';
+import { freePort, startNginx, demoSiteRoot, type RunningNginx } from '../../helpers/nginx.js';
 import { startRedis, type RunningRedis } from '../../helpers/redis.js';
 import { within } from '../../helpers/wait.js';
 import { SignalTestClient } from '../../signaling/signal-test-client.js';
@@ -41,7 +41,7 @@ async function instanceOf(peerId: string, instances: string[]): Promise<string |
 }
 
 before(async () => {
-  root = await writeDemoSite('pc-workers-site-');
+  root = await demoSiteRoot('pc-workers-site-');
   origin = await startNginx({ root });
   redis = await startRedis();
   redisClient = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
